@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# A private MariaDB in a folder of its own: no system service, loopback only, a free port.
+#   mariadb.sh start DIR     install the datadir if needed, start, create user oauthd/oauthd; prints the port
+#   mariadb.sh stop DIR      stop it (waits until it is gone)
+#   mariadb.sh restart DIR   stop, then start on the same port
+#   mariadb.sh url DIR DB    prints mysql://oauthd:oauthd@127.0.0.1:PORT/DB
+# Works as root and as an ordinary user.
+set -euo pipefail
+
+cmd=${1:-}; dir=${2:-}
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|restart|url DIR [DB]" >&2; exit 2; }
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+sock="$dir/mysqld.sock"; pidfile="$dir/mysqld.pid"
+
+port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pick_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$(( 20000 + RANDOM % 20000 ))
+    if port_is_free "$p"; then echo "$p"; return 0; fi
+  done
+  echo "mariadb.sh: no free port found" >&2; return 1
+}
+
+running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
+start() {
+  if running; then cat "$dir/port"; return 0; fi
+  local user_args=()
+  [ "$(id -u)" = 0 ] && user_args=(--user=root)
+  if [ ! -d "$dir/data/mysql" ]; then
+    mariadb-install-db --no-defaults --datadir="$dir/data" "${user_args[@]}" \
+      --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 \
+      || { cat "$dir/install.log" >&2; exit 1; }
+  fi
+  local port
+  if [ -f "$dir/port" ] && port_is_free "$(cat "$dir/port")"; then port=$(cat "$dir/port"); else port=$(pick_port); fi
+  echo "$port" >"$dir/port"
+  mariadbd --no-defaults --datadir="$dir/data" --socket="$sock" --port="$port" \
+    --bind-address=127.0.0.1 --skip-name-resolve "${user_args[@]}" --pid-file="$pidfile" \
+    --log-error="$dir/error.log" --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+    --innodb-buffer-pool-size=256M --max-connections=500 --innodb-flush-log-at-trx-commit=2 \
+    >/dev/null 2>&1 &
+  for _ in $(seq 1 300); do
+    if mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then break; fi
+    sleep 0.1
+  done
+  mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1 \
+    || { echo "mariadb.sh: MariaDB did not start; see $dir/error.log" >&2; tail -20 "$dir/error.log" >&2; exit 1; }
+  mariadb --no-defaults --socket="$sock" -uroot -e "
+    CREATE USER IF NOT EXISTS 'oauthd'@'%' IDENTIFIED BY 'oauthd';
+    GRANT ALL ON *.* TO 'oauthd'@'%' WITH GRANT OPTION;"
+  echo "$port"
+}
+
+stop() {
+  running || return 0
+  local pid; pid=$(cat "$pidfile")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  restart) stop; start ;;
+  url) echo "mysql://oauthd:oauthd@127.0.0.1:$(cat "$dir/port")/${3:-oauthd}" ;;
+  *) echo "mariadb.sh: unknown command $cmd" >&2; exit 2 ;;
+esac

@@ -1,0 +1,184 @@
+// Admin commands for a stand-alone install: schema migration, users, sessions (tokens) and role permissions.
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "server/cli/command.h"
+#include "storage/connection_pool.h"
+#include "storage/identity_store.h"
+#include "storage/mattermost_id.h"
+#include "storage/migrator.h"
+
+namespace oauthd::cli {
+namespace {
+
+int Fail(const absl::Status& st) {
+  std::fprintf(stderr, "oauthd: %s\n", std::string(st.message()).c_str());
+  return 1;
+}
+
+int Usage(const std::string& message) {
+  std::fprintf(stderr, "oauthd: %s (see --help)\n", message.c_str());
+  return 2;
+}
+
+absl::StatusOr<std::unique_ptr<storage::ConnectionPool>> OpenDb(const std::string& db) {
+  if (db.empty()) return absl::InvalidArgumentError("--db is required (or OAUTHD_DB)");
+  auto url = storage::ParseDbUrl(db);
+  if (!url.ok()) return url.status();
+  storage::PoolOptions options;
+  options.url = *url;
+  options.max_connections = 2;
+  auto pool = std::make_unique<storage::ConnectionPool>(options);
+  if (absl::Status st = pool->Ping(); !st.ok()) return st;
+  return pool;
+}
+
+// Mattermost's username rule: 3–22 of a-z, 0-9, '.', '-', '_', starting with a letter.
+bool IsValidUsername(const std::string& u) {
+  if (u.size() < 3 || u.size() > 22 || !(u[0] >= 'a' && u[0] <= 'z')) return false;
+  for (char c : u) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+int EditRole(const std::vector<std::string>& args, bool grant) {
+  std::string db;
+  FlagSet flags("OAUTHD_", absl::StrCat("Usage: oauthd role ", grant ? "grant" : "revoke",
+                                        " ROLE PERMISSION [--db=URL]\n\n",
+                                        grant ? "Adds PERMISSION to ROLE's permissions (no-op if present).\n"
+                                              : "Removes PERMISSION from ROLE's permissions (no-op if absent).\n"));
+  flags.String("db", &db, kDbHelp);
+  std::vector<std::string> pos;
+  if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
+  if (pos.size() != 2) return Usage("expected ROLE and PERMISSION");
+  const std::string& permission = pos[1];
+  if (permission.empty() || permission.find_first_of(" \t\n") != std::string::npos) {
+    return Usage("PERMISSION must be one word, e.g. manage_oauth");
+  }
+  auto pool = OpenDb(db);
+  if (!pool.ok()) return Fail(pool.status());
+  storage::IdentityStore identity(pool->get());
+  auto result = identity.EditRolePermissions(pos[0], [&](const std::string& current) {
+    std::vector<std::string> perms = absl::StrSplit(current, ' ', absl::SkipEmpty());
+    std::vector<std::string> out;
+    for (auto& p : perms) {
+      if (p != permission) out.push_back(p);
+    }
+    if (grant) out.push_back(permission);
+    return absl::StrJoin(out, " ");
+  });
+  if (!result.ok()) return Fail(result.status());
+  std::printf("%s: %s\n", pos[0].c_str(), result->c_str());
+  return 0;
+}
+
+}  // namespace
+
+int RunMigrate(const std::vector<std::string>& args) {
+  std::string db;
+  FlagSet flags("OAUTHD_",
+                "Usage: oauthd migrate --db=URL\n\n"
+                "Creates Mattermost's OAuth, session, user, role and preference tables where missing, applies\n"
+                "pending migrations under a MySQL named lock (several pods may run it at once), and adds the\n"
+                "default roles system_admin and system_user when missing. Re-running is a no-op.\n");
+  flags.String("db", &db, kDbHelp);
+  std::vector<std::string> pos;
+  if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
+  if (!pos.empty()) return Usage("migrate takes no arguments");
+  auto pool = OpenDb(db);
+  if (!pool.ok()) return Fail(pool.status());
+  auto report = storage::Migrate(**pool, [](absl::string_view line) {
+    std::fprintf(stderr, "migrate: %.*s\n", static_cast<int>(line.size()), line.data());
+  });
+  if (!report.ok()) return Fail(report.status());
+  std::fprintf(stderr, "migrate: done (%zu applied, %d already applied, %zu roles created)\n",
+               report->applied.size(), report->already_applied, report->roles_created.size());
+  return 0;
+}
+
+int RunUserCreate(const std::vector<std::string>& args) {
+  std::string db, username, email, roles = "system_user";
+  FlagSet flags("OAUTHD_",
+                "Usage: oauthd user create --username=U --email=E [--roles=\"system_user system_admin\"]\n\n"
+                "Creates an active user and prints its id.\n");
+  flags.String("db", &db, kDbHelp);
+  flags.String("username", &username, "login name: 3-22 of a-z 0-9 . - _, starting with a letter");
+  flags.String("email", &email, "e-mail address (unique)");
+  flags.String("roles", &roles, "space-separated role names; each must exist in the Roles table");
+  std::vector<std::string> pos;
+  if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
+  if (!pos.empty()) return Usage("user create takes no arguments");
+  if (!IsValidUsername(username)) return Usage("--username must be 3-22 of a-z 0-9 . - _, starting with a letter");
+  if (email.find('@') == std::string::npos || email.size() > 128) return Usage("--email is not an address");
+  std::vector<std::string> role_names = absl::StrSplit(roles, ' ', absl::SkipEmpty());
+  if (role_names.empty()) return Usage("--roles must name at least one role");
+  auto pool = OpenDb(db);
+  if (!pool.ok()) return Fail(pool.status());
+  storage::IdentityStore identity(pool->get());
+  for (const auto& name : role_names) {
+    auto role = identity.GetRoleByName(name);
+    if (absl::IsNotFound(role.status())) {
+      return Fail(absl::NotFoundError(absl::StrCat("no role named \"", name, "\" (run oauthd migrate?)")));
+    }
+    if (!role.ok()) return Fail(role.status());
+  }
+  storage::UserRow user;
+  user.id = NewId();
+  user.create_at = user.update_at = absl::ToUnixMillis(absl::Now());
+  user.username = username;
+  user.email = email;
+  user.roles = absl::StrJoin(role_names, " ");
+  absl::Status st = identity.CreateUser(user);
+  if (absl::IsAlreadyExists(st)) return Fail(absl::AlreadyExistsError("username or email already taken"));
+  if (!st.ok()) return Fail(st);
+  std::printf("%s\n", user.id.c_str());
+  return 0;
+}
+
+int RunSessionCreate(const std::vector<std::string>& args) {
+  std::string db, user_id;
+  absl::Duration expires_in = absl::Hours(720);
+  FlagSet flags("OAUTHD_",
+                "Usage: oauthd session create --user=ID [--expires-in=720h]\n\n"
+                "Creates a session for the user, carrying the user's roles, and prints its token: use it as\n"
+                "`Authorization: Bearer TOKEN` or as the MMAUTHTOKEN cookie.\n");
+  flags.String("db", &db, kDbHelp);
+  flags.String("user", &user_id, "id of the user (as printed by `oauthd user create`)");
+  flags.Duration("expires-in", &expires_in, "lifetime of the session, e.g. 30m, 720h; 0s never expires");
+  std::vector<std::string> pos;
+  if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
+  if (!pos.empty()) return Usage("session create takes no arguments");
+  if (!IsValidId(user_id)) return Usage("--user must be a 26-character user id");
+  auto pool = OpenDb(db);
+  if (!pool.ok()) return Fail(pool.status());
+  storage::IdentityStore identity(pool->get());
+  auto user = identity.GetUser(user_id);
+  if (!user.ok()) return Fail(user.status());
+  if (user->delete_at != 0) return Fail(absl::FailedPreconditionError("the user is deactivated"));
+  storage::SessionRow s;
+  s.id = NewId();
+  s.token = NewId();
+  s.create_at = s.last_activity_at = absl::ToUnixMillis(absl::Now());
+  s.expires_at = expires_in == absl::ZeroDuration() ? 0 : s.create_at + absl::ToInt64Milliseconds(expires_in);
+  s.user_id = user_id;
+  s.roles = user->roles;
+  s.props_json = absl::StrCat("{\"csrf\":\"", NewId(), "\"}");
+  if (absl::Status st = identity.CreateSession(s); !st.ok()) return Fail(st);
+  std::printf("%s\n", s.token.c_str());
+  return 0;
+}
+
+int RunRoleGrant(const std::vector<std::string>& args) { return EditRole(args, true); }
+int RunRoleRevoke(const std::vector<std::string>& args) { return EditRole(args, false); }
+
+}  // namespace oauthd::cli

@@ -1,0 +1,166 @@
+// A bounded pool of MySQL Connector/C++ connections. Callers never see a connection outside Run(): Run hands one
+// out, turns sql::SQLException into absl::Status, and retries once on a fresh connection when the server dropped
+// the old one (e.g. after a MySQL restart), so a broken connection is never handed out twice.
+#ifndef OAUTHD_STORAGE_CONNECTION_POOL_H_
+#define OAUTHD_STORAGE_CONNECTION_POOL_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "storage/db_url.h"
+
+namespace sql {
+class Connection;
+namespace mysql {
+class MySQL_Driver;
+}
+}  // namespace sql
+
+namespace oauthd::storage {
+
+// One live connection and the prepared statements made on it (kept for its whole life, so each SQL text is
+// prepared once per connection, not once per call).
+class DbConn {
+ public:
+  explicit DbConn(std::unique_ptr<sql::Connection> conn);
+  ~DbConn();
+
+  // The cached prepared statement for `sql`, parameters still bound from its last use: set them all.
+  sql::PreparedStatement& Prepare(const std::string& sql);
+  // Runs a statement with no parameters and no result (DDL, locks).
+  void Execute(const std::string& sql);
+  sql::Connection& raw() { return *conn_; }
+
+ private:
+  friend class ConnectionPool;
+  std::unique_ptr<sql::Connection> conn_;
+  absl::flat_hash_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+  absl::Time last_used_;
+  bool broken_ = false;
+};
+
+struct PoolOptions {
+  DbUrl url;
+  int max_connections = 8;
+  absl::Duration acquire_timeout = absl::Seconds(5);
+  // An idle connection older than this is pinged before use; a fresher one is trusted and, if it turns out dead,
+  // Run retries on a new connection.
+  absl::Duration validate_after_idle = absl::Seconds(2);
+  int connect_timeout_seconds = 5;
+  int read_timeout_seconds = 30;
+};
+
+struct PoolStats {
+  int max = 0;
+  int open = 0;
+  int in_use = 0;
+  int64_t waits = 0;          // acquisitions that had to wait for a free connection
+  int64_t reconnects = 0;     // connections replaced because they were found broken
+};
+
+// Reads column `col` (1-based) as text; SQL NULL reads as "".
+std::string GetStr(sql::ResultSet& rs, int col);
+int64_t GetInt(sql::ResultSet& rs, int col);
+
+class ConnectionPool {
+ public:
+  explicit ConnectionPool(PoolOptions options);
+  ~ConnectionPool();
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  // Calls fn(DbConn&) -> absl::Status or absl::StatusOr<T>. Database errors become statuses: lost connection and
+  // pool exhaustion → UNAVAILABLE, duplicate key → ALREADY_EXISTS, anything else → INTERNAL.
+  template <typename Fn>
+  auto Run(Fn&& fn) -> decltype(fn(std::declval<DbConn&>()));
+
+  // Like Run, inside BEGIN … COMMIT; any error (status or exception) rolls back.
+  template <typename Fn>
+  auto RunInTransaction(Fn&& fn) -> decltype(fn(std::declval<DbConn&>()));
+
+  // Checks that the database answers (used at start-up and by health checks).
+  absl::Status Ping();
+  PoolStats Stats();
+
+ private:
+  absl::StatusOr<std::unique_ptr<DbConn>> Acquire();
+  void Release(std::unique_ptr<DbConn> conn);
+  absl::StatusOr<std::unique_ptr<DbConn>> Connect();
+  static absl::Status FromException(const sql::SQLException& e);
+  static bool IsConnectionLost(const sql::SQLException& e);
+  void Begin(DbConn& c);
+  void Commit(DbConn& c);
+  void Rollback(DbConn& c);
+
+  PoolOptions options_;
+  sql::mysql::MySQL_Driver* driver_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<DbConn>> idle_;
+  int open_ = 0;
+  int64_t waits_ = 0;
+  int64_t reconnects_ = 0;
+};
+
+template <typename Fn>
+auto ConnectionPool::Run(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
+  for (int attempt = 0;; ++attempt) {
+    auto conn = Acquire();
+    if (!conn.ok()) return conn.status();
+    try {
+      auto result = fn(**conn);
+      Release(std::move(*conn));
+      return result;
+    } catch (const sql::SQLException& e) {
+      const bool lost = IsConnectionLost(e);
+      (*conn)->broken_ = lost;
+      Release(std::move(*conn));
+      if (lost && attempt == 0) continue;
+      return FromException(e);
+    } catch (const std::exception& e) {
+      (*conn)->broken_ = true;
+      Release(std::move(*conn));
+      return absl::InternalError(e.what());
+    }
+  }
+}
+
+template <typename Fn>
+auto ConnectionPool::RunInTransaction(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
+  return Run([&](DbConn& c) -> decltype(fn(c)) {
+    Begin(c);
+    try {
+      auto result = fn(c);
+      if (result.ok()) {
+        Commit(c);
+      } else {
+        Rollback(c);
+      }
+      return result;
+    } catch (...) {
+      try {
+        Rollback(c);
+      } catch (...) {
+        // The connection is gone; the server rolls back on its own.
+      }
+      throw;
+    }
+  });
+}
+
+}  // namespace oauthd::storage
+
+#endif  // OAUTHD_STORAGE_CONNECTION_POOL_H_

@@ -1,0 +1,124 @@
+#include "storage/migrator.h"
+
+#include <memory>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "storage/identity_store.h"
+#include "storage/mattermost_id.h"
+#include "storage/migration_files.h"
+
+namespace oauthd::storage {
+namespace {
+
+constexpr int kLockWaitSeconds = 120;
+
+absl::StatusOr<int> VersionOf(absl::string_view name) {
+  int version = 0;
+  if (!absl::SimpleAtoi(name.substr(0, name.find('_')), &version) || version <= 0) {
+    return absl::InternalError(absl::StrCat("migration file name without a version: ", name));
+  }
+  return version;
+}
+
+absl::StatusOr<MigrationReport> ApplyLocked(DbConn& c,
+                                            const std::function<void(absl::string_view)>& progress) {
+  c.Execute(
+      "CREATE TABLE IF NOT EXISTS oauthd_migrations (Version int NOT NULL PRIMARY KEY, "
+      "Name varchar(255) NOT NULL, AppliedAt bigint(20) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+  std::set<int> done;
+  {
+    std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT Version FROM oauthd_migrations").executeQuery());
+    while (rs->next()) done.insert(static_cast<int>(GetInt(*rs, 1)));
+  }
+  MigrationReport report;
+  for (const MigrationFile& f : MigrationFiles()) {
+    auto version = VersionOf(f.name);
+    if (!version.ok()) return version.status();
+    if (done.count(*version)) {
+      ++report.already_applied;
+      continue;
+    }
+    progress(absl::StrCat("applying ", f.name));
+    for (const std::string& stmt : SplitStatements(f.sql)) c.Execute(stmt);
+    auto& record = c.Prepare("INSERT INTO oauthd_migrations (Version, Name, AppliedAt) VALUES (?, ?, ?)");
+    record.setInt(1, *version);
+    record.setString(2, f.name);
+    record.setInt64(3, absl::ToUnixMillis(absl::Now()));
+    record.executeUpdate();
+    report.applied.push_back(f.name);
+  }
+  return report;
+}
+
+}  // namespace
+
+std::vector<std::string> SplitStatements(absl::string_view sql) {
+  std::vector<std::string> out;
+  std::string current;
+  for (absl::string_view line : absl::StrSplit(sql, '\n')) {
+    absl::string_view trimmed = absl::StripAsciiWhitespace(line);
+    if (trimmed.empty() || absl::StartsWith(trimmed, "--")) continue;
+    absl::StrAppend(&current, line, "\n");
+    if (absl::EndsWith(trimmed, ";")) {
+      current.erase(current.find_last_of(';'));
+      out.push_back(std::move(current));
+      current.clear();
+    }
+  }
+  if (!absl::StripAsciiWhitespace(current).empty()) out.push_back(std::move(current));
+  return out;
+}
+
+absl::StatusOr<MigrationReport> Migrate(ConnectionPool& pool,
+                                        const std::function<void(absl::string_view)>& progress) {
+  auto report = pool.Run([&](DbConn& c) -> absl::StatusOr<MigrationReport> {
+    progress("waiting for the migration lock");
+    auto& lock = c.Prepare("SELECT GET_LOCK('oauthd_migrate', ?)");
+    lock.setInt(1, kLockWaitSeconds);
+    std::unique_ptr<sql::ResultSet> rs(lock.executeQuery());
+    if (!rs->next() || GetInt(*rs, 1) != 1) {
+      return absl::UnavailableError(absl::StrCat("another process held the migration lock for ",
+                                                 kLockWaitSeconds, "s"));
+    }
+    rs.reset();
+    auto release = [&c] { c.Execute("DO RELEASE_LOCK('oauthd_migrate')"); };
+    try {
+      auto result = ApplyLocked(c, progress);
+      release();
+      return result;
+    } catch (...) {
+      try {
+        release();
+      } catch (...) {
+        // A dead connection releases its locks on the server side.
+      }
+      throw;
+    }
+  });
+  if (!report.ok()) return report.status();
+
+  IdentityStore identity(&pool);
+  const RoleRow defaults[] = {
+      {NewId(), "system_admin", "authentication.roles.global_admin.name",
+       "authentication.roles.global_admin.description", kSystemAdminPermissions, true},
+      {NewId(), "system_user", "authentication.roles.global_user.name",
+       "authentication.roles.global_user.description", "", true},
+  };
+  for (const RoleRow& role : defaults) {
+    auto created = identity.CreateRoleIfMissing(role);
+    if (!created.ok()) return created.status();
+    if (*created) {
+      progress(absl::StrCat("created role ", role.name));
+      report->roles_created.push_back(role.name);
+    }
+  }
+  return report;
+}
+
+}  // namespace oauthd::storage
