@@ -104,8 +104,9 @@ absl::StatusOr<std::unique_ptr<DbConn>> ConnectionPool::Acquire() {
     if (!idle_.empty()) {
       auto conn = std::move(idle_.back());  // LIFO: the warmest connection
       idle_.pop_back();
+      const int64_t epoch = loss_epoch_;
       lock.unlock();
-      bool valid = now - conn->last_used_ < options_.validate_after_idle;
+      bool valid = conn->epoch_ == epoch && now - conn->last_used_ < options_.validate_after_idle;
       if (!valid) {
         try {
           valid = conn->conn_->isValid();
@@ -113,18 +114,25 @@ absl::StatusOr<std::unique_ptr<DbConn>> ConnectionPool::Acquire() {
           valid = false;
         }
       }
-      if (valid) return conn;
+      if (valid) {
+        conn->epoch_ = epoch;
+        return conn;
+      }
       conn->broken_ = true;
       conn.reset();
       std::lock_guard<std::mutex> relock(mu_);
       ++reconnects_;
+      ++loss_epoch_;
       // The slot stays reserved for the replacement made below.
     } else {
       ++open_;  // reserve a slot, then connect without holding the lock
     }
   }
   auto fresh = Connect();
-  if (!fresh.ok()) {
+  if (fresh.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    (*fresh)->epoch_ = loss_epoch_;
+  } else {
     std::lock_guard<std::mutex> lock(mu_);
     --open_;
     cv_.notify_one();
@@ -136,6 +144,7 @@ void ConnectionPool::Release(std::unique_ptr<DbConn> conn) {
   std::lock_guard<std::mutex> lock(mu_);
   if (conn->broken_) {
     ++reconnects_;
+    ++loss_epoch_;
     --open_;
     conn.reset();
   } else {

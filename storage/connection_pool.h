@@ -49,6 +49,7 @@ class DbConn {
   std::unique_ptr<sql::Connection> conn_;
   absl::flat_hash_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
   absl::Time last_used_;
+  int64_t epoch_ = 0;  // the pool's loss epoch when this connection was last known good
   bool broken_ = false;
 };
 
@@ -56,8 +57,8 @@ struct PoolOptions {
   DbUrl url;
   int max_connections = 8;
   absl::Duration acquire_timeout = absl::Seconds(5);
-  // An idle connection older than this is pinged before use; a fresher one is trusted and, if it turns out dead,
-  // Run retries on a new connection.
+  // An idle connection older than this is pinged before use; a fresher one is trusted unless another connection
+  // was lost since, and if it turns out dead anyway, Run retries on a validated or new connection.
   absl::Duration validate_after_idle = absl::Seconds(2);
   int connect_timeout_seconds = 5;
   int read_timeout_seconds = 30;
@@ -113,6 +114,9 @@ class ConnectionPool {
   int open_ = 0;
   int64_t waits_ = 0;
   int64_t reconnects_ = 0;
+  // Bumped whenever a connection is found dead: the server probably restarted, so every idle connection from an
+  // older epoch is pinged before it is handed out again.
+  int64_t loss_epoch_ = 0;
 };
 
 template <typename Fn>

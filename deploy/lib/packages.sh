@@ -1,0 +1,23 @@
+# Installs the Debian packages oauthd needs, only those missing (sourced by tests/run.sh, deploy/local/up.sh and
+# bench/run.sh). Needs root (or sudo) only when something is missing.
+OAUTHD_BUILD_PACKAGES=(
+  cmake g++ make pkg-config
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libmysqlcppconn-dev libssl-dev libboost-dev
+  libgtest-dev libgmock-dev libgoogle-common-protos-java
+  mariadb-server mariadb-client
+)
+
+oauthd_ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo ">> installing Debian packages: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" = 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  # policy-rc.d keeps the mariadb-server package from starting a system service; we run our own.
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

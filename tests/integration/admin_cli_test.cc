@@ -1,0 +1,81 @@
+// The real `oauthd` binary's admin commands against the private MariaDB.
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "storage/identity_store.h"
+#include "storage/mattermost_id.h"
+#include "tests/lib/test_database.h"
+#include "tests/lib/test_env.h"
+
+namespace oauthd::testing {
+namespace {
+
+class AdminCliTest : public DbTest {
+ protected:
+  int Oauthd(const std::string& args, std::string* out) {
+    out->clear();
+    return RunCommand(absl::StrCat("OAUTHD_DB='", db().url(), "' ", BinDir(), "/oauthd ", args, " 2>&1"), out);
+  }
+};
+
+TEST_F(AdminCliTest, UserAndSessionCreateWorkTogether) {
+  std::string out;
+  ASSERT_EQ(Oauthd("user create --username=admin1 --email=a1@example.com --roles='system_user system_admin'",
+                   &out), 0) << out;
+  const std::string id(absl::StripAsciiWhitespace(out));
+  ASSERT_TRUE(IsValidId(id)) << out;
+  ASSERT_EQ(Oauthd("session create --user=" + id + " --expires-in=1h", &out), 0) << out;
+  const std::string token(absl::StripAsciiWhitespace(out));
+  ASSERT_TRUE(IsValidId(token)) << out;
+
+  storage::IdentityStore identity(&db().pool());
+  auto session = identity.GetSessionByToken(token);
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(session->user_id, id);
+  EXPECT_EQ(session->roles, "system_user system_admin");
+  EXPECT_NEAR(static_cast<double>(session->expires_at - session->create_at), 3600000.0, 1000.0);
+  EXPECT_NE(session->props_json.find("\"csrf\""), std::string::npos);
+}
+
+TEST_F(AdminCliTest, ClearErrorsForBadInput) {
+  std::string out;
+  EXPECT_EQ(Oauthd("user create --username=x --email=a@b", &out), 2);
+  EXPECT_NE(out.find("--username"), std::string::npos) << out;
+  EXPECT_EQ(Oauthd("user create --username=bob --email=b@x --roles=no_such_role", &out), 1);
+  EXPECT_NE(out.find("no role named \"no_such_role\""), std::string::npos) << out;
+  EXPECT_EQ(Oauthd("session create --user=" + NewId(), &out), 1);
+  EXPECT_NE(out.find("no user"), std::string::npos) << out;
+  EXPECT_EQ(Oauthd("session create --user=junk", &out), 2);
+  EXPECT_EQ(Oauthd("role grant system_user", &out), 2);
+  EXPECT_EQ(Oauthd("role grant nosuchrole manage_oauth", &out), 1);
+  EXPECT_EQ(Oauthd("frobnicate", &out), 2);
+  ASSERT_EQ(Oauthd("user create --username=carol --email=c@x", &out), 0) << out;
+  EXPECT_EQ(Oauthd("user create --username=carol --email=c2@x", &out), 1);
+  EXPECT_NE(out.find("already taken"), std::string::npos) << out;
+}
+
+TEST_F(AdminCliTest, RoleGrantAndRevokeAreIdempotent) {
+  std::string out;
+  ASSERT_EQ(Oauthd("role grant system_user manage_oauth", &out), 0) << out;
+  ASSERT_EQ(Oauthd("role grant system_user manage_oauth", &out), 0) << out;
+  storage::IdentityStore identity(&db().pool());
+  EXPECT_EQ(identity.GetRoleByName("system_user")->permissions, "manage_oauth");
+  ASSERT_EQ(Oauthd("role revoke system_user manage_oauth", &out), 0) << out;
+  ASSERT_EQ(Oauthd("role revoke system_user manage_oauth", &out), 0) << out;
+  EXPECT_EQ(identity.GetRoleByName("system_user")->permissions, "");
+}
+
+TEST_F(AdminCliTest, EveryCommandHasHelp) {
+  std::string out;
+  for (const char* cmd : {"--help", "serve --help", "migrate --help", "user create --help", "session create --help",
+                          "role grant --help", "role revoke --help"}) {
+    EXPECT_EQ(Oauthd(cmd, &out), 0) << cmd;
+    EXPECT_NE(out.find("Usage: oauthd"), std::string::npos) << cmd << ": " << out;
+  }
+  EXPECT_EQ(RunCommand(BinDir() + "/oauthd-gateway --help", &out), 0);
+  EXPECT_NE(out.find("--upstream"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace oauthd::testing

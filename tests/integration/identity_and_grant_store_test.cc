@@ -1,0 +1,175 @@
+// IdentityStore, PreferenceStore and GrantStore against the real MariaDB.
+#include <gtest/gtest.h>
+
+#include "storage/grant_store.h"
+#include "storage/identity_store.h"
+#include "storage/mattermost_id.h"
+#include "storage/preference_store.h"
+#include "tests/lib/test_database.h"
+
+namespace oauthd::testing {
+namespace {
+
+using storage::AccessDataRow;
+using storage::SessionRow;
+
+class StoresTest : public DbTest {};
+
+TEST_F(StoresTest, UsersRoundTripAndUniqueness) {
+  storage::IdentityStore s(&db().pool());
+  storage::UserRow u;
+  u.id = NewId();
+  u.username = "alice";
+  u.email = "alice@example.com";
+  u.roles = "system_user system_admin";
+  u.delete_at = 42;
+  ASSERT_TRUE(s.CreateUser(u).ok());
+  auto got = s.GetUser(u.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->username, "alice");
+  EXPECT_EQ(got->roles, "system_user system_admin");
+  EXPECT_EQ(got->delete_at, 42);
+  storage::UserRow dup = u;
+  dup.id = NewId();
+  EXPECT_TRUE(absl::IsAlreadyExists(s.CreateUser(dup)));
+  EXPECT_TRUE(absl::IsNotFound(s.GetUser(NewId()).status()));
+}
+
+TEST_F(StoresTest, SessionsAreFoundByExactTokenOnly) {
+  storage::IdentityStore s(&db().pool());
+  SessionRow row;
+  row.id = NewId();
+  row.token = NewId();
+  row.user_id = NewId();
+  row.roles = "system_user";
+  row.expires_at = 123;
+  row.is_oauth = true;
+  row.props_json = R"({"csrf":"abc"})";
+  ASSERT_TRUE(s.CreateSession(row).ok());
+  auto got = s.GetSessionByToken(row.token);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->id, row.id);
+  EXPECT_EQ(got->expires_at, 123);
+  EXPECT_TRUE(got->is_oauth);
+  EXPECT_NE(got->props_json.find("abc"), std::string::npos);
+  // Looking up by the session id, or by the token in another case, finds nothing.
+  EXPECT_TRUE(absl::IsNotFound(s.GetSessionByToken(row.id).status()));
+  std::string upper = row.token;
+  for (auto& c : upper) c = static_cast<char>(toupper(c));
+  EXPECT_TRUE(absl::IsNotFound(s.GetSessionByToken(upper).status()));
+  ASSERT_TRUE(s.DeleteSessionByToken(row.token).ok());
+  EXPECT_TRUE(absl::IsNotFound(s.GetSessionByToken(row.token).status()));
+}
+
+TEST_F(StoresTest, RolePermissionsEditAndList) {
+  storage::IdentityStore s(&db().pool());
+  auto out = s.EditRolePermissions("system_user", [](const std::string& p) { return p + " manage_oauth"; });
+  ASSERT_TRUE(out.ok());
+  EXPECT_NE(s.GetRoleByName("system_user")->permissions.find("manage_oauth"), std::string::npos);
+  EXPECT_TRUE(absl::IsNotFound(
+      s.EditRolePermissions("nope", [](const std::string& p) { return p; }).status()));
+  auto roles = s.ListRoles();
+  ASSERT_TRUE(roles.ok());
+  EXPECT_EQ(roles->size(), 2u);
+}
+
+TEST_F(StoresTest, PreferencesUpsertGetDelete) {
+  storage::PreferenceStore s(&db().pool());
+  const std::string u = NewId();
+  ASSERT_TRUE(s.Save({u, "oauth_app", "app1", "user"}).ok());
+  ASSERT_TRUE(s.Save({u, "oauth_app", "app1", "user2"}).ok());
+  EXPECT_EQ(s.Get(u, "oauth_app", "app1")->value, "user2");
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Preferences"), 1);
+  ASSERT_TRUE(s.Delete(u, "oauth_app", "app1").ok());
+  EXPECT_TRUE(absl::IsNotFound(s.Get(u, "oauth_app", "app1").status()));
+}
+
+TEST_F(StoresTest, AuthCodesAreSingleUse) {
+  storage::GrantStore s(&db().pool());
+  storage::AuthDataRow code;
+  code.code = NewId() + NewId();
+  code.client_id = NewId();
+  code.user_id = NewId();
+  code.expires_in = 600;
+  code.create_at = 99;
+  code.redirect_uri = "https://x/cb";
+  code.state = "st";
+  code.scope = "user";
+  code.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+  code.code_challenge_method = "S256";
+  code.resource = "https://api.example.com";
+  ASSERT_TRUE(s.SaveAuthData(code).ok());
+  auto got = s.GetAuthData(code.code);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->code_challenge, code.code_challenge);
+  EXPECT_EQ(got->resource, code.resource);
+  EXPECT_EQ(got->expires_in, 600);
+  EXPECT_TRUE(*s.DeleteAuthData(code.code));
+  EXPECT_FALSE(*s.DeleteAuthData(code.code));
+  EXPECT_TRUE(absl::IsNotFound(s.GetAuthData(code.code).status()));
+}
+
+TEST_F(StoresTest, IssueTokenKeepsOneRowPerClientAndUserAndReplacesTheOldSession) {
+  storage::GrantStore s(&db().pool());
+  storage::IdentityStore identity(&db().pool());
+  const std::string client = NewId(), user = NewId();
+  auto issue = [&](const std::optional<std::string>& replaced) {
+    SessionRow session;
+    session.id = NewId();
+    session.token = NewId();
+    session.user_id = user;
+    session.is_oauth = true;
+    AccessDataRow ad;
+    ad.token = session.token;
+    ad.refresh_token = NewId();
+    ad.client_id = client;
+    ad.user_id = user;
+    ad.expires_at = 1000;
+    EXPECT_TRUE(s.IssueToken(session, ad, replaced).ok());
+    return ad;
+  };
+  AccessDataRow first = issue(std::nullopt);
+  AccessDataRow second = issue(first.token);
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAccessData"), 1);
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Sessions"), 1);
+  EXPECT_TRUE(absl::IsNotFound(identity.GetSessionByToken(first.token).status()));
+  EXPECT_TRUE(identity.GetSessionByToken(second.token).ok());
+  EXPECT_EQ(s.GetAccessDataByClientUser(client, user)->token, second.token);
+  EXPECT_EQ(s.GetAccessDataByRefreshToken(second.refresh_token)->token, second.token);
+  EXPECT_TRUE(absl::IsNotFound(s.GetAccessDataByRefreshToken(first.refresh_token).status()));
+}
+
+TEST_F(StoresTest, DeauthorizeRevokesOnlyThatUsersGrantForThatClient) {
+  storage::GrantStore s(&db().pool());
+  storage::PreferenceStore prefs(&db().pool());
+  const std::string client = NewId(), other_client = NewId(), user = NewId(), other_user = NewId();
+  for (const auto& [c, u] : std::vector<std::pair<std::string, std::string>>{
+           {client, user}, {other_client, user}, {client, other_user}}) {
+    SessionRow session;
+    session.id = NewId();
+    session.token = NewId();
+    session.user_id = u;
+    AccessDataRow ad;
+    ad.token = session.token;
+    ad.client_id = c;
+    ad.user_id = u;
+    ASSERT_TRUE(s.IssueToken(session, ad, std::nullopt).ok());
+    storage::AuthDataRow code;
+    code.code = NewId();
+    code.client_id = c;
+    code.user_id = u;
+    ASSERT_TRUE(s.SaveAuthData(code).ok());
+    ASSERT_TRUE(prefs.Save({u, "oauth_app", c, "user"}).ok());
+  }
+  ASSERT_TRUE(s.Deauthorize(user, client).ok());
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Sessions"), 2);
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAccessData"), 2);
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData"), 2);
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Preferences"), 2);
+  EXPECT_TRUE(absl::IsNotFound(s.GetAccessDataByClientUser(client, user).status()));
+  EXPECT_TRUE(s.GetAccessDataByClientUser(client, other_user).ok());
+  EXPECT_TRUE(s.GetAccessDataByClientUser(other_client, user).ok());
+}
+
+}  // namespace
+}  // namespace oauthd::testing
