@@ -1,4 +1,6 @@
-// `oauthd serve`: the gRPC server.
+// `oauthd serve`: wires the stores, the service logic and the gRPC handlers together and runs the server until
+// SIGTERM/SIGINT, then drains in-flight calls.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -9,8 +11,21 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/metrics.h"
+#include "server/app/authenticator.h"
+#include "server/app/oauth_app_service.h"
+#include "server/app/rate_limiter.h"
+#include "server/app/registration_service.h"
 #include "server/cli/command.h"
+#include "server/rpc/authorization_server_handler.h"
+#include "server/rpc/call_runner.h"
+#include "server/rpc/oauth_apps_handler.h"
+#include "server/rpc/worker_pool.h"
+#include "storage/app_store.h"
 #include "storage/connection_pool.h"
+#include "storage/identity_store.h"
 
 namespace oauthd::cli {
 namespace {
@@ -18,51 +33,116 @@ namespace {
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
 
+int UsageError(const std::string& message) {
+  std::fprintf(stderr, "oauthd serve: %s\n", message.c_str());
+  return 2;
+}
+
 }  // namespace
 
 int RunServe(const std::vector<std::string>& args) {
-  std::string db, listen = "127.0.0.1:50051";
-  int db_pool_size = 8;
-  FlagSet flags("OAUTHD_", "Usage: oauthd serve --db=URL [--grpc-listen=HOST:PORT]\n\nRuns the gRPC server.\n");
+  std::string db, listen = "127.0.0.1:50051", metrics_listen, allowlist;
+  app::ServiceConfig config;
+  bool developer_mode = false;
+  int db_pool_size = 8, workers = 0;
+  absl::Duration cache_ttl = absl::Seconds(5);
+  double dcr_rate = 2;
+  int dcr_burst = 1;
+  std::string dcr_rate_text = "2";
+  FlagSet flags("OAUTHD_",
+                "Usage: oauthd serve --db=URL [flags]\n\n"
+                "Runs the gRPC server (with grpc.health.v1 health checking and server reflection).\n");
   flags.String("db", &db, kDbHelp);
-  flags.String("grpc-listen", &listen, "address for gRPC, HOST:PORT");
+  flags.String("grpc-listen", &listen, "address for gRPC, HOST:PORT (port 0 picks a free one and logs it)");
+  flags.String("site-url", &config.site_url,
+               "public URL of the service (issuer of the RFC 8414 metadata), e.g. https://chat.example.com");
+  flags.Bool("enable-oauth-service-provider", &config.enable_oauth_service_provider,
+             "serve the OAuth provider API; when false, calls answer 501 as Mattermost's do");
+  flags.Bool("enable-dynamic-client-registration", &config.enable_dynamic_client_registration,
+             "accept RFC 7591 registrations at /api/v4/oauth/apps/register");
+  flags.String("dcr-redirect-uri-allowlist", &allowlist,
+               "comma-separated redirect-URI patterns a registration must match (empty: any); '*' matches\n"
+               "within one URL component without '/', '**' anything, e.g. https://*.example.com/**");
+  flags.String("dcr-rate-limit", &dcr_rate_text, "registrations allowed per second per client address");
+  flags.Int("dcr-rate-burst", &dcr_burst, "registrations a client address may save up");
+  flags.Bool("developer-mode", &developer_mode, "fill AppError.detailed_error (off: always \"\")");
+  flags.Duration("cache-ttl", &cache_ttl,
+                 "how long sessions, users and role permissions are cached; a revoked session or a changed\n"
+                 "role can be honoured this long on a pod that cached it. 0s disables the cache");
+  flags.String("metrics-listen", &metrics_listen, "HOST:PORT for Prometheus text metrics at /metrics (empty: off)");
   flags.Int("db-pool-size", &db_pool_size, "most MySQL connections held open");
+  flags.Int("workers", &workers, "threads running requests' database work (0: the pool size)");
   std::vector<std::string> pos;
   if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
-  if (db.empty()) {
-    std::fprintf(stderr, "oauthd: --db is required (or OAUTHD_DB)\n");
-    return 2;
+  if (!pos.empty()) return UsageError("serve takes no arguments");
+  if (db.empty()) return UsageError("--db is required (or OAUTHD_DB)");
+  if (!absl::SimpleAtod(dcr_rate_text, &dcr_rate) || dcr_rate <= 0) {
+    return UsageError("--dcr-rate-limit must be a positive number");
+  }
+  if (dcr_burst < 1) return UsageError("--dcr-rate-burst must be at least 1");
+  if (db_pool_size < 1) return UsageError("--db-pool-size must be at least 1");
+  for (absl::string_view p : absl::StrSplit(allowlist, ',', absl::SkipWhitespace())) {
+    config.dcr_redirect_uri_allowlist.emplace_back(absl::StripAsciiWhitespace(p));
   }
   auto url = storage::ParseDbUrl(db);
-  if (!url.ok()) {
-    std::fprintf(stderr, "oauthd: %s\n", std::string(url.status().message()).c_str());
-    return 2;
-  }
+  if (!url.ok()) return UsageError(std::string(url.status().message()));
+
   storage::PoolOptions options;
   options.url = *url;
   options.max_connections = db_pool_size;
   storage::ConnectionPool pool(options);
   if (absl::Status st = pool.Ping(); !st.ok()) {
-    std::fprintf(stderr, "oauthd: %s\n", std::string(st.message()).c_str());
+    std::fprintf(stderr, "oauthd serve: %s\n", std::string(st.message()).c_str());
     return 1;
   }
+  storage::AppStore apps(&pool);
+  storage::IdentityStore identity(&pool);
+  app::Authenticator auth(&identity, cache_ttl);
+  app::RateLimiter limiter(dcr_rate, dcr_burst);
+  app::OAuthAppService app_service(&config, &auth, &apps);
+  app::RegistrationService registration(&config, &limiter, &apps);
+
+  Metrics metrics("oauthd");
+  metrics.SetExtra([&pool] {
+    const storage::PoolStats s = pool.Stats();
+    return absl::StrCat("# TYPE oauthd_db_pool_connections gauge\n", "oauthd_db_pool_connections{state=\"open\"} ",
+                        s.open, "\noauthd_db_pool_connections{state=\"in_use\"} ", s.in_use,
+                        "\noauthd_db_pool_connections{state=\"max\"} ", s.max,
+                        "\n# TYPE oauthd_db_pool_waits_total counter\noauthd_db_pool_waits_total ", s.waits,
+                        "\n# TYPE oauthd_db_pool_reconnects_total counter\noauthd_db_pool_reconnects_total ",
+                        s.reconnects, "\n");
+  });
+  if (!metrics_listen.empty()) {
+    if (absl::Status st = StartMetricsServer(metrics_listen, &metrics); !st.ok()) {
+      std::fprintf(stderr, "oauthd serve: %s\n", std::string(st.message()).c_str());
+      return 1;
+    }
+  }
+
+  auto worker_pool = std::make_unique<rpc::WorkerPool>(workers > 0 ? workers : db_pool_size);
+  rpc::CallRunner runner(worker_pool.get(), &metrics, developer_mode);
+  rpc::OAuthAppsHandler apps_handler(&runner, &app_service);
+  rpc::AuthorizationServerHandler server_handler(&runner, &config, &registration);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&apps_handler);
+  builder.RegisterService(&server_handler);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
-    std::fprintf(stderr, "oauthd: cannot listen on %s\n", listen.c_str());
+    std::fprintf(stderr, "oauthd serve: cannot listen on %s\n", listen.c_str());
     return 1;
   }
-  std::fprintf(stderr, "oauthd: serving gRPC on %s\n", listen.c_str());
+  std::fprintf(stderr, "oauthd: serving gRPC on port %d (%s)\n", port, listen.c_str());
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::fprintf(stderr, "oauthd: draining\n");
+  std::fprintf(stderr, "oauthd: draining in-flight calls\n");
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  worker_pool.reset();  // finishes queued work before the stores go away
   return 0;
 }
 

@@ -1,0 +1,137 @@
+#include "server/app/authenticator.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "server/app/api_error.h"
+
+namespace oauthd::app {
+namespace {
+
+constexpr size_t kCacheEntries = 100000;
+
+std::string CookieValue(absl::string_view header, absl::string_view name) {
+  for (absl::string_view part : absl::StrSplit(header, ';')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) return std::string(part);
+  }
+  return "";
+}
+
+}  // namespace
+
+ExtractedToken ExtractToken(const Caller& c) {
+  if (std::string t = CookieValue(c.cookie, "MMAUTHTOKEN"); !t.empty()) return {t, true, false};
+  const std::string& auth = c.authorization;
+  if (auth.size() > 6 && absl::AsciiStrToUpper(auth.substr(0, 6)) == "BEARER") return {auth.substr(7), false, false};
+  if (auth.size() > 5 && absl::AsciiStrToLower(auth.substr(0, 5)) == "token") return {auth.substr(6), false, false};
+  if (!c.query_access_token.empty()) return {c.query_access_token, false, true};
+  return {};
+}
+
+std::string CsrfFromProps(const std::string& props) {
+  size_t k = props.find("\"csrf\"");
+  if (k == std::string::npos) return "";
+  size_t colon = props.find(':', k + 6);
+  if (colon == std::string::npos) return "";
+  size_t q1 = props.find('"', colon + 1);
+  if (q1 == std::string::npos) return "";
+  size_t q2 = props.find('"', q1 + 1);
+  if (q2 == std::string::npos) return "";
+  return props.substr(q1 + 1, q2 - q1 - 1);
+}
+
+Authenticator::Authenticator(storage::IdentityStore* identity, absl::Duration cache_ttl)
+    : identity_(identity),
+      sessions_(cache_ttl, kCacheEntries),
+      users_(cache_ttl, kCacheEntries),
+      role_permissions_(cache_ttl, 1000) {}
+
+absl::StatusOr<storage::SessionRow> Authenticator::LookupSession(const std::string& token) {
+  if (auto cached = sessions_.Get(token)) return *cached;
+  auto row = identity_->GetSessionByToken(token);
+  if (row.ok()) sessions_.Put(token, *row);
+  return row;
+}
+
+absl::StatusOr<storage::UserRow> Authenticator::LookupUser(const std::string& user_id) {
+  if (auto cached = users_.Get(user_id)) return *cached;
+  auto row = identity_->GetUser(user_id);
+  if (row.ok()) users_.Put(user_id, *row);
+  return row;
+}
+
+void Authenticator::ForgetSession(const std::string& token) { sessions_.Erase(token); }
+
+absl::StatusOr<Session> Authenticator::RequireSession(Caller* caller_ptr) {
+  const Caller& caller = *caller_ptr;
+  const ExtractedToken t = ExtractToken(caller);
+  if (t.token.empty()) return SessionExpired("UserRequired");
+  auto row = LookupSession(t.token);
+  if (!row.ok()) {
+    if (absl::IsNotFound(row.status())) return SessionExpired("token=" + t.token);
+    return row.status();  // the database is down: 503, not "log in again"
+  }
+  const int64_t now = absl::ToUnixMillis(absl::Now());
+  if (row->expires_at != 0 && now > row->expires_at) return SessionExpired("token=" + t.token);
+  auto user = LookupUser(row->user_id);
+  if (!user.ok()) {
+    if (absl::IsNotFound(user.status())) return SessionExpired("token=" + t.token);
+    return user.status();
+  }
+  if (user->delete_at != 0) return SessionExpired("token=" + t.token);
+  if (t.from_query && !row->is_oauth) {
+    return AppError(401, "api.context.token_provided.app_error", "token=" + t.token);
+  }
+  if (t.from_cookie && !caller.safe_method) {
+    const std::string csrf = CsrfFromProps(row->props_json);
+    const bool token_ok = !csrf.empty() && caller.csrf_token == csrf;
+    if (!token_ok && caller.requested_with != "XMLHttpRequest") return SessionExpired("CSRF check failed");
+  }
+  caller_ptr->user_id = row->user_id;
+  Session s;
+  s.row = std::move(*row);
+  s.roles = absl::StrSplit(s.row.roles, ' ', absl::SkipEmpty());
+  return s;
+}
+
+std::set<std::string> Authenticator::PermissionsOf(const std::vector<std::string>& roles) {
+  std::set<std::string> out;
+  for (const std::string& name : roles) {
+    auto cached = role_permissions_.Get(name);
+    if (!cached) {
+      auto role = identity_->GetRoleByName(name);
+      std::set<std::string> perms;
+      if (role.ok()) {
+        for (absl::string_view p : absl::StrSplit(role->permissions, ' ', absl::SkipEmpty())) {
+          perms.insert(std::string(p));
+        }
+      }
+      role_permissions_.Put(name, perms);
+      cached = std::move(perms);
+    }
+    out.insert(cached->begin(), cached->end());
+  }
+  return out;
+}
+
+bool Authenticator::HasPermission(const Session& session, const std::string& permission) {
+  return PermissionsOf(session.roles).count(permission) > 0;
+}
+
+bool Authenticator::HasPermissionToUser(const Session& session, const std::string& user_id) {
+  if (user_id.empty()) return false;
+  if (HasPermission(session, "manage_system")) return true;
+  if (user_id == session.user_id()) return true;
+  if (!HasPermission(session, "edit_other_users")) return false;
+  auto target = LookupUser(user_id);
+  if (!target.ok()) return false;
+  std::vector<std::string> target_roles = absl::StrSplit(target->roles, ' ', absl::SkipEmpty());
+  return std::find(target_roles.begin(), target_roles.end(), "system_admin") == target_roles.end();
+}
+
+}  // namespace oauthd::app

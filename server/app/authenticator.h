@@ -1,0 +1,74 @@
+// Who is calling and what they may do (spec §7): token extraction in Mattermost's order, session lookup, the
+// CSRF rule for cookie sessions, and permission checks through the session's roles. Sessions, users and roles are
+// cached for --cache-ttl, which bounds how long a revoked session or a changed role can still be honoured.
+#ifndef OAUTHD_SERVER_APP_AUTHENTICATOR_H_
+#define OAUTHD_SERVER_APP_AUTHENTICATOR_H_
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/app/ttl_cache.h"
+#include "storage/identity_store.h"
+
+namespace oauthd::app {
+
+// What the transport knows about a call, independent of gRPC.
+struct Caller {
+  std::string request_id;
+  std::string cookie;          // the raw Cookie header
+  std::string authorization;   // the raw Authorization header
+  std::string csrf_token;      // X-CSRF-Token
+  std::string requested_with;  // X-Requested-With
+  std::string query_access_token;  // ?access_token= of the original HTTP request
+  std::string client_ip;       // the last X-Forwarded-For hop, else the peer address
+  bool safe_method = false;    // GET/HEAD: no CSRF check
+  std::string user_id;         // set once a session is resolved
+};
+
+struct Session {
+  storage::SessionRow row;
+  std::vector<std::string> roles;
+  bool is_oauth() const { return row.is_oauth; }
+  const std::string& user_id() const { return row.user_id; }
+};
+
+class Authenticator {
+ public:
+  Authenticator(storage::IdentityStore* identity, absl::Duration cache_ttl);
+
+  // The caller's session, or the 401 Mattermost answers on a session-required route.
+  // Also records the session's user id in caller->user_id (for the request log).
+  absl::StatusOr<Session> RequireSession(Caller* caller);
+  bool HasPermission(const Session& session, const std::string& permission);
+  // SessionHasPermissionToUser (spec §7.3).
+  bool HasPermissionToUser(const Session& session, const std::string& user_id);
+  // Drops cached sessions (after revoking tokens) so the change shows at once on this pod.
+  void ForgetSession(const std::string& token);
+
+ private:
+  absl::StatusOr<storage::SessionRow> LookupSession(const std::string& token);
+  absl::StatusOr<storage::UserRow> LookupUser(const std::string& user_id);
+  std::set<std::string> PermissionsOf(const std::vector<std::string>& roles);
+
+  storage::IdentityStore* identity_;
+  TtlCache<storage::SessionRow> sessions_;
+  TtlCache<storage::UserRow> users_;
+  TtlCache<std::set<std::string>> role_permissions_;  // role name → permissions
+};
+
+// Mattermost's ParseAuthTokenFromRequest (spec §7.1); `from_cookie` tells whether CSRF applies.
+struct ExtractedToken {
+  std::string token;
+  bool from_cookie = false;
+  bool from_query = false;
+};
+ExtractedToken ExtractToken(const Caller& caller);
+// The "csrf" prop of a session's Props JSON, or "".
+std::string CsrfFromProps(const std::string& props_json);
+
+}  // namespace oauthd::app
+
+#endif  // OAUTHD_SERVER_APP_AUTHENTICATOR_H_

@@ -1,0 +1,50 @@
+// The app-management operations (spec §2.2–§2.9), each in Mattermost's order of checks.
+#ifndef OAUTHD_SERVER_APP_OAUTH_APP_SERVICE_H_
+#define OAUTHD_SERVER_APP_OAUTH_APP_SERVICE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "google/api/httpbody.pb.h"
+#include "oauthd/v1/apps.pb.h"
+#include "server/app/authenticator.h"
+#include "server/app/service_config.h"
+#include "storage/app_store.h"
+
+namespace oauthd::app {
+
+class OAuthAppService {
+ public:
+  OAuthAppService(const ServiceConfig* config, Authenticator* auth, storage::AppStore* apps)
+      : config_(config), auth_(auth), apps_(apps) {}
+
+  absl::StatusOr<oauthd::v1::OAuthApp> Create(Caller* caller, const oauthd::v1::CreateOAuthAppRequest& req);
+  absl::StatusOr<std::vector<oauthd::v1::OAuthApp>> List(Caller* caller,
+                                                         const oauthd::v1::GetOAuthAppsRequest& req);
+  absl::StatusOr<oauthd::v1::OAuthApp> Get(Caller* caller, const std::string& app_id);
+  absl::StatusOr<oauthd::v1::OAuthApp> Update(Caller* caller, const std::string& app_id,
+                                              const google::api::HttpBody& body);
+  absl::Status Delete(Caller* caller, const std::string& app_id);
+  absl::StatusOr<oauthd::v1::OAuthApp> RegenerateSecret(Caller* caller, const std::string& app_id);
+  absl::StatusOr<oauthd::v1::OAuthApp> Info(Caller* caller, const std::string& app_id);
+  absl::StatusOr<std::vector<oauthd::v1::OAuthApp>> AuthorizedForUser(
+      Caller* caller, const oauthd::v1::GetAuthorizedOAuthAppsRequest& req);
+
+ private:
+  // Steps shared by get/update/delete/regen: the app must exist (501 when the provider is off, 404 when
+  // missing) and the caller must own it or hold manage_system_wide_oauth.
+  absl::StatusOr<oauthd::v1::OAuthApp> LoadApp(const std::string& app_id);
+  absl::Status CheckOwnerOrSystemWide(const Session& session, const oauthd::v1::OAuthApp& app);
+  // Session + valid app id + manage_oauth: the common prefix of get/update/delete/regen.
+  absl::StatusOr<Session> ManageOAuthPrefix(Caller* caller, const std::string& app_id);
+  absl::Status ProviderEnabled() const;
+
+  const ServiceConfig* config_;
+  Authenticator* auth_;
+  storage::AppStore* apps_;
+};
+
+}  // namespace oauthd::app
+
+#endif  // OAUTHD_SERVER_APP_OAUTH_APP_SERVICE_H_

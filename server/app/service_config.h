@@ -1,0 +1,19 @@
+// Settings the service logic reads (from `oauthd serve` flags).
+#ifndef OAUTHD_SERVER_APP_SERVICE_CONFIG_H_
+#define OAUTHD_SERVER_APP_SERVICE_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+namespace oauthd::app {
+
+struct ServiceConfig {
+  std::string site_url;
+  bool enable_oauth_service_provider = true;
+  bool enable_dynamic_client_registration = false;
+  std::vector<std::string> dcr_redirect_uri_allowlist;
+};
+
+}  // namespace oauthd::app
+
+#endif  // OAUTHD_SERVER_APP_SERVICE_CONFIG_H_

@@ -1,0 +1,146 @@
+#include "server/rpc/call_runner.h"
+
+#include <cstdio>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "google/rpc/status.pb.h"
+#include "server/app/api_error.h"
+#include "storage/mattermost_id.h"
+
+namespace oauthd::rpc {
+namespace {
+
+std::string Header(const grpc::CallbackServerContext& ctx, const char* key) {
+  auto it = ctx.client_metadata().find(key);
+  if (it == ctx.client_metadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+// A client-supplied request id is echoed only if it is short and plain; otherwise we make one.
+std::string RequestId(const std::string& supplied) {
+  if (!supplied.empty() && supplied.size() <= 64 &&
+      std::all_of(supplied.begin(), supplied.end(),
+                  [](char c) { return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.'; })) {
+    return supplied;
+  }
+  return NewId();
+}
+
+// ipv4:1.2.3.4:5678 / ipv6:[::1]:5678 → the address.
+std::string PeerAddress(const std::string& peer) {
+  absl::string_view p = peer;
+  if (!absl::ConsumePrefix(&p, "ipv4:") && !absl::ConsumePrefix(&p, "ipv6:")) return peer;
+  size_t colon = p.rfind(':');
+  if (colon != absl::string_view::npos) p = p.substr(0, colon);
+  absl::ConsumePrefix(&p, "[");
+  absl::ConsumeSuffix(&p, "]");
+  return std::string(p);
+}
+
+std::string QueryParam(absl::string_view uri, absl::string_view name) {
+  size_t q = uri.find('?');
+  if (q == absl::string_view::npos) return "";
+  for (absl::string_view kv : absl::StrSplit(uri.substr(q + 1), '&')) {
+    if (absl::ConsumePrefix(&kv, name) && absl::ConsumePrefix(&kv, "=")) return std::string(kv);
+  }
+  return "";
+}
+
+std::string JsonEscape(absl::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
+grpc::Status ToGrpcStatus(const app::ErrorBody& body) {
+  google::rpc::Status rpc;
+  rpc.set_code(app::GrpcCodeForHttpStatus(body.http_status));
+  switch (body.kind) {
+    case app::ErrorBody::Kind::kOAuth:
+      rpc.set_message(body.oauth.error_description());
+      rpc.add_details()->PackFrom(body.oauth);
+      break;
+    case app::ErrorBody::Kind::kRaw:
+      rpc.set_message(body.raw.data());
+      rpc.add_details()->PackFrom(body.raw);
+      break;
+    case app::ErrorBody::Kind::kApp:
+      rpc.set_message(body.app.message());
+      rpc.add_details()->PackFrom(body.app);
+      break;
+  }
+  return grpc::Status(static_cast<grpc::StatusCode>(rpc.code()), rpc.message(), rpc.SerializeAsString());
+}
+
+}  // namespace
+
+app::Caller CallerFromMetadata(const grpc::CallbackServerContext& ctx, bool safe_method) {
+  app::Caller c;
+  c.request_id = RequestId(Header(ctx, "x-request-id"));
+  c.cookie = Header(ctx, "cookie");
+  c.authorization = Header(ctx, "authorization");
+  c.csrf_token = Header(ctx, "x-csrf-token");
+  c.requested_with = Header(ctx, "x-requested-with");
+  c.query_access_token = QueryParam(Header(ctx, "x-original-uri"), "access_token");
+  const std::string xff = Header(ctx, "x-forwarded-for");
+  if (!xff.empty()) {
+    c.client_ip = std::string(absl::StripAsciiWhitespace(xff.substr(xff.rfind(',') == std::string::npos
+                                                                          ? 0
+                                                                          : xff.rfind(',') + 1)));
+  } else {
+    c.client_ip = PeerAddress(ctx.peer());
+  }
+  c.safe_method = safe_method;
+  return c;
+}
+
+grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx, const CallOptions& options,
+                                          std::function<absl::Status(app::Caller*)> body) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  workers_->Submit([this, ctx, reactor, options, body = std::move(body)] {
+    const absl::Time start = absl::Now();
+    app::Caller caller = CallerFromMetadata(*ctx, options.safe_method);
+    absl::Status st;
+    if (ctx->IsCancelled()) {
+      st = absl::CancelledError("the caller went away");
+    } else {
+      st = body(&caller);
+    }
+    ctx->AddInitialMetadata("x-request-id", caller.request_id);
+    grpc::Status result = grpc::Status::OK;
+    int http = options.success_http;
+    if (st.ok()) {
+      if (http != 200) ctx->AddInitialMetadata("x-http-code", absl::StrCat(http));
+    } else {
+      app::ErrorBody err = app::ExtractErrorBody(st);
+      for (const auto& [name, value] : err.headers) ctx->AddInitialMetadata(name, value);
+      if (err.kind == app::ErrorBody::Kind::kApp) {
+        err.app.set_request_id(caller.request_id);
+        if (!developer_mode_) err.app.set_detailed_error("");
+      }
+      http = err.http_status;
+      result = ToGrpcStatus(err);
+    }
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    metrics_->ObserveRequest(options.method, http, seconds);
+    std::fprintf(stderr,
+                 "{\"ts\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"user_id\":\"%s\",\"status\":%d,"
+                 "\"grpc_code\":%d,\"latency_ms\":%.3f}\n",
+                 absl::FormatTime(absl::RFC3339_full, start, absl::UTCTimeZone()).c_str(),
+                 caller.request_id.c_str(), options.method, JsonEscape(caller.user_id).c_str(), http,
+                 static_cast<int>(result.error_code()), seconds * 1000);
+    reactor->Finish(result);
+  });
+  return reactor;
+}
+
+}  // namespace oauthd::rpc

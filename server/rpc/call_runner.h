@@ -1,0 +1,53 @@
+// Runs one RPC: builds the transport-neutral Caller from gRPC metadata, runs the service logic on the worker pool,
+// and finishes the call — success with `x-http-code` when not 200, failure as a gRPC status whose details carry
+// the error body — then logs one line and records metrics. Every handler goes through here.
+#ifndef OAUTHD_SERVER_RPC_CALL_RUNNER_H_
+#define OAUTHD_SERVER_RPC_CALL_RUNNER_H_
+
+#include <functional>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/metrics.h"
+#include "server/app/authenticator.h"
+#include "server/rpc/worker_pool.h"
+
+namespace oauthd::rpc {
+
+struct CallOptions {
+  const char* method;       // for logs and metrics
+  bool safe_method = false;  // the REST verb is GET (no CSRF check)
+  int success_http = 200;   // e.g. 201 for creations
+};
+
+class CallRunner {
+ public:
+  CallRunner(WorkerPool* workers, Metrics* metrics, bool developer_mode)
+      : workers_(workers), metrics_(metrics), developer_mode_(developer_mode) {}
+
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, const CallOptions& options,
+                                std::function<absl::Status(app::Caller*)> body);
+
+ private:
+  WorkerPool* workers_;
+  Metrics* metrics_;
+  bool developer_mode_;
+};
+
+// Moves a service result into the response message.
+template <typename T>
+absl::Status Assign(absl::StatusOr<T> result, T* out) {
+  if (!result.ok()) return result.status();
+  *out = std::move(*result);
+  return absl::OkStatus();
+}
+
+// The caller as the metadata describes it (exposed for tests).
+app::Caller CallerFromMetadata(const grpc::CallbackServerContext& ctx, bool safe_method);
+
+}  // namespace oauthd::rpc
+
+#endif  // OAUTHD_SERVER_RPC_CALL_RUNNER_H_

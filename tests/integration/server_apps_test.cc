@@ -1,0 +1,478 @@
+// The app-management API over gRPC against the real oauthd and MariaDB: every endpoint's success case and the
+// error cases of spec §2, in Mattermost's order of checks.
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "storage/mattermost_id.h"
+#include "tests/lib/server_fixture.h"
+
+namespace oauthd::testing {
+namespace {
+
+using oauthd::v1::CreateOAuthAppRequest;
+using oauthd::v1::GetAuthorizedOAuthAppsRequest;
+using oauthd::v1::GetOAuthAppsRequest;
+using oauthd::v1::OAuthApp;
+using oauthd::v1::OAuthAppIdRequest;
+using oauthd::v1::OAuthAppList;
+using oauthd::v1::OAuthApps;
+using oauthd::v1::StatusOK;
+using oauthd::v1::UpdateOAuthAppRequest;
+
+#define EXPECT_APP_ERROR(result, http, error_id)                 \
+  do {                                                           \
+    const auto& r_ = (result);                                   \
+    EXPECT_FALSE(r_.ok());                                       \
+    EXPECT_TRUE(r_.has_app_error) << r_.Describe();              \
+    EXPECT_EQ(r_.http_status(), (http)) << r_.Describe();        \
+    EXPECT_EQ(r_.app_error.id(), (error_id)) << r_.Describe();   \
+  } while (0)
+
+OAuthAppIdRequest Id(const std::string& id) {
+  OAuthAppIdRequest r;
+  r.set_app_id(id);
+  return r;
+}
+
+class AppsTest : public ServerTest {
+ protected:
+  CallResult Create(const CreateOAuthAppRequest& req, const Metadata& md, OAuthApp* out = nullptr) {
+    OAuthApp tmp;
+    return Call(apps_.get(), &OAuthApps::Stub::CreateOAuthApp, req, out ? out : &tmp, md);
+  }
+  CallResult Get(const std::string& id, const SeededUser& who, OAuthApp* out = nullptr) {
+    OAuthApp tmp;
+    return Call(apps_.get(), &OAuthApps::Stub::GetOAuthApp, Id(id), out ? out : &tmp, Metadata().Bearer(who.token));
+  }
+  CallResult List(const SeededUser& who, OAuthAppList* out, const std::string& page = "",
+                  const std::string& per_page = "") {
+    GetOAuthAppsRequest req;
+    req.set_page(page);
+    req.set_per_page(per_page);
+    return Call(apps_.get(), &OAuthApps::Stub::GetOAuthApps, req, out, Metadata().Bearer(who.token));
+  }
+  CallResult Update(const std::string& id, const std::string& json, const SeededUser& who, OAuthApp* out = nullptr) {
+    UpdateOAuthAppRequest req;
+    req.set_app_id(id);
+    *req.mutable_body() = JsonBody(json);
+    OAuthApp tmp;
+    return Call(apps_.get(), &OAuthApps::Stub::UpdateOAuthApp, req, out ? out : &tmp, Metadata().Bearer(who.token));
+  }
+  CallResult Delete(const std::string& id, const SeededUser& who) {
+    StatusOK ok;
+    auto r = Call(apps_.get(), &OAuthApps::Stub::DeleteOAuthApp, Id(id), &ok, Metadata().Bearer(who.token));
+    if (r.ok()) {
+      EXPECT_EQ(ok.status(), "OK");
+    }
+    return r;
+  }
+  CallResult Regen(const std::string& id, const SeededUser& who, OAuthApp* out = nullptr) {
+    OAuthApp tmp;
+    return Call(apps_.get(), &OAuthApps::Stub::RegenerateOAuthAppSecret, Id(id), out ? out : &tmp,
+                Metadata().Bearer(who.token));
+  }
+  CallResult Info(const std::string& id, const Metadata& md, OAuthApp* out = nullptr) {
+    OAuthApp tmp;
+    return Call(apps_.get(), &OAuthApps::Stub::GetOAuthAppInfo, Id(id), out ? out : &tmp, md);
+  }
+  CallResult Authorized(const std::string& user_id, const SeededUser& who, OAuthAppList* out) {
+    GetAuthorizedOAuthAppsRequest req;
+    req.set_user_id(user_id);
+    return Call(apps_.get(), &OAuthApps::Stub::GetAuthorizedOAuthAppsForUser, req, out, Metadata().Bearer(who.token));
+  }
+  static std::string AppJson(const OAuthApp& a, const std::string& extra = "") {
+    return absl::StrCat(R"({"id":")", a.id(), R"(","name":")", a.name(),
+                        R"(","callback_urls":["https://app.example.com/cb2"],"homepage":"https://new.example.com")",
+                        extra, "}");
+  }
+};
+
+// ---- create -------------------------------------------------------------------------------------------------
+
+TEST_F(AppsTest, Create_AdminGets201WithEverything) {
+  auto req = ValidCreate();
+  req.set_is_trusted(true);
+  OAuthApp app;
+  auto r = Create(req, Metadata().Bearer(admin_.token), &app);
+  ASSERT_TRUE(r.ok()) << r.Describe();
+  EXPECT_EQ(r.http_status(), 201);
+  EXPECT_TRUE(IsValidId(app.id()));
+  EXPECT_EQ(app.creator_id(), admin_.id);
+  EXPECT_EQ(app.client_secret().size(), 26u);
+  EXPECT_GT(app.create_at(), 1600000000000);  // milliseconds
+  EXPECT_EQ(app.create_at(), app.update_at());
+  EXPECT_TRUE(app.is_trusted());
+  EXPECT_FALSE(app.has_is_dynamically_registered());
+  EXPECT_EQ(app.callback_urls_size(), 1);
+  EXPECT_EQ(app.mattermost_app_id(), "");
+  EXPECT_FALSE(r.Header("x-request-id").empty());
+}
+
+TEST_F(AppsTest, Create_PublicClientHasNoSecret) {
+  auto req = ValidCreate();
+  req.set_is_public(true);
+  OAuthApp app;
+  ASSERT_TRUE(Create(req, Metadata().Bearer(admin_.token), &app).ok());
+  EXPECT_EQ(app.client_secret(), "");
+}
+
+TEST_F(AppsTest, Create_NonAdminCannotSetTrusted) {
+  auto req = ValidCreate();
+  req.set_is_trusted(true);
+  OAuthApp app;
+  auto r = Create(req, Metadata().Bearer(manager_.token), &app);
+  ASSERT_TRUE(r.ok()) << r.Describe();
+  EXPECT_EQ(r.http_status(), 201);
+  EXPECT_FALSE(app.is_trusted());
+  EXPECT_EQ(app.creator_id(), manager_.id);
+}
+
+TEST_F(AppsTest, Create_NoSessionIs401) {
+  EXPECT_APP_ERROR(Create(ValidCreate(), Metadata()), 401, "api.context.session_expired.app_error");
+  EXPECT_APP_ERROR(Create(ValidCreate(), Metadata().Bearer(NewId())), 401, "api.context.session_expired.app_error");
+}
+
+TEST_F(AppsTest, Create_WithoutManageOAuthIs403) {
+  auto r = Create(ValidCreate(), Metadata().Bearer(user_.token));
+  EXPECT_APP_ERROR(r, 403, "api.context.permissions.app_error");
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(r.app_error.detailed_error(), "");  // not in developer mode
+  EXPECT_EQ(r.app_error.request_id(), r.Header("x-request-id"));
+  EXPECT_FALSE(r.app_error.message().empty());
+}
+
+TEST_F(AppsTest, Create_ValidationInMattermostOrder) {
+  const Metadata md = Metadata().Bearer(admin_.token);
+  auto with = [&](auto mutate) {
+    auto req = ValidCreate();
+    mutate(req);
+    return Create(req, md);
+  };
+  EXPECT_APP_ERROR(with([](auto& r) { r.clear_name(); }), 400, "model.oauth.is_valid.name.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.set_name(std::string(65, 'n')); }), 400, "model.oauth.is_valid.name.app_error");
+  EXPECT_TRUE(with([](auto& r) { r.set_name(std::string(64, 'n')); }).ok());
+  // 22 two-byte characters = 44 bytes: fine; 33 of them = 66 bytes: too long (bytes, not characters).
+  std::string e22, e33;
+  for (int i = 0; i < 22; ++i) e22 += "é";
+  for (int i = 0; i < 33; ++i) e33 += "é";
+  EXPECT_TRUE(with([&](auto& r) { r.set_name(e22); }).ok());
+  EXPECT_APP_ERROR(with([&](auto& r) { r.set_name(e33); }), 400, "model.oauth.is_valid.name.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.clear_callback_urls(); }), 400, "model.oauth.is_valid.callback.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.set_callback_urls(0, "ftp://x/cb"); }), 400,
+                   "model.oauth.is_valid.callback.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.set_callback_urls(0, "HTTPS://x/cb"); }), 400,
+                   "model.oauth.is_valid.callback.app_error");
+  // The callback list is measured as Go prints it: "[" + URLs joined by spaces + "]" ≤ 1024.
+  const std::string base = "https://app.example.com/";
+  auto sized = [&](size_t len) { return base + std::string(len - base.size(), 'a'); };
+  EXPECT_TRUE(with([&](auto& r) {
+                r.clear_callback_urls();
+                r.add_callback_urls(sized(511));
+                r.add_callback_urls(sized(510));  // 2 + 511 + 1 + 510 = 1024
+              }).ok());
+  EXPECT_APP_ERROR(with([&](auto& r) {
+                     r.clear_callback_urls();
+                     r.add_callback_urls(sized(511));
+                     r.add_callback_urls(sized(511));  // 1025
+                   }),
+                   400, "model.oauth.is_valid.callback.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.clear_homepage(); }), 400, "model.oauth.is_valid.homepage.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.set_homepage("example.com"); }), 400,
+                   "model.oauth.is_valid.homepage.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.set_homepage("https://x.com/" + std::string(250, 'a')); }), 400,
+                   "model.oauth.is_valid.homepage.app_error");
+  EXPECT_TRUE(with([](auto& r) { r.set_homepage("https://nowhere_update.com"); }).ok());  // underscores are fine
+  std::string d512, d513;
+  for (int i = 0; i < 512; ++i) d512 += "ü";  // runes, not bytes
+  d513 = d512 + "x";
+  EXPECT_TRUE(with([&](auto& r) { r.set_description(d512); }).ok());
+  EXPECT_APP_ERROR(with([&](auto& r) { r.set_description(d513); }), 400, "model.oauth.is_valid.description.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.set_icon_url("not a url"); }), 400, "model.oauth.is_valid.icon_url.app_error");
+  EXPECT_TRUE(with([](auto& r) { r.clear_icon_url(); }).ok());
+  // Order: name is checked before callbacks, callbacks before homepage.
+  EXPECT_APP_ERROR(with([](auto& r) {
+                     r.clear_name();
+                     r.clear_callback_urls();
+                   }),
+                   400, "model.oauth.is_valid.name.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) {
+                     r.clear_homepage();
+                     r.clear_callback_urls();
+                   }),
+                   400, "model.oauth.is_valid.callback.app_error");
+}
+
+// ---- list -------------------------------------------------------------------------------------------------
+
+TEST_F(AppsTest, List_SystemWideSeesAllOthersSeeTheirOwn) {
+  OAuthApp a = CreateApp(admin_, "admin app");
+  OAuthApp m = CreateApp(manager_, "manager app");
+  OAuthApp m2 = CreateApp(manager2_, "manager2 app");
+  OAuthAppList all, own;
+  ASSERT_TRUE(List(admin_, &all).ok());
+  ASSERT_EQ(all.apps_size(), 3);
+  EXPECT_EQ(all.apps(0).id(), a.id());  // ordered by creation
+  EXPECT_EQ(all.apps(2).id(), m2.id());
+  EXPECT_EQ(all.apps(1).client_secret(), m.client_secret());  // lists carry secrets
+  ASSERT_TRUE(List(manager_, &own).ok());
+  ASSERT_EQ(own.apps_size(), 1);
+  EXPECT_EQ(own.apps(0).id(), m.id());
+}
+
+TEST_F(AppsTest, List_WithoutManageOAuthIsAdminOnly403) {
+  OAuthAppList out;
+  EXPECT_APP_ERROR(List(user_, &out), 403, "api.command.admin_only.app_error");
+}
+
+TEST_F(AppsTest, List_PaginationRules) {
+  for (int i = 0; i < 5; ++i) CreateApp(admin_, absl::StrCat("app ", i));
+  auto count = [&](const std::string& page, const std::string& per_page) {
+    OAuthAppList out;
+    auto r = List(admin_, &out, page, per_page);
+    EXPECT_TRUE(r.ok()) << r.Describe();
+    return out.apps_size();
+  };
+  EXPECT_EQ(count("", ""), 5);         // defaults: page 0, 60 per page
+  EXPECT_EQ(count("0", "2"), 2);
+  EXPECT_EQ(count("2", "2"), 1);
+  EXPECT_EQ(count("3", "2"), 0);
+  EXPECT_EQ(count("0", "0"), 0);       // per_page=0 is allowed and empty
+  EXPECT_EQ(count("-1", "2"), 2);      // negative page → 0
+  EXPECT_EQ(count("x", "2"), 2);       // junk page → 0
+  EXPECT_EQ(count("0", "-5"), 5);      // negative per_page → 60
+  EXPECT_EQ(count("0", "junk"), 5);    // junk per_page → 60
+  EXPECT_EQ(count("0", "1000"), 5);    // capped at 200
+  EXPECT_EQ(count("99999999999999999999", "2"), 2);  // out of range → 0
+  EXPECT_EQ(count("9223372036854775807", "200"), 0);  // offset overflow → nothing, not an error
+  // Stable paging: pages 0..4 of size 1 list every app once.
+  std::set<std::string> seen;
+  for (int p = 0; p < 5; ++p) {
+    OAuthAppList out;
+    ASSERT_TRUE(List(admin_, &out, absl::StrCat(p), "1").ok());
+    ASSERT_EQ(out.apps_size(), 1);
+    seen.insert(out.apps(0).id());
+  }
+  EXPECT_EQ(seen.size(), 5u);
+}
+
+// ---- get -------------------------------------------------------------------------------------------------
+
+TEST_F(AppsTest, Get_OwnerAndSystemWideSeeTheSecret) {
+  OAuthApp m = CreateApp(manager_);
+  OAuthApp got;
+  ASSERT_TRUE(Get(m.id(), manager_, &got).ok());
+  EXPECT_EQ(got.client_secret(), m.client_secret());
+  EXPECT_EQ(got.name(), m.name());
+  ASSERT_TRUE(Get(m.id(), admin_, &got).ok());
+  EXPECT_EQ(got.client_secret(), m.client_secret());
+}
+
+TEST_F(AppsTest, Get_ErrorsInOrder) {
+  OAuthApp m = CreateApp(manager_);
+  EXPECT_APP_ERROR(Get("junk", admin_), 400, "api.context.invalid_url_param.app_error");
+  EXPECT_APP_ERROR(Get(m.id(), user_), 403, "api.context.permissions.app_error");
+  EXPECT_APP_ERROR(Get(NewId(), admin_), 404, "app.oauth.get_app.find.app_error");
+  // A non-owner without system-wide rights: 403 for an existing app, 404 for a missing one (lookup first).
+  auto r = Get(m.id(), manager2_);
+  EXPECT_APP_ERROR(r, 403, "api.context.permissions.app_error");
+  EXPECT_APP_ERROR(Get(NewId(), manager2_), 404, "app.oauth.get_app.find.app_error");
+  // 400 for a bad id comes after 401.
+  OAuthApp tmp;
+  EXPECT_APP_ERROR(Call(apps_.get(), &OAuthApps::Stub::GetOAuthApp, Id("junk"), &tmp, Metadata()), 401,
+                   "api.context.session_expired.app_error");
+}
+
+// ---- update ----------------------------------------------------------------------------------------------
+
+TEST_F(AppsTest, Update_IsAFullReplacementThatKeepsIdentity) {
+  OAuthApp a = CreateApp(admin_);
+  OAuthApp got;
+  auto r = Update(a.id(), AppJson(a, R"(,"is_trusted":true,"creator_id":"x","client_secret":"y","create_at":5)"),
+                  admin_, &got);
+  ASSERT_TRUE(r.ok()) << r.Describe();
+  EXPECT_EQ(r.http_status(), 200);
+  EXPECT_EQ(got.id(), a.id());
+  EXPECT_EQ(got.creator_id(), admin_.id);
+  EXPECT_EQ(got.client_secret(), a.client_secret());
+  EXPECT_EQ(got.create_at(), a.create_at());
+  EXPECT_GE(got.update_at(), a.update_at());
+  EXPECT_EQ(got.homepage(), "https://new.example.com");
+  EXPECT_EQ(got.description(), "");  // omitted → cleared
+  EXPECT_EQ(got.icon_url(), "");
+  EXPECT_TRUE(got.is_trusted());
+  OAuthApp stored;
+  ASSERT_TRUE(Get(a.id(), admin_, &stored).ok());
+  EXPECT_EQ(stored.homepage(), "https://new.example.com");
+  EXPECT_EQ(stored.callback_urls(0), "https://app.example.com/cb2");
+}
+
+TEST_F(AppsTest, Update_PermissionIsCheckedBeforeTheBody) {
+  OAuthApp m = CreateApp(manager_);
+  EXPECT_APP_ERROR(Update(m.id(), "{not json", user_), 403, "api.context.permissions.app_error");
+  EXPECT_APP_ERROR(Update(m.id(), "{not json", manager_), 400, "api.context.invalid_body_param.app_error");
+  EXPECT_APP_ERROR(Update(m.id(), "", manager_), 400, "api.context.invalid_body_param.app_error");
+  EXPECT_APP_ERROR(Update(m.id(), R"({"callback_urls":"not a list"})", manager_), 400,
+                   "api.context.invalid_body_param.app_error");
+  EXPECT_APP_ERROR(Update("junk", "{}", manager_), 400, "api.context.invalid_url_param.app_error");
+}
+
+TEST_F(AppsTest, Update_ErrorsAfterDecoding) {
+  OAuthApp m = CreateApp(manager_);
+  OAuthApp other = CreateApp(manager2_);
+  EXPECT_APP_ERROR(Update(m.id(), AppJson(other), manager_), 400, "api.context.invalid_body_param.app_error");
+  EXPECT_APP_ERROR(Update(m.id(), "null", manager_), 400, "api.context.invalid_body_param.app_error");  // id ""
+  const std::string missing = NewId();
+  OAuthApp ghost = m;
+  ghost.set_id(missing);
+  EXPECT_APP_ERROR(Update(missing, AppJson(ghost), manager_), 404, "app.oauth.get_app.find.app_error");
+  EXPECT_APP_ERROR(Update(other.id(), AppJson(other), manager_), 403, "api.context.permissions.app_error");
+  EXPECT_APP_ERROR(Update(m.id(), absl::StrCat(R"({"id":")", m.id(), R"(","name":""})"), manager_), 400,
+                   "model.oauth.is_valid.name.app_error");
+}
+
+TEST_F(AppsTest, Update_NonAdminCannotChangeTrust) {
+  // An admin trusts the manager's app; the manager's update cannot undo it, nor can it set trust on its own.
+  OAuthApp m = CreateApp(manager_);
+  ASSERT_TRUE(Update(m.id(), AppJson(m, R"(,"is_trusted":true)"), admin_).ok());
+  OAuthApp got;
+  ASSERT_TRUE(Update(m.id(), AppJson(m, R"(,"is_trusted":false)"), manager_, &got).ok());
+  EXPECT_TRUE(got.is_trusted());
+  OAuthApp m2 = CreateApp(manager2_);
+  ASSERT_TRUE(Update(m2.id(), AppJson(m2, R"(,"is_trusted":true)"), manager2_, &got).ok());
+  EXPECT_FALSE(got.is_trusted());
+  // An admin omitting is_trusted clears it (full replacement).
+  ASSERT_TRUE(Update(m.id(), AppJson(m), admin_, &got).ok());
+  EXPECT_FALSE(got.is_trusted());
+}
+
+// ---- delete ----------------------------------------------------------------------------------------------
+
+TEST_F(AppsTest, Delete_RemovesTheApp) {
+  OAuthApp m = CreateApp(manager_);
+  EXPECT_APP_ERROR(Delete(m.id(), user_), 403, "api.context.permissions.app_error");
+  EXPECT_APP_ERROR(Delete(m.id(), manager2_), 403, "api.context.permissions.app_error");
+  EXPECT_APP_ERROR(Delete("junk", manager_), 400, "api.context.invalid_url_param.app_error");
+  EXPECT_APP_ERROR(Delete(NewId(), manager_), 404, "app.oauth.get_app.find.app_error");
+  auto r = Delete(m.id(), manager_);
+  ASSERT_TRUE(r.ok()) << r.Describe();
+  EXPECT_EQ(r.http_status(), 200);
+  EXPECT_APP_ERROR(Get(m.id(), manager_), 404, "app.oauth.get_app.find.app_error");
+  OAuthApp other = CreateApp(manager2_);
+  EXPECT_TRUE(Delete(other.id(), admin_).ok());  // system-wide managers may delete anyone's
+}
+
+// ---- regenerate secret -----------------------------------------------------------------------------------
+
+TEST_F(AppsTest, Regen_ReplacesTheSecret) {
+  OAuthApp m = CreateApp(manager_);
+  OAuthApp got;
+  auto r = Regen(m.id(), manager_, &got);
+  ASSERT_TRUE(r.ok()) << r.Describe();
+  EXPECT_EQ(got.client_secret().size(), 26u);
+  EXPECT_NE(got.client_secret(), m.client_secret());
+  EXPECT_GE(got.update_at(), m.update_at());
+  OAuthApp stored;
+  ASSERT_TRUE(Get(m.id(), manager_, &stored).ok());
+  EXPECT_EQ(stored.client_secret(), got.client_secret());
+}
+
+TEST_F(AppsTest, Regen_Errors) {
+  OAuthApp pub = CreateApp(manager_, "public", /*is_public=*/true);
+  EXPECT_APP_ERROR(Regen(pub.id(), manager_), 400, "api.oauth.regenerate_secret.public_client.app_error");
+  OAuthApp m = CreateApp(manager_);
+  EXPECT_APP_ERROR(Regen(m.id(), user_), 403, "api.context.permissions.app_error");
+  EXPECT_APP_ERROR(Regen(m.id(), manager2_), 403, "api.context.permissions.app_error");
+  EXPECT_APP_ERROR(Regen(NewId(), manager_), 404, "app.oauth.get_app.find.app_error");
+  EXPECT_APP_ERROR(Regen("junk", manager_), 400, "api.context.invalid_url_param.app_error");
+}
+
+// ---- info ------------------------------------------------------------------------------------------------
+
+TEST_F(AppsTest, Info_AnySessionSeesTheAppWithoutItsSecret) {
+  OAuthApp m = CreateApp(manager_);
+  OAuthApp got;
+  auto r = Info(m.id(), Metadata().Bearer(user_.token), &got);
+  ASSERT_TRUE(r.ok()) << r.Describe();
+  EXPECT_EQ(got.client_secret(), "");
+  EXPECT_EQ(got.name(), m.name());
+  EXPECT_EQ(got.callback_urls(0), m.callback_urls(0));
+  EXPECT_EQ(got.homepage(), m.homepage());
+  EXPECT_APP_ERROR(Info(m.id(), Metadata()), 401, "api.context.session_expired.app_error");
+  EXPECT_APP_ERROR(Info("junk", Metadata().Bearer(user_.token)), 400, "api.context.invalid_url_param.app_error");
+  EXPECT_APP_ERROR(Info(NewId(), Metadata().Bearer(user_.token)), 404, "app.oauth.get_app.find.app_error");
+}
+
+// ---- authorized apps -------------------------------------------------------------------------------------
+
+TEST_F(AppsTest, Authorized_ListsTheUsersAuthorizedAppsWithoutSecrets) {
+  OAuthApp a = CreateApp(admin_, "a"), b = CreateApp(admin_, "b");
+  CreateApp(admin_, "c");
+  db().Exec(absl::StrCat("INSERT INTO Preferences (UserId, Category, Name, Value) VALUES ('", user_.id,
+                         "', 'oauth_app', '", b.id(), "', 'user'), ('", user_.id, "', 'oauth_app', '", a.id(),
+                         "', 'user')"));
+  OAuthAppList out;
+  auto r = Authorized("me", user_, &out);
+  ASSERT_TRUE(r.ok()) << r.Describe();
+  ASSERT_EQ(out.apps_size(), 2);
+  EXPECT_EQ(out.apps(0).id(), a.id());
+  EXPECT_EQ(out.apps(1).id(), b.id());
+  EXPECT_EQ(out.apps(0).client_secret(), "");
+  OAuthAppList by_id;
+  ASSERT_TRUE(Authorized(user_.id, user_, &by_id).ok());
+  EXPECT_EQ(by_id.apps_size(), 2);
+  // manage_oauth is irrelevant here: the admin sees the user's list; another plain user does not.
+  ASSERT_TRUE(Authorized(user_.id, admin_, &by_id).ok());
+  EXPECT_EQ(by_id.apps_size(), 2);
+  EXPECT_APP_ERROR(Authorized(user_.id, manager_, &out), 403, "api.context.permissions.app_error");
+  EXPECT_APP_ERROR(Authorized("junk", user_, &out), 400, "api.context.invalid_url_param.app_error");
+}
+
+TEST_F(AppsTest, Authorized_EditOtherUsersReachesOnlyNonAdmins) {
+  db().Exec(
+      "INSERT INTO Roles (Id, Name, Permissions) VALUES ('usermanagerroleid000000000', 'user_manager', "
+      "'edit_other_users')");
+  SeededUser um = SeedUser(db().pool(), "system_user user_manager");
+  OAuthAppList out;
+  EXPECT_TRUE(Authorized(user_.id, um, &out).ok());
+  EXPECT_APP_ERROR(Authorized(admin_.id, um, &out), 403, "api.context.permissions.app_error");
+}
+
+// ---- the provider switched off ---------------------------------------------------------------------------
+
+TEST_F(AppsTest, ProviderDisabled_Is501AfterPermissionChecks) {
+  OAuthApp m = CreateApp(manager_);
+  auto off = StartServer({"--enable-oauth-service-provider=false"});
+  auto stub = AppsStub(*off);
+  OAuthApp app;
+  OAuthAppList list;
+  const Metadata admin = Metadata().Bearer(admin_.token);
+  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::CreateOAuthApp, ValidCreate(), &app, admin), 501,
+                   "api.oauth.register_oauth_app.turn_off.app_error");
+  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::GetOAuthApps, GetOAuthAppsRequest(), &list, admin), 501,
+                   "api.oauth.allow_oauth.turn_off.app_error");
+  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::GetOAuthApp, Id(m.id()), &app, admin), 501,
+                   "api.oauth.allow_oauth.turn_off.app_error");
+  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::GetOAuthAppInfo, Id(m.id()), &app, admin), 501,
+                   "api.oauth.allow_oauth.turn_off.app_error");
+  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::RegenerateOAuthAppSecret, Id(m.id()), &app, admin), 501,
+                   "api.oauth.allow_oauth.turn_off.app_error");
+  StatusOK ok;
+  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::DeleteOAuthApp, Id(m.id()), &ok, admin), 501,
+                   "api.oauth.allow_oauth.turn_off.app_error");
+  GetAuthorizedOAuthAppsRequest me;
+  me.set_user_id("me");
+  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::GetAuthorizedOAuthAppsForUser, me, &list, admin), 501,
+                   "api.oauth.allow_oauth.turn_off.app_error");
+  // 403 beats 501, and 401 beats both.
+  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::CreateOAuthApp, ValidCreate(), &app,
+                        Metadata().Bearer(user_.token)),
+                   403, "api.context.permissions.app_error");
+  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::GetOAuthApps, GetOAuthAppsRequest(), &list,
+                        Metadata().Bearer(user_.token)),
+                   403, "api.command.admin_only.app_error");
+  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::CreateOAuthApp, ValidCreate(), &app, Metadata()), 401,
+                   "api.context.session_expired.app_error");
+}
+
+}  // namespace
+}  // namespace oauthd::testing
