@@ -12,6 +12,11 @@ BUILD=${OAUTHD_BUILD_DIR:-$ROOT/build}
 source deploy/lib/packages.sh
 oauthd_ensure_packages "${OAUTHD_BUILD_PACKAGES[@]}"
 
+# Node.js and npm run the compatibility tests with real clients (@grpc/grpc-js, @mattermost/client).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then oauthd_ensure_packages nodejs npm; fi
+echo ">> installing the compatibility tests' npm packages (lockfile)"
+(cd tests/compat && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
 echo ">> configuring and building in $BUILD"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE="${OAUTHD_BUILD_TYPE:-RelWithDebInfo}" ${OAUTHD_CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD" -j2

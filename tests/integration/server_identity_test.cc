@@ -1,4 +1,9 @@
 // How oauthd identifies callers (spec §7) and what every response carries, over gRPC with the real binary.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
@@ -123,6 +128,72 @@ TEST_F(IdentityTest, HealthCheckingIsOn) {
   std::string bytes;
   for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
+}
+
+}  // namespace
+}  // namespace oauthd::testing
+
+namespace oauthd::testing {
+namespace {
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string HttpGet(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return "";
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  send(fd, req.data(), req.size(), 0);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
+}
+
+class ObservabilityTest : public ServerTest {
+ protected:
+  std::vector<std::string> ExtraFlags() override {
+    metrics_port_ = FreePort();
+    return {"--metrics-listen=127.0.0.1:" + std::to_string(metrics_port_)};
+  }
+  int metrics_port_ = 0;
+};
+
+TEST_F(ObservabilityTest, MetricsAndOneLogLinePerCall) {
+  oauthd::v1::OAuthAppList list;
+  auto r = Call(apps_.get(), &oauthd::v1::OAuthApps::Stub::GetOAuthApps, oauthd::v1::GetOAuthAppsRequest(), &list,
+                Metadata().Bearer(admin_.token).Add("x-request-id", "metrics-req-1"));
+  ASSERT_TRUE(r.ok()) << r.Describe();
+  Call(apps_.get(), &oauthd::v1::OAuthApps::Stub::GetOAuthApps, oauthd::v1::GetOAuthAppsRequest(), &list,
+       Metadata().Bearer(user_.token));
+  const std::string metrics = HttpGet(metrics_port_, "/metrics");
+  EXPECT_NE(metrics.find("HTTP/1.1 200"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("oauthd_requests_total{method=\"GetOAuthApps\",code=\"200\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("oauthd_requests_total{method=\"GetOAuthApps\",code=\"403\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.find("oauthd_request_duration_seconds_count{method=\"GetOAuthApps\"} 2"), std::string::npos);
+  EXPECT_NE(metrics.find("oauthd_db_pool_connections{state=\"max\"} 8"), std::string::npos);
+  EXPECT_NE(HttpGet(metrics_port_, "/other").find("404"), std::string::npos);
+  const std::string log = server_->Log();
+  EXPECT_NE(log.find("\"request_id\":\"metrics-req-1\",\"method\":\"GetOAuthApps\",\"user_id\":\"" + admin_.id +
+                     "\",\"status\":200"),
+            std::string::npos)
+      << log;
 }
 
 }  // namespace

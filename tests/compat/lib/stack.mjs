@@ -1,0 +1,67 @@
+// Brings up what a compatibility test talks to, with the project's own tools only: a fresh database on the
+// private MariaDB that tests/run.sh started, `oauthd migrate`, users and tokens made with `oauthd user/session
+// create` and `oauthd role grant`, and `oauthd serve` on a free port.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+function env(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`$${name} is not set: run the tests through tests/run.sh`);
+  return v;
+}
+
+export const binDir = () => env('OAUTHD_BIN_DIR');
+
+export function createDatabase() {
+  const [host, port] = env('OAUTHD_TEST_MYSQL').split(':');
+  const name = `oauthd_c_${randomBytes(6).toString('hex')}`;
+  execFileSync('mariadb', ['--no-defaults', `-h${host}`, `-P${port}`, '-uoauthd', '-poauthd',
+    '-e', `CREATE DATABASE ${name} CHARACTER SET utf8mb4`]);
+  const url = `mysql://oauthd:oauthd@${host}:${port}/${name}`;
+  oauthd(url, ['migrate']);
+  return {
+    url,
+    drop() {
+      execFileSync('mariadb', ['--no-defaults', `-h${host}`, `-P${port}`, '-uoauthd', '-poauthd',
+        '-e', `DROP DATABASE IF EXISTS ${name}`]);
+    },
+  };
+}
+
+export function oauthd(dbUrl, args) {
+  return execFileSync(`${binDir()}/oauthd`, args, {
+    env: { ...process.env, OAUTHD_DB: dbUrl }, stdio: ['ignore', 'pipe', 'pipe'],
+  }).toString().trim();
+}
+
+// A user with `roles` and a session token for it.
+export function seedUser(dbUrl, roles) {
+  const username = `u${randomBytes(5).toString('hex')}`;
+  const id = oauthd(dbUrl, ['user', 'create', `--username=${username}`, `--email=${username}@example.com`,
+    `--roles=${roles}`]);
+  const token = oauthd(dbUrl, ['session', 'create', `--user=${id}`]);
+  return { id, token, username };
+}
+
+// Starts `oauthd serve` and resolves to { port, stop() } once it reports its port.
+export function startOauthd(dbUrl, flags = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(`${binDir()}/oauthd`, ['serve', `--db=${dbUrl}`, '--grpc-listen=127.0.0.1:0',
+      '--cache-ttl=0s', '--site-url=https://chat.example.com', ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`oauthd did not start:\n${log}`)), 10000);
+    child.stderr.on('data', (chunk) => {
+      log += chunk;
+      const m = /serving gRPC on port (\d+)/.exec(log);
+      if (m && timer) {
+        clearTimeout(timer);
+        resolve({
+          port: Number(m[1]),
+          log: () => log,
+          stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }),
+        });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`oauthd exited (${code}):\n${log}`)));
+  });
+}

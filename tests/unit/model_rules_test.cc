@@ -1,0 +1,196 @@
+// The pure rules of server/model: URL checks, app validation, pagination parsing and the DCR allowlist glob.
+#include <gtest/gtest.h>
+
+#include "server/app/api_error.h"
+#include "server/model/oauth_app.h"
+#include "server/model/pagination.h"
+#include "server/model/redirect_allowlist.h"
+#include "server/model/url_rules.h"
+#include "storage/mattermost_id.h"
+
+namespace oauthd::model {
+namespace {
+
+std::string ErrorId(const absl::Status& st) { return app::ExtractErrorBody(st).app.id(); }
+
+oauthd::v1::OAuthApp ValidApp() {
+  oauthd::v1::OAuthApp a;
+  a.set_id(NewId());
+  a.set_creator_id(NewId());
+  a.set_create_at(1);
+  a.set_update_at(1);
+  a.set_client_secret(NewId());
+  a.set_name("n");
+  a.add_callback_urls("https://x.example/cb");
+  a.set_homepage("https://x.example");
+  return a;
+}
+
+TEST(UrlRules, IsValidHttpUrlFollowsMattermost) {
+  for (const char* ok : {"http://a", "https://a.b/c?d=e#f", "https://nowhere_update.com", "http://[::1]:8080/x",
+                         "https://user:pw@host:443/p", "http://localhost:8065/cb"}) {
+    EXPECT_TRUE(IsValidHttpUrl(ok)) << ok;
+  }
+  for (const char* bad : {"", "a.com", "ftp://a", "HTTP://a", "https://", "https:///p", "https://a:b/", "https://a b",
+                          "https://a/\x01", "https://a/%zz", "javascript:alert(1)", "//a.com/x"}) {
+    EXPECT_FALSE(IsValidHttpUrl(bad)) << bad;
+  }
+}
+
+TEST(UrlRules, ParseAbsoluteUrlSplitsComponents) {
+  ParsedUrl u;
+  ASSERT_TRUE(ParseAbsoluteUrl("com.example.app://callback:99/a/b?x=1&y#frag", &u));
+  EXPECT_EQ(u.scheme, "com.example.app");
+  EXPECT_EQ(u.host, "callback");
+  EXPECT_EQ(u.port, "99");
+  EXPECT_EQ(u.path, "/a/b");
+  EXPECT_TRUE(u.has_query);
+  EXPECT_EQ(u.query, "x=1&y");
+  EXPECT_TRUE(u.has_fragment);
+  ASSERT_TRUE(ParseAbsoluteUrl("https://h", &u));
+  EXPECT_FALSE(u.has_query);
+  EXPECT_EQ(u.path, "");
+}
+
+TEST(UrlRules, RuneCountCountsCodePoints) {
+  EXPECT_EQ(RuneCount(""), 0u);
+  EXPECT_EQ(RuneCount("abc"), 3u);
+  EXPECT_EQ(RuneCount("üé✓😀"), 4u);
+  EXPECT_EQ(RuneCount("\xff\xfe"), 2u);  // invalid bytes count one each, as in Go
+}
+
+TEST(OAuthAppValidation, RulesInOrder) {
+  EXPECT_TRUE(ValidateOAuthApp(ValidApp()).ok());
+  auto bad = [](auto mutate) {
+    auto a = ValidApp();
+    mutate(a);
+    return ErrorId(ValidateOAuthApp(a));
+  };
+  EXPECT_EQ(bad([](auto& a) { a.set_id("x"); }), "model.oauth.is_valid.app_id.app_error");
+  EXPECT_EQ(bad([](auto& a) { a.set_create_at(0); }), "model.oauth.is_valid.create_at.app_error");
+  EXPECT_EQ(bad([](auto& a) { a.set_update_at(0); }), "model.oauth.is_valid.update_at.app_error");
+  EXPECT_EQ(bad([](auto& a) { a.set_creator_id(""); }), "model.oauth.is_valid.creator_id.app_error");
+  EXPECT_EQ(bad([](auto& a) { a.set_client_secret(std::string(129, 's')); }),
+            "model.oauth.is_valid.client_secret.app_error");
+  EXPECT_EQ(bad([](auto& a) { a.set_name(""); }), "model.oauth.is_valid.name.app_error");
+  EXPECT_EQ(bad([](auto& a) { a.clear_callback_urls(); }), "model.oauth.is_valid.callback.app_error");
+  EXPECT_EQ(bad([](auto& a) { a.set_homepage(""); }), "model.oauth.is_valid.homepage.app_error");
+  EXPECT_EQ(bad([](auto& a) { a.set_description(std::string(513, 'd')); }),
+            "model.oauth.is_valid.description.app_error");
+  EXPECT_EQ(bad([](auto& a) { a.set_icon_url("x"); }), "model.oauth.is_valid.icon_url.app_error");
+  EXPECT_EQ(bad([](auto& a) { a.set_mattermost_app_id(std::string(33, 'm')); }),
+            "model.oauth.is_valid.mattermost_app_id.app_error");
+  // Detailed error names the app, except for the id and callback-format rules.
+  auto a = ValidApp();
+  a.set_name("");
+  EXPECT_EQ(app::ExtractErrorBody(ValidateOAuthApp(a)).app.detailed_error(), "app_id=" + a.id());
+}
+
+TEST(OAuthAppValidation, DynamicallyRegisteredAppsRelaxCreatorHomepageAndSchemes) {
+  auto a = ValidApp();
+  a.set_is_dynamically_registered(true);
+  a.set_creator_id("");
+  a.set_homepage("");
+  a.set_callback_urls(0, "cursor://anysphere.cursor-mcp/oauth/callback");
+  EXPECT_TRUE(ValidateOAuthApp(a).ok());
+  a.clear_is_dynamically_registered();
+  EXPECT_FALSE(ValidateOAuthApp(a).ok());
+}
+
+TEST(OAuthAppValidation, CallbackLengthIsGosRendering) {
+  auto a = ValidApp();
+  a.clear_callback_urls();
+  a.add_callback_urls("https://a/" + std::string(500, 'x'));  // 510
+  a.add_callback_urls("https://a/" + std::string(501, 'x'));  // 511 → 2 + 510 + 1 + 511 = 1024
+  EXPECT_EQ(CallbackListRenderedLength(a), 1024u);
+  EXPECT_TRUE(ValidateOAuthApp(a).ok());
+  a.set_callback_urls(1, a.callback_urls(1) + "y");
+  EXPECT_FALSE(ValidateOAuthApp(a).ok());
+}
+
+TEST(OAuthAppModel, SanitizeBlanksOnlyTheSecretAndRowsRoundTrip) {
+  auto a = ValidApp();
+  a.set_is_trusted(true);
+  a.set_is_dynamically_registered(true);
+  auto back = ToProto(ToRow(a));
+  EXPECT_EQ(back.SerializeAsString(), a.SerializeAsString());
+  Sanitize(&a);
+  EXPECT_EQ(a.client_secret(), "");
+  EXPECT_TRUE(a.is_trusted());
+  oauthd::v1::OAuthApp plain = ValidApp();
+  EXPECT_FALSE(ToProto(ToRow(plain)).has_is_dynamically_registered());  // omitempty stays omitted
+}
+
+TEST(Pagination, GoAtoiSemantics) {
+  int64_t v = 0;
+  EXPECT_TRUE(ParseGoInt("+5", &v));
+  EXPECT_EQ(v, 5);
+  EXPECT_TRUE(ParseGoInt("-9223372036854775808", &v));
+  EXPECT_FALSE(ParseGoInt("9223372036854775808", &v));
+  for (const char* bad : {"", " 1", "1 ", "1.0", "0x1", "+", "a"}) EXPECT_FALSE(ParseGoInt(bad, &v)) << bad;
+}
+
+TEST(Pagination, DefaultsAndCaps) {
+  auto p = [](const char* page, const char* per, const char* legacy = "") { return ParsePage(page, per, legacy); };
+  EXPECT_EQ(p("", "").offset, 0);
+  EXPECT_EQ(p("", "").limit, 60);
+  EXPECT_EQ(p("2", "10").offset, 20);
+  EXPECT_EQ(p("2", "10").limit, 10);
+  EXPECT_EQ(p("-3", "10").offset, 0);
+  EXPECT_EQ(p("0", "-1").limit, 60);
+  EXPECT_EQ(p("0", "201").limit, 200);
+  EXPECT_EQ(p("0", "0").limit, 0);
+  EXPECT_EQ(p("0", "x", "7").limit, 7);   // legacy pageSize when per_page does not parse
+  EXPECT_EQ(p("0", "5", "7").limit, 5);   // per_page wins
+  EXPECT_EQ(p("9223372036854775807", "2").limit, 0);  // offset would overflow: empty
+}
+
+TEST(Allowlist, EmptyOrBlankAllowsEverything) {
+  EXPECT_TRUE(RedirectUriMatchesAllowlist("https://anything/cb", {}));
+  EXPECT_TRUE(RedirectUriMatchesAllowlist("https://anything/cb", {"", "  "}));
+}
+
+TEST(Allowlist, WildcardsStayInsideTheirComponent) {
+  const std::vector<std::string> list = {"https://*.example.com/**"};
+  EXPECT_TRUE(RedirectUriMatchesAllowlist("https://a.example.com/x/y", list));
+  EXPECT_TRUE(RedirectUriMatchesAllowlist("https://a.example.com/", list));
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("https://attacker.example.net?x=.example.com/cb", list));
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("https://attacker.net/.example.com/cb", list));
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("http://a.example.com/x", list));  // scheme must be equal
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("https://a.example.com/x?q=1", list));  // no query in pattern
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("https://a.example.com/x#frag", list));
+}
+
+TEST(Allowlist, SingleStarDoesNotCrossSlashes) {
+  const std::vector<std::string> list = {"https://app.example.com/cb/*"};
+  EXPECT_TRUE(RedirectUriMatchesAllowlist("https://app.example.com/cb/one", list));
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("https://app.example.com/cb/one/two", list));
+}
+
+TEST(Allowlist, PortWildcardAndQueries) {
+  EXPECT_TRUE(RedirectUriMatchesAllowlist("http://localhost:5173/cb", {"http://localhost:*/cb"}));
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("http://localhost/cb", {"http://localhost:*/cb"}));
+  EXPECT_TRUE(RedirectUriMatchesAllowlist("https://a.com/cb?x=1", {"https://a.com/cb?x=*"}));
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("https://a.com/cb", {"https://a.com/cb?x=*"}));
+}
+
+TEST(Allowlist, InvalidPatternsNeverMatch) {
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("https://a.com/x", {"https://a.com/***"}));
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("javascript://a.com/x", {"javascript://a.com/**"}));
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("https://a.com/x", {"a.com/**"}));
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("https://a.com/x", {"https://a.com/\x01**"}));
+  // An invalid pattern beside a valid one does not block it.
+  EXPECT_TRUE(RedirectUriMatchesAllowlist("https://a.com/x", {"https://***", "https://a.com/*"}));
+}
+
+TEST(Allowlist, GlobBasics) {
+  EXPECT_TRUE(GlobMatch("", ""));
+  EXPECT_TRUE(GlobMatch("*", ""));
+  EXPECT_TRUE(GlobMatch("a*c", "abbbc"));
+  EXPECT_FALSE(GlobMatch("a*c", "ab/c"));
+  EXPECT_TRUE(GlobMatch("a**c", "ab/c"));
+  EXPECT_FALSE(GlobMatch("abc", "abcd"));
+}
+
+}  // namespace
+}  // namespace oauthd::model
