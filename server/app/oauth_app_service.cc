@@ -36,6 +36,15 @@ absl::StatusOr<OAuthApp> OAuthAppService::LoadApp(const std::string& app_id) {
   return model::ToProto(*row);
 }
 
+absl::Status OAuthAppService::StoreUpdate(OAuthApp* app) {
+  app->set_update_at(NowMillis());
+  if (absl::Status st = model::ValidateOAuthApp(*app); !st.ok()) return st;
+  absl::Status st = apps_->Update(model::ToRow(*app));
+  if (absl::IsNotFound(st)) return AppError(400, "app.oauth.update_app.find.app_error", st.message());
+  if (!st.ok()) return AppError(500, "app.oauth.update_app.updating.app_error", st.message());
+  return absl::OkStatus();
+}
+
 absl::Status OAuthAppService::CheckOwnerOrSystemWide(const Session& session, const OAuthApp& app) {
   if (app.creator_id() != session.user_id() && !auth_->HasPermission(session, kManageSystemWideOAuth)) {
     return PermissionError(session.user_id(), kManageSystemWideOAuth);
@@ -133,11 +142,7 @@ absl::StatusOr<OAuthApp> OAuthAppService::Update(Caller* caller, const std::stri
   } else {
     in.clear_is_dynamically_registered();
   }
-  in.set_update_at(NowMillis());
-  if (absl::Status st = model::ValidateOAuthApp(in); !st.ok()) return st;
-  absl::Status st = apps_->Update(model::ToRow(in));
-  if (absl::IsNotFound(st)) return AppError(400, "app.oauth.update_app.find.app_error", st.message());
-  if (!st.ok()) return AppError(500, "app.oauth.update_app.updating.app_error", st.message());
+  if (absl::Status st = StoreUpdate(&in); !st.ok()) return st;
   return in;
 }
 
@@ -162,11 +167,7 @@ absl::StatusOr<OAuthApp> OAuthAppService::RegenerateSecret(Caller* caller, const
     return AppError(400, "api.oauth.regenerate_secret.public_client.app_error", absl::StrCat("app_id=", app_id));
   }
   app->set_client_secret(NewId());
-  app->set_update_at(NowMillis());
-  if (absl::Status st = model::ValidateOAuthApp(*app); !st.ok()) return st;
-  absl::Status st = apps_->Update(model::ToRow(*app));
-  if (absl::IsNotFound(st)) return AppError(400, "app.oauth.update_app.find.app_error", st.message());
-  if (!st.ok()) return AppError(500, "app.oauth.update_app.updating.app_error", st.message());
+  if (absl::Status st = StoreUpdate(&*app); !st.ok()) return st;
   return app;
 }
 

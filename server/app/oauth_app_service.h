@@ -39,6 +39,8 @@ class OAuthAppService {
   // Session + valid app id + manage_oauth: the common prefix of get/update/delete/regen.
   absl::StatusOr<Session> ManageOAuthPrefix(Caller* caller, const std::string& app_id);
   absl::Status ProviderEnabled() const;
+  // The store's UpdateApp: update_at = now, validate, write (spec §2.5 step 10).
+  absl::Status StoreUpdate(oauthd::v1::OAuthApp* app);
 
   const ServiceConfig* config_;
   Authenticator* auth_;
