@@ -1,28 +1,109 @@
-// oauthd-gateway: the HTTP/JSON ⇄ gRPC transcoder in front of oauthd.
+// oauthd-gateway: a generic HTTP/JSON ⇄ gRPC transcoder. Its routes come from the google.api.http rules of a
+// descriptor set (by default the one built into the binary); it knows nothing else about the API behind it.
+#include <atomic>
+#include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/flag_set.h"
+#include "common/metrics.h"
+#include "descriptor_set.h"
+#include "gateway/gateway.h"
+#include "gateway/http_server.h"
+#include "gateway/route_table.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+int Fail(const std::string& message, int code = 1) {
+  std::fprintf(stderr, "oauthd-gateway: %s\n", message.c_str());
+  return code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  std::string listen = "127.0.0.1:8065", upstream = "127.0.0.1:50051";
-  oauthd::FlagSet flags("OAUTHD_GATEWAY_",
-                        "Usage: oauthd-gateway --listen=HOST:PORT --upstream=TARGET\n\n"
-                        "Serves the REST API of oauthd over HTTP/1.1 by transcoding to gRPC.\n"
-                        "The transcoder is built by the gateway issue; this build only parses its flags.\n");
-  flags.String("listen", &listen, "HTTP address, HOST:PORT");
-  flags.String("upstream", &upstream, "gRPC target of oauthd, e.g. 127.0.0.1:50051 or dns:///oauthd:50051");
-  std::vector<std::string> pos;
-  absl::Status st = flags.Parse(std::vector<std::string>(argv + 1, argv + argc), &pos);
+  using namespace oauthd;
+  gateway::HttpServerOptions http;
+  gateway::GatewayOptions options;
+  std::string upstream = "127.0.0.1:50051", descriptor_set_path, cors;
+  int max_body = static_cast<int>(http.max_body_bytes), max_url = static_cast<int>(options.max_url_bytes);
+  bool log_requests = true;
+  FlagSet flags("OAUTHD_GATEWAY_",
+                "Usage: oauthd-gateway [--listen=HOST:PORT] [--upstream=TARGET] [flags]\n\n"
+                "Serves HTTP/1.1 + JSON and forwards each request as a gRPC call, routing by the google.api.http\n"
+                "rules of the descriptor set. Also answers GET /healthz and GET /metrics itself.\n");
+  flags.String("listen", &http.listen, "HTTP address, HOST:PORT (port 0 picks a free one and logs it)");
+  flags.String("upstream", &upstream,
+               "gRPC target of the service: HOST:PORT, or dns:///NAME:PORT to balance round-robin over\n"
+               "every address the name resolves to (e.g. a Kubernetes headless Service)");
+  flags.String("descriptor-set", &descriptor_set_path,
+               "FileDescriptorSet (protoc --include_imports) to route by; empty: the one built in");
+  flags.Int("max-body-bytes", &max_body, "largest request body accepted; larger ones get 413");
+  flags.Int("max-url-bytes", &max_url, "longest request target (path and query) accepted; longer ones get 414");
+  flags.Duration("timeout", &options.timeout, "deadline of each upstream call; past it the answer is 504");
+  flags.Duration("read-timeout", &http.read_timeout,
+                 "time a client has to send a whole request, and an idle keep-alive connection stays open");
+  flags.String("cors-allowed-origins", &cors,
+               "space- or comma-separated origins allowed to call from browsers, or *; empty: no CORS");
+  flags.Int("threads", &http.threads, "HTTP I/O threads");
+  flags.Bool("log-requests", &log_requests, "log one JSON line per request to stderr");
+  std::vector<std::string> positional;
+  absl::Status st = flags.Parse(std::vector<std::string>(argv + 1, argv + argc), &positional);
   if (flags.help_requested()) {
     std::fputs(flags.Help().c_str(), stdout);
     return 0;
   }
-  if (!st.ok()) {
-    std::fprintf(stderr, "oauthd-gateway: %s\n", std::string(st.message()).c_str());
-    return 2;
+  if (!st.ok()) return Fail(std::string(st.message()), 2);
+  if (!positional.empty()) return Fail("unexpected argument " + positional[0] + " (see --help)", 2);
+  if (max_body <= 0 || max_url <= 0) return Fail("--max-body-bytes and --max-url-bytes must be positive", 2);
+  http.max_body_bytes = static_cast<size_t>(max_body);
+  options.max_url_bytes = static_cast<size_t>(max_url);
+  options.log_requests = log_requests;
+  for (absl::string_view o : absl::StrSplit(cors, absl::ByAnyChar(" ,"), absl::SkipWhitespace())) {
+    options.cors_allowed_origins.emplace_back(absl::StripAsciiWhitespace(o));
   }
-  std::fprintf(stderr, "oauthd-gateway: the HTTP transcoder is not part of this build yet\n");
-  return 1;
+
+  std::string descriptors(EmbeddedDescriptorSet());
+  if (!descriptor_set_path.empty()) {
+    std::ifstream in(descriptor_set_path, std::ios::binary);
+    if (!in) return Fail("cannot read " + descriptor_set_path, 2);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    descriptors = ss.str();
+  }
+  auto routes = gateway::RouteTable::FromDescriptorSet(descriptors);
+  if (!routes.ok()) return Fail(std::string(routes.status().message()), 2);
+  std::fprintf(stderr, "oauthd-gateway: %zu routes\n", (*routes)->bindings().size());
+
+  grpc::ChannelArguments args;
+  args.SetLoadBalancingPolicyName("round_robin");
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  auto channel = grpc::CreateCustomChannel(upstream, grpc::InsecureChannelCredentials(), args);
+
+  Metrics metrics("oauthd_gateway");
+  gateway::Gateway gw(*std::move(routes), channel, options, &metrics);
+  gateway::HttpServer server(http, [&gw](gateway::HttpRequest req, std::function<void(gateway::HttpResponse)> done) {
+    gw.Handle(std::move(req), std::move(done));
+  });
+  if (absl::Status s = server.Start(); !s.ok()) return Fail(std::string(s.message()));
+  std::fprintf(stderr, "oauthd-gateway: serving HTTP on port %d (%s), upstream %s\n", server.port(),
+               http.listen.c_str(), upstream.c_str());
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::fprintf(stderr, "oauthd-gateway: draining\n");
+  server.Stop(absl::Seconds(10));
+  return 0;
 }

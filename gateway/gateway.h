@@ -1,0 +1,55 @@
+// The transcoding pipeline: match route → build request → call upstream → render response. Also answers
+// /healthz and /metrics itself, applies CORS, and adds the headers every response carries.
+#ifndef OAUTHD_GATEWAY_GATEWAY_H_
+#define OAUTHD_GATEWAY_GATEWAY_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/time/time.h"
+#include "common/metrics.h"
+#include "gateway/http_types.h"
+#include "gateway/route_table.h"
+
+namespace oauthd::gateway {
+
+struct GatewayOptions {
+  absl::Duration timeout = absl::Seconds(30);
+  size_t max_url_bytes = 2048;
+  // "*" or exact origins; empty: no CORS headers.
+  std::vector<std::string> cors_allowed_origins;
+  bool log_requests = true;  // one JSON line per request on stderr
+};
+
+class Gateway {
+ public:
+  Gateway(std::unique_ptr<RouteTable> routes, std::shared_ptr<grpc::Channel> upstream, GatewayOptions options,
+          Metrics* metrics);
+
+  // Answers `req` through `done`, possibly on another thread.
+  void Handle(HttpRequest req, std::function<void(HttpResponse)> done);
+
+ private:
+  struct Call;
+  void Finish(Call* call, HttpResponse response);
+  bool ApplyCors(const HttpRequest& req, HttpResponse* resp) const;
+
+  std::unique_ptr<RouteTable> routes_;
+  std::shared_ptr<grpc::Channel> channel_;
+  grpc::GenericStub stub_;
+  GatewayOptions options_;
+  Metrics* metrics_;
+  bool log_requests_;
+};
+
+// Request headers forwarded to the upstream as metadata.
+const std::vector<std::string>& ForwardedRequestHeaders();
+
+}  // namespace oauthd::gateway
+
+#endif  // OAUTHD_GATEWAY_GATEWAY_H_

@@ -1,0 +1,46 @@
+// HTTP/1.1 with keep-alive over Boost.Beast: N io_context threads, one asynchronous session per connection
+// (none parked on a thread), read and idle timeouts against slow clients, body and header size limits.
+// Requests go to a handler that answers through a callback, possibly from another thread.
+#ifndef OAUTHD_GATEWAY_HTTP_SERVER_H_
+#define OAUTHD_GATEWAY_HTTP_SERVER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "gateway/http_types.h"
+
+namespace oauthd::gateway {
+
+struct HttpServerOptions {
+  std::string listen = "127.0.0.1:8065";
+  int threads = 2;
+  size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 16 * 1024;
+  absl::Duration read_timeout = absl::Seconds(10);  // to receive one whole request (and idle keep-alive)
+  absl::Duration write_timeout = absl::Seconds(30);
+};
+
+using HttpHandler = std::function<void(HttpRequest, std::function<void(HttpResponse)>)>;
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();
+
+  // Binds and starts the threads; the port actually bound is port() (the listen port may be 0).
+  absl::Status Start();
+  int port() const;
+  // Stops accepting, lets in-flight exchanges finish for up to `grace`, then stops.
+  void Stop(absl::Duration grace);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace oauthd::gateway
+
+#endif  // OAUTHD_GATEWAY_HTTP_SERVER_H_
