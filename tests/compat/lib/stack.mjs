@@ -65,3 +65,35 @@ export function startOauthd(dbUrl, flags = []) {
     child.once('exit', (code) => reject(new Error(`oauthd exited (${code}):\n${log}`)));
   });
 }
+
+// Starts `oauthd-gateway` in front of an oauthd on `upstreamPort`; resolves to { port, url, stop() }.
+export function startGateway(upstreamPort, flags = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(`${binDir()}/oauthd-gateway`, ['--listen=127.0.0.1:0', `--upstream=127.0.0.1:${upstreamPort}`,
+      ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`oauthd-gateway did not start:\n${log}`)), 10000);
+    child.stderr.on('data', (chunk) => {
+      log += chunk;
+      const m = /serving HTTP on port (\d+)/.exec(log);
+      if (m && timer) {
+        clearTimeout(timer);
+        const port = Number(m[1]);
+        resolve({
+          port,
+          url: `http://127.0.0.1:${port}`,
+          log: () => log,
+          stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }),
+        });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`oauthd-gateway exited (${code}):\n${log}`)));
+  });
+}
+
+// Runs SQL on the test database (for set-up the API does not offer, e.g. an authorization preference).
+export function sql(dbUrl, statement) {
+  const m = /^mysql:\/\/([^:]+):([^@]*)@([^:]+):(\d+)\/(.+)$/.exec(dbUrl);
+  return execFileSync('mariadb', ['--no-defaults', `-h${m[3]}`, `-P${m[4]}`, `-u${m[1]}`, `-p${m[2]}`, m[5],
+    '-N', '-e', statement]).toString().trim();
+}

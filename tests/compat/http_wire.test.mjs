@@ -1,0 +1,167 @@
+// The HTTP wire rules of design/architecture.md, checked with raw requests through the real gateway and server:
+// status codes, content type, numbers, arrays, headers, gateway-made errors, limits and slow clients.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { createDatabase, seedUser, startOauthd, startGateway } from './lib/stack.mjs';
+
+let db, server, gateway, admin;
+
+async function http(method, path, { body, headers = {}, token } = {}) {
+  const h = { ...headers };
+  if (token) h.Authorization = `Bearer ${token}`;
+  const res = await fetch(`${gateway.url}${path}`, { method, body, headers: h, redirect: 'manual' });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+}
+
+before(async () => {
+  db = createDatabase();
+  admin = seedUser(db.url, 'system_user system_admin');
+  server = await startOauthd(db.url, ['--enable-dynamic-client-registration=true']);
+  gateway = await startGateway(server.port, ['--max-body-bytes=4096', '--read-timeout=1s',
+    '--cors-allowed-origins=https://app.example.com']);
+});
+
+after(async () => {
+  await gateway?.stop();
+  await server?.stop();
+  db?.drop();
+});
+
+const appBody = JSON.stringify({ name: 'wire', callback_urls: ['https://w.example.com/cb'], homepage: 'https://w.example.com' });
+
+test('create answers 201 with exact JSON content type, numbers and headers', async () => {
+  const r = await http('POST', '/api/v4/oauth/apps', { body: appBody, token: admin.token,
+    headers: { 'X-Request-ID': 'wire-req-1' } });
+  assert.equal(r.status, 201);
+  assert.equal(r.headers.get('content-type'), 'application/json');
+  assert.equal(r.headers.get('x-request-id'), 'wire-req-1');
+  assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+  assert.match(r.text, /"create_at":\d{13},/);  // a JSON number, not a string
+  assert.match(r.text, /"callback_urls":\["https:\/\/w\.example\.com\/cb"\]/);
+  assert.doesNotMatch(r.text, /is_dynamically_registered/);
+});
+
+test('GET answers carry Expires: 0, lists are bare arrays and [] when empty', async () => {
+  const r = await http('GET', '/api/v4/oauth/apps?page=100', { token: admin.token });
+  assert.equal(r.status, 200);
+  assert.equal(r.text, '[]');
+  assert.equal(r.headers.get('expires'), '0');
+  assert.ok(r.headers.get('x-request-id').length > 0);
+  const authorized = await http('GET', '/api/v4/users/me/oauth/apps/authorized', { token: admin.token });
+  assert.equal(authorized.text, '[]');
+});
+
+test('unknown paths are 404 and wrong verbs 405 with Allow, both AppError JSON', async () => {
+  const nf = await http('GET', '/api/v4/nothing');
+  assert.equal(nf.status, 404);
+  assert.equal(nf.headers.get('content-type'), 'application/json');
+  assert.equal(nf.json().status_code, 404);
+  assert.equal(nf.json().request_id, nf.headers.get('x-request-id'));
+  const wrong = await http('PATCH', '/api/v4/oauth/apps');
+  assert.equal(wrong.status, 405);
+  assert.equal(wrong.headers.get('allow'), 'GET, POST');
+  assert.equal(wrong.json().status_code, 405);
+});
+
+test('a malformed body is a 400 AppError; a null body decodes as empty', async () => {
+  const bad = await http('POST', '/api/v4/oauth/apps', { body: '{"name":', token: admin.token });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json().id, 'api.context.invalid_body_param.app_error');
+  const nul = await http('POST', '/api/v4/oauth/apps', { body: 'null', token: admin.token });
+  assert.equal(nul.status, 400);
+  assert.equal(nul.json().id, 'model.oauth.is_valid.name.app_error');
+});
+
+test('bodies over --max-body-bytes are 413 and URLs over the bound 414', async () => {
+  const big = await http('POST', '/api/v4/oauth/apps', { body: 'x'.repeat(5000), token: admin.token });
+  assert.equal(big.status, 413);
+  assert.equal(big.json().id, 'api.context.request_body_too_large.app_error');
+  const long = await http('GET', `/api/v4/oauth/apps?x=${'y'.repeat(3000)}`, { token: admin.token });
+  assert.equal(long.status, 414);
+  assert.equal(long.json().status_code, 414);
+});
+
+test('metadata, registration and its rate limit over HTTP', async () => {
+  const md = await http('GET', '/.well-known/oauth-authorization-server');
+  assert.equal(md.status, 200);
+  assert.equal(md.json().registration_endpoint, 'https://chat.example.com/api/v4/oauth/apps/register');
+  const reg = await http('POST', '/api/v4/oauth/apps/register', {
+    body: '{"redirect_uris":["https://r.example.com/cb"],"token_endpoint_auth_method":"none"}',
+    headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': '192.0.2.10' } });
+  assert.equal(reg.status, 201);
+  assert.equal(reg.json().token_endpoint_auth_method, 'none');
+  assert.equal(reg.json().client_secret, undefined);
+  assert.equal(typeof reg.json().client_id_issued_at, 'number');
+  const again = await http('POST', '/api/v4/oauth/apps/register', {
+    body: '{"redirect_uris":["https://r.example.com/cb"]}', headers: { 'X-Forwarded-For': '192.0.2.10' } });
+  assert.equal(again.status, 429);
+  assert.equal(again.text, 'limit exceeded\n');
+  assert.equal(again.headers.get('content-type'), 'text/plain; charset=utf-8');
+  assert.equal(again.headers.get('retry-after'), '1');
+  // The limiter keys on the hop the gateway appends (the peer), not on what the client claims: a forged
+  // X-Forwarded-For does not buy a fresh bucket.
+  const forged = await http('POST', '/api/v4/oauth/apps/register', { body: '{', headers: { 'X-Forwarded-For': '192.0.2.11' } });
+  assert.equal(forged.status, 429);
+  await new Promise((r) => setTimeout(r, 600));  // 2 tokens a second: one is back
+  const malformed = await http('POST', '/api/v4/oauth/apps/register', { body: '{' });
+  assert.equal(malformed.status, 400);
+  assert.deepEqual(malformed.json(), { error: 'invalid_client_metadata', error_description: 'Invalid JSON in request body' });
+});
+
+test('the gateway answers /healthz and /metrics itself', async () => {
+  const h = await http('GET', '/healthz');
+  assert.equal(h.status, 200);
+  assert.deepEqual(h.json(), { status: 'OK' });
+  const m = await http('GET', '/metrics');
+  assert.equal(m.status, 200);
+  assert.match(m.text, /oauthd_gateway_requests_total\{method="CreateOAuthApp",code="201"\} \d+/);
+});
+
+test('CORS: allowed origins only, with a preflight', async () => {
+  const ok = await http('GET', '/healthz', { headers: { Origin: 'https://app.example.com' } });
+  assert.equal(ok.headers.get('access-control-allow-origin'), 'https://app.example.com');
+  assert.equal(ok.headers.get('vary'), 'Origin');
+  const other = await http('GET', '/healthz', { headers: { Origin: 'https://evil.example.com' } });
+  assert.equal(other.headers.get('access-control-allow-origin'), null);
+  const pre = await http('OPTIONS', '/api/v4/oauth/apps', { headers: { Origin: 'https://app.example.com',
+    'Access-Control-Request-Method': 'POST' } });
+  assert.equal(pre.status, 204);
+  assert.match(pre.headers.get('access-control-allow-methods'), /POST/);
+});
+
+test('keep-alive serves several requests on one connection; a slow client is cut off', async () => {
+  const raw = (socket, data) => new Promise((resolve) => {
+    let buf = '';
+    socket.on('data', (d) => { buf += d; if ((buf.match(/HTTP\/1\.1 200/g) ?? []).length === 2) resolve(buf); });
+    socket.write(data);
+  });
+  const s = net.connect(gateway.port, '127.0.0.1');
+  const both = await raw(s, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.equal((both.match(/HTTP\/1\.1 200/g) ?? []).length, 2);
+  s.destroy();
+  // Half a request line, then silence: the gateway closes within its read timeout (1 s here).
+  const slow = net.connect(gateway.port, '127.0.0.1');
+  const closedAfter = await new Promise((resolve) => {
+    const start = Date.now();
+    slow.on('close', () => resolve(Date.now() - start));
+    slow.on('error', () => {});
+    slow.write('GET /heal');
+  });
+  assert.ok(closedAfter >= 900 && closedAfter < 5000, `closed after ${closedAfter} ms`);
+});
+
+test('an unreachable upstream is a 503 AppError', async () => {
+  const orphan = await startGateway(1);  // nothing listens on port 1
+  try {
+    const r = await fetch(`${orphan.url}/api/v4/oauth/apps`);
+    assert.equal(r.status, 503);
+    const body = await r.json();
+    assert.equal(body.status_code, 503);
+    assert.equal(body.id, 'api.gateway.upstream_unavailable.app_error');
+  } finally {
+    await orphan.stop();
+  }
+});
