@@ -5,7 +5,7 @@ OAUTHD_BUILD_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libmysqlcppconn-dev libssl-dev libboost-dev
   libgtest-dev libgmock-dev libgoogle-common-protos-java
-  mariadb-server mariadb-client
+  mariadb-server mariadb-client curl
 )
 
 oauthd_ensure_packages() {
