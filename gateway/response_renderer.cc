@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/rpc/status.pb.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/json_writer.h"
@@ -17,16 +18,29 @@ using google::protobuf::Message;
 constexpr const char* kForwardedHeaders[] = {
     "cache-control", "pragma", "location", "set-cookie", "retry-after", "www-authenticate",
     "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "content-disposition",
+    "content-security-policy", "x-frame-options",
 };
+
+// "cache-control" → "Cache-Control" (HTTP/1.1 names are case-insensitive; this is only for readers).
+std::string CanonicalHeaderName(const std::string& name) {
+  std::string out = name;
+  bool upper = true;
+  for (char& c : out) {
+    if (upper) c = absl::ascii_toupper(c);
+    upper = c == '-';
+  }
+  return out;
+}
 
 void CopyHeaders(const MetadataMap& md, HttpResponse* r) {
   for (const char* name : kForwardedHeaders) {
     auto range = md.equal_range(name);
     for (auto it = range.first; it != range.second; ++it) {
-      if (std::string(name) == "set-cookie") {
-        r->headers.emplace_back(name, it->second);  // may repeat
+      const std::string header = CanonicalHeaderName(name);
+      if (header == "Set-Cookie") {
+        r->headers.emplace_back(header, it->second);  // may repeat
       } else {
-        r->SetHeader(name, it->second);
+        r->SetHeader(header, it->second);
       }
     }
   }
@@ -37,7 +51,11 @@ void RenderHttpBody(const Message& body, HttpResponse* r) {
   const auto* refl = body.GetReflection();
   r->body = refl->GetString(body, d->FindFieldByName("data"));
   std::string type = refl->GetString(body, d->FindFieldByName("content_type"));
-  r->SetHeader("Content-Type", type.empty() ? "application/octet-stream" : type);
+  if (!type.empty()) {
+    r->SetHeader("Content-Type", type);
+  } else if (!r->body.empty()) {
+    r->SetHeader("Content-Type", "application/octet-stream");
+  }  // an empty body (a redirect, say) needs no type
 }
 
 }  // namespace

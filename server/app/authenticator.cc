@@ -54,7 +54,8 @@ Authenticator::Authenticator(storage::IdentityStore* identity, absl::Duration ca
 absl::StatusOr<storage::SessionRow> Authenticator::LookupSession(const std::string& token) {
   if (auto cached = sessions_.Get(token)) return *cached;
   auto row = identity_->GetSessionByToken(token);
-  if (row.ok()) sessions_.Put(token, *row);
+  // OAuth sessions are never cached: deauthorizing or deleting an app must end its tokens at once, on every pod.
+  if (row.ok() && !row->is_oauth) sessions_.Put(token, *row);
   return row;
 }
 

@@ -6,6 +6,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -22,10 +23,16 @@ struct Caller {
   std::string authorization;   // the raw Authorization header
   std::string csrf_token;      // X-CSRF-Token
   std::string requested_with;  // X-Requested-With
+  std::string original_uri;    // path and query of the original HTTP request (x-original-uri), if any
   std::string query_access_token;  // ?access_token= of the original HTTP request
   std::string client_ip;       // the last X-Forwarded-For hop, else the peer address
   bool safe_method = false;    // GET/HEAD: no CSRF check
   std::string user_id;         // set once a session is resolved
+
+  // What the service adds to a successful answer: an HTTP status other than the RPC's usual one (e.g. 302) and
+  // response headers (Location, Cache-Control, …).
+  int http_status = 0;
+  std::vector<std::pair<std::string, std::string>> response_headers;
 };
 
 struct Session {

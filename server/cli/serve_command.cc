@@ -15,17 +15,21 @@
 #include "absl/strings/strip.h"
 #include "common/metrics.h"
 #include "server/app/authenticator.h"
+#include "server/app/authorization_service.h"
 #include "server/app/oauth_app_service.h"
 #include "server/app/rate_limiter.h"
 #include "server/app/registration_service.h"
 #include "server/cli/command.h"
+#include "server/rpc/authorization_handler.h"
 #include "server/rpc/authorization_server_handler.h"
 #include "server/rpc/call_runner.h"
 #include "server/rpc/oauth_apps_handler.h"
 #include "server/rpc/worker_pool.h"
 #include "storage/app_store.h"
 #include "storage/connection_pool.h"
+#include "storage/grant_store.h"
 #include "storage/identity_store.h"
+#include "storage/preference_store.h"
 
 namespace oauthd::cli {
 namespace {
@@ -66,9 +70,12 @@ int RunServe(const std::vector<std::string>& args) {
   flags.String("dcr-rate-limit", &dcr_rate_text, "registrations allowed per second per client address");
   flags.Int("dcr-rate-burst", &dcr_burst, "registrations a client address may save up");
   flags.Bool("developer-mode", &developer_mode, "fill AppError.detailed_error (off: always \"\")");
+  flags.Duration("oauth-session-length", &config.oauth_session_length,
+                 "lifetime of access tokens issued to OAuth apps (Mattermost's SessionLengthSSOInHours)");
   flags.Duration("cache-ttl", &cache_ttl,
                  "how long sessions, users and role permissions are cached; a revoked session or a changed\n"
-                 "role can be honoured this long on a pod that cached it. 0s disables the cache");
+                 "role can be honoured this long on a pod that cached it (OAuth tokens are never cached, so\n"
+                 "deauthorizing or deleting an app ends them at once). 0s disables the cache");
   flags.String("metrics-listen", &metrics_listen, "HOST:PORT for Prometheus text metrics at /metrics (empty: off)");
   flags.Int("db-pool-size", &db_pool_size, "most MySQL connections held open");
   flags.Int("workers", &workers, "threads running requests' database work (0: the pool size)");
@@ -81,6 +88,7 @@ int RunServe(const std::vector<std::string>& args) {
   }
   if (dcr_burst < 1) return UsageError("--dcr-rate-burst must be at least 1");
   if (db_pool_size < 1) return UsageError("--db-pool-size must be at least 1");
+  if (config.oauth_session_length < absl::Minutes(1)) return UsageError("--oauth-session-length must be at least 1m");
   for (absl::string_view p : absl::StrSplit(allowlist, ',', absl::SkipWhitespace())) {
     config.dcr_redirect_uri_allowlist.emplace_back(absl::StripAsciiWhitespace(p));
   }
@@ -97,10 +105,13 @@ int RunServe(const std::vector<std::string>& args) {
   }
   storage::AppStore apps(&pool);
   storage::IdentityStore identity(&pool);
+  storage::GrantStore grants(&pool);
+  storage::PreferenceStore prefs(&pool);
   app::Authenticator auth(&identity, cache_ttl);
   app::RateLimiter limiter(dcr_rate, dcr_burst);
   app::OAuthAppService app_service(&config, &auth, &apps);
   app::RegistrationService registration(&config, &limiter, &apps);
+  app::AuthorizationService authorization(&config, &auth, &apps, &grants, &prefs, &identity);
 
   Metrics metrics("oauthd");
   metrics.SetExtra([&pool] {
@@ -123,6 +134,7 @@ int RunServe(const std::vector<std::string>& args) {
   rpc::CallRunner runner(worker_pool.get(), &metrics, developer_mode);
   rpc::OAuthAppsHandler apps_handler(&runner, &app_service);
   rpc::AuthorizationServerHandler server_handler(&runner, &config, &registration);
+  rpc::AuthorizationHandler authorization_handler(&runner, &authorization);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -131,6 +143,7 @@ int RunServe(const std::vector<std::string>& args) {
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&apps_handler);
   builder.RegisterService(&server_handler);
+  builder.RegisterService(&authorization_handler);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     std::fprintf(stderr, "oauthd serve: cannot listen on %s\n", listen.c_str());

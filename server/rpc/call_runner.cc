@@ -90,7 +90,8 @@ app::Caller CallerFromMetadata(const grpc::CallbackServerContext& ctx, bool safe
   c.authorization = Header(ctx, "authorization");
   c.csrf_token = Header(ctx, "x-csrf-token");
   c.requested_with = Header(ctx, "x-requested-with");
-  c.query_access_token = QueryParam(Header(ctx, "x-original-uri"), "access_token");
+  c.original_uri = Header(ctx, "x-original-uri");
+  c.query_access_token = QueryParam(c.original_uri, "access_token");
   const std::string xff = Header(ctx, "x-forwarded-for");
   if (!xff.empty()) {
     c.client_ip = std::string(absl::StripAsciiWhitespace(xff.substr(xff.rfind(',') == std::string::npos
@@ -119,7 +120,9 @@ grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx, cons
     grpc::Status result = grpc::Status::OK;
     int http = options.success_http;
     if (st.ok()) {
+      if (caller.http_status != 0) http = caller.http_status;
       if (http != 200) ctx->AddInitialMetadata("x-http-code", absl::StrCat(http));
+      for (const auto& [name, value] : caller.response_headers) ctx->AddInitialMetadata(name, value);
     } else {
       app::ErrorBody err = app::ExtractErrorBody(st);
       for (const auto& [name, value] : err.headers) ctx->AddInitialMetadata(name, value);

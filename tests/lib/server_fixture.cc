@@ -23,12 +23,14 @@ void ServerTest::SetUp() {
   channel_ = grpc::CreateChannel(server_->target(), grpc::InsecureChannelCredentials());
   apps_ = oauthd::v1::OAuthApps::NewStub(channel_);
   as_ = oauthd::v1::AuthorizationServer::NewStub(channel_);
+  flow_ = oauthd::v1::Authorization::NewStub(channel_);
 }
 
 void ServerTest::TearDown() {
   if (HasFailure() && server_) std::cerr << "--- oauthd log ---\n" << server_->Log();
   apps_.reset();
   as_.reset();
+  flow_.reset();
   channel_.reset();
   server_.reset();
   db_.reset();

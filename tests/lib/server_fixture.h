@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "oauthd/v1/apps.grpc.pb.h"
+#include "oauthd/v1/authorize.grpc.pb.h"
 #include "oauthd/v1/server.grpc.pb.h"
 #include "tests/lib/grpc_call.h"
 #include "tests/lib/oauthd_process.h"
@@ -45,6 +46,7 @@ class ServerTest : public ::testing::Test {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<oauthd::v1::OAuthApps::Stub> apps_;
   std::unique_ptr<oauthd::v1::AuthorizationServer::Stub> as_;
+  std::unique_ptr<oauthd::v1::Authorization::Stub> flow_;
   SeededUser admin_, manager_, manager2_, user_;
 };
 

@@ -145,7 +145,7 @@ TEST_F(TranscodingTest, RendersHttpBodyResponsesRaw) {
   EXPECT_EQ(r.status, 302);
   EXPECT_EQ(r.body, "<h1>hi</h1>");
   EXPECT_EQ(r.headers[0].second, "text/html; charset=utf-8");
-  EXPECT_TRUE(r.HasHeader("location"));
+  EXPECT_TRUE(r.HasHeader("Location"));
 }
 
 TEST_F(TranscodingTest, ErrorDetailOfAnyTypeInTheSetWithItsStatusCode) {

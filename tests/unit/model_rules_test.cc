@@ -194,3 +194,103 @@ TEST(Allowlist, GlobBasics) {
 
 }  // namespace
 }  // namespace oauthd::model
+
+#include "server/model/authorize_request.h"
+#include "server/model/url_encoding.h"
+
+namespace oauthd::model {
+namespace {
+
+oauthd::v1::AuthorizeRequest ValidAuthorize() {
+  oauthd::v1::AuthorizeRequest r;
+  r.set_client_id(NewId());
+  r.set_response_type("code");
+  r.set_redirect_uri("https://client.example.com/cb");
+  return r;
+}
+
+TEST(Pkce, Rfc7636AppendixB) {
+  EXPECT_EQ(PkceS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  EXPECT_TRUE(ValidatePkce("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                           "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", true)
+                  .ok());
+}
+
+TEST(Pkce, Failures) {
+  const std::string ch = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+  auto id = [](const absl::Status& st) { return app::ExtractErrorBody(st).app.id(); };
+  EXPECT_EQ(id(ValidatePkce("", "", true)), "model.authorize.validate_pkce.public_client_required.app_error");
+  EXPECT_EQ(id(ValidatePkce("", std::string(43, 'a'), false)), "model.authorize.validate_pkce.not_used_in_auth.app_error");
+  EXPECT_TRUE(ValidatePkce("", "", false).ok());
+  EXPECT_EQ(id(ValidatePkce(ch, "", false)), "model.authorize.validate_pkce.verifier_required.app_error");
+  EXPECT_EQ(id(ValidatePkce(ch, std::string(43, 'a'), false)),
+            "model.authorize.validate_pkce.verification_failed.app_error");
+  EXPECT_EQ(id(ValidatePkce(ch, "short", false)), "model.authorize.validate_pkce.verification_failed.app_error");
+  EXPECT_FALSE(IsValidCodeVerifier(std::string(129, 'a')));
+  EXPECT_FALSE(IsValidCodeVerifier(std::string(42, 'a') + "!"));
+  EXPECT_TRUE(IsValidCodeVerifier(std::string(40, 'a') + "-._~"));
+}
+
+TEST(AuthorizeRequestValidation, IdsInOrder) {
+  auto id = [](auto mutate) {
+    auto r = ValidAuthorize();
+    mutate(r);
+    return app::ExtractErrorBody(ValidateAuthorizeRequest(r)).app.id();
+  };
+  EXPECT_TRUE(ValidateAuthorizeRequest(ValidAuthorize()).ok());
+  EXPECT_EQ(id([](auto& r) { r.set_client_id("x"); }), "model.authorize.is_valid.client_id.app_error");
+  EXPECT_EQ(id([](auto& r) { r.clear_response_type(); }), "model.authorize.is_valid.response_type.app_error");
+  EXPECT_EQ(id([](auto& r) { r.clear_redirect_uri(); }), "model.authorize.is_valid.redirect_uri.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_redirect_uri("javascript://x/y"); }), "model.authorize.is_valid.redirect_uri.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_state(std::string(1025, 's')); }), "model.authorize.is_valid.state.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_scope(std::string(129, 's')); }), "model.authorize.is_valid.scope.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_code_challenge_method("S256"); }), "model.authorize.is_valid.code_challenge.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_code_challenge(std::string(43, 'a')); }),
+            "model.authorize.is_valid.code_challenge_method.app_error");
+  EXPECT_EQ(id([](auto& r) {
+              r.set_code_challenge(std::string(43, 'a'));
+              r.set_code_challenge_method("plain");
+            }),
+            "model.authorize.is_valid.code_challenge_method.unsupported.app_error");
+  EXPECT_EQ(id([](auto& r) {
+              r.set_code_challenge(std::string(42, 'a'));
+              r.set_code_challenge_method("S256");
+            }),
+            "model.authorize.is_valid.code_challenge.length.app_error");
+  EXPECT_EQ(id([](auto& r) {
+              r.set_code_challenge(std::string(42, 'a') + "+");
+              r.set_code_challenge_method("S256");
+            }),
+            "model.authorize.is_valid.code_challenge.format.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_resource("https://api/" + std::string(510, 'r')); }),
+            "model.authorize.is_valid.resource.length.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_resource("relative/path"); }), "model.authorize.is_valid.resource.not_absolute.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_resource("https://"); }), "model.authorize.is_valid.resource.invalid_uri.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_resource("https://api.example.com/#x"); }),
+            "model.authorize.is_valid.resource.has_fragment.app_error");
+  EXPECT_TRUE(ValidateAuthorizeRequest([] {
+                auto r = ValidAuthorize();
+                r.set_redirect_uri("com.example.app://callback");  // custom schemes of native/DCR clients
+                return r;
+              }())
+                  .ok());
+}
+
+TEST(UrlEncoding, QueryEscapeFormAndRedirectMerging) {
+  EXPECT_EQ(QueryEscape("a b&c=d/é~"), "a+b%26c%3Dd%2F%C3%A9~");
+  std::map<std::string, std::string> form;
+  ASSERT_TRUE(ParseForm("grant_type=authorization_code&code=a%2Bb&x=1+2&x=ignored&empty=", &form));
+  EXPECT_EQ(form["code"], "a+b");
+  EXPECT_EQ(form["x"], "1 2");
+  EXPECT_EQ(form["empty"], "");
+  EXPECT_FALSE(ParseForm("a=%zz", &form));
+  EXPECT_EQ(AddQueryParams("https://c/cb", {{"code", "x"}, {"state", "s t&u"}}), "https://c/cb?code=x&state=s+t%26u");
+  EXPECT_EQ(AddQueryParams("https://c/cb?keep=%41&b=", {{"code", "x"}}), "https://c/cb?keep=%41&b=&code=x");
+  EXPECT_EQ(AddQueryParams("https://c/cb?#frag", {{"code", "x"}}), "https://c/cb?code=x#frag");
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
+}
+
+}  // namespace
+}  // namespace oauthd::model

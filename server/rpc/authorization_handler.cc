@@ -1,0 +1,36 @@
+#include "server/rpc/authorization_handler.h"
+
+namespace oauthd::rpc {
+
+grpc::ServerUnaryReactor* AuthorizationHandler::AuthorizePage(grpc::CallbackServerContext* ctx,
+                                                              const oauthd::v1::AuthorizeRequest* req,
+                                                              google::api::HttpBody* resp) {
+  return runner_->Run(ctx, {"AuthorizePage", true, 200},
+                      [=](app::Caller* c) { return Assign(service_->AuthorizePage(c, *req), resp); });
+}
+
+grpc::ServerUnaryReactor* AuthorizationHandler::Authorize(grpc::CallbackServerContext* ctx,
+                                                          const oauthd::v1::AuthorizeRequest* req,
+                                                          oauthd::v1::AuthorizeResponse* resp) {
+  return runner_->Run(ctx, {"Authorize", false, 200},
+                      [=](app::Caller* c) { return Assign(service_->Authorize(c, *req), resp); });
+}
+
+grpc::ServerUnaryReactor* AuthorizationHandler::AccessToken(grpc::CallbackServerContext* ctx,
+                                                            const oauthd::v1::AccessTokenRequest* req,
+                                                            oauthd::v1::AccessTokenResponse* resp) {
+  return runner_->Run(ctx, {"AccessToken", false, 200},
+                      [=](app::Caller* c) { return Assign(service_->AccessToken(c, req->body()), resp); });
+}
+
+grpc::ServerUnaryReactor* AuthorizationHandler::Deauthorize(grpc::CallbackServerContext* ctx,
+                                                            const oauthd::v1::DeauthorizeRequest* req,
+                                                            oauthd::v1::StatusOK* resp) {
+  return runner_->Run(ctx, {"Deauthorize", false, 200}, [=](app::Caller* c) {
+    absl::Status st = service_->Deauthorize(c, req->client_id());
+    if (st.ok()) resp->set_status("OK");
+    return st;
+  });
+}
+
+}  // namespace oauthd::rpc
