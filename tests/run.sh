@@ -10,7 +10,7 @@ BUILD=${OAUTHD_BUILD_DIR:-$ROOT/build}
 
 # shellcheck source=../deploy/lib/packages.sh
 source deploy/lib/packages.sh
-oauthd_ensure_packages "${OAUTHD_BUILD_PACKAGES[@]}"
+oauthd_ensure_packages "${OAUTHD_BUILD_PACKAGES[@]}" "${OAUTHD_TEST_PACKAGES[@]}"
 
 # Node.js and npm run the compatibility tests with real clients (@grpc/grpc-js, @mattermost/client).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then oauthd_ensure_packages nodejs npm; fi

@@ -8,6 +8,9 @@ OAUTHD_BUILD_PACKAGES=(
   mariadb-server mariadb-client curl
 )
 
+# Only the test suite needs these: a real browser for the consent-page test.
+OAUTHD_TEST_PACKAGES=(chromium)
+
 oauthd_ensure_packages() {
   local missing=() p
   for p in "$@"; do
