@@ -74,7 +74,8 @@ std::string FlagSet::EnvName(const std::string& name) const {
   return env_prefix_ + absl::AsciiStrToUpper(absl::StrReplaceAll(name, {{"-", "_"}}));
 }
 
-absl::Status FlagSet::Parse(const std::vector<std::string>& args, std::vector<std::string>* positional) {
+absl::Status FlagSet::Parse(const std::vector<std::string>& args,
+                            std::vector<std::string>* positional) {
   // Environment first, so that the command line overrides it.
   for (Flag& f : flags_) {
     const char* env = std::getenv(EnvName(f.name).c_str());
@@ -133,8 +134,8 @@ std::string FlagSet::Help() const {
   if (!flags_.empty()) absl::StrAppend(&out, "\nFlags:\n");
   for (const Flag& f : flags_) {
     absl::StrAppend(&out, "  --", f.name, f.is_bool ? "[=true|false]" : "=VALUE", "\n      ",
-                    absl::StrReplaceAll(f.help, {{"\n", "\n      "}}), "\n      default: ",
-                    f.default_text, "; environment: ", EnvName(f.name), "\n");
+                    absl::StrReplaceAll(f.help, {{"\n", "\n      "}}),
+                    "\n      default: ", f.default_text, "; environment: ", EnvName(f.name), "\n");
   }
   return out;
 }

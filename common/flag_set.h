@@ -1,6 +1,7 @@
-// Command-line flags for oauthd's binaries: `--name=value` or `--name value`, each also read from an environment
-// variable (PREFIX + NAME upper-cased, dashes as underscores; the command line wins), and a --help that lists
-// every flag with its default and variable. Parsing happens once at start-up with a clear error.
+// Command-line flags for oauthd's binaries: `--name=value` or `--name value`, each also read from
+// an environment variable (PREFIX + NAME upper-cased, dashes as underscores; the command line
+// wins), and a --help that lists every flag with its default and variable. Parsing happens once at
+// start-up with a clear error.
 #ifndef OAUTHD_COMMON_FLAG_SET_H_
 #define OAUTHD_COMMON_FLAG_SET_H_
 
@@ -24,8 +25,9 @@ class FlagSet {
   void Int(const std::string& name, int* target, const std::string& help);
   void Duration(const std::string& name, absl::Duration* target, const std::string& help);
 
-  // Parses the arguments; anything that is not a flag goes to `positional`. Returns INVALID_ARGUMENT naming the
-  // flag or variable at fault. `--help`/`-h` sets help_requested() and stops.
+  // Parses the arguments; anything that is not a flag goes to `positional`. Returns
+  // INVALID_ARGUMENT naming the flag or variable at fault. `--help`/`-h` sets help_requested() and
+  // stops.
   absl::Status Parse(const std::vector<std::string>& args, std::vector<std::string>* positional);
   bool help_requested() const { return help_requested_; }
   // True when the flag was given on the command line or in the environment.

@@ -1,14 +1,14 @@
 #include "common/json_reader.h"
 
+#include <google/protobuf/descriptor.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 
-#include <google/protobuf/descriptor.h>
-
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -67,7 +67,8 @@ class Reader {
   }
 
   void SkipWs() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+      ++i_;
   }
 
   bool Literal(absl::string_view word) {
@@ -103,15 +104,30 @@ class Reader {
       if (i_ >= s_.size()) return Error("unterminated escape");
       char e = s_[i_++];
       switch (e) {
-        case '"': case '\\': case '/': out->push_back(e); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
+        case '"':
+        case '\\':
+        case '/':
+          out->push_back(e);
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
         case 'u': {
           uint32_t cp = 0;
-          if (i_ + 4 > s_.size() || !absl::SimpleHexAtoi(s_.substr(i_, 4), &cp)) return Error("bad \\u escape");
+          if (i_ + 4 > s_.size() || !absl::SimpleHexAtoi(s_.substr(i_, 4), &cp))
+            return Error("bad \\u escape");
           i_ += 4;
           if (cp >= 0xD800 && cp < 0xDC00) {
             uint32_t lo = 0;
@@ -128,7 +144,8 @@ class Reader {
           AppendUtf8(cp, out);
           break;
         }
-        default: return Error("bad escape");
+        default:
+          return Error("bad escape");
       }
     }
   }
@@ -139,7 +156,8 @@ class Reader {
     size_t start = i_;
     if (i_ < s_.size() && s_[i_] == '-') ++i_;
     if (i_ >= s_.size() || !absl::ascii_isdigit(s_[i_])) return Error("expected a number");
-    if (s_[i_] == '0' && i_ + 1 < s_.size() && absl::ascii_isdigit(s_[i_ + 1])) return Error("leading zero");
+    if (s_[i_] == '0' && i_ + 1 < s_.size() && absl::ascii_isdigit(s_[i_ + 1]))
+      return Error("leading zero");
     while (i_ < s_.size() && absl::ascii_isdigit(s_[i_])) ++i_;
     if (i_ < s_.size() && s_[i_] == '.') {
       ++i_;
@@ -168,7 +186,8 @@ class Reader {
     if (i_ >= s_.size()) return Error("unexpected end");
     std::string scratch;
     switch (s_[i_]) {
-      case '"': return ReadString(&scratch);
+      case '"':
+        return ReadString(&scratch);
       case '{': {
         ++i_;
         if (Peek('}')) return Expect('}');
@@ -176,7 +195,10 @@ class Reader {
           if (absl::Status st = ReadString(&scratch); !st.ok()) return st;
           if (absl::Status st = Expect(':'); !st.ok()) return st;
           if (absl::Status st = SkipValue(depth + 1); !st.ok()) return st;
-          if (Peek(',')) { ++i_; continue; }
+          if (Peek(',')) {
+            ++i_;
+            continue;
+          }
           return Expect('}');
         }
       }
@@ -185,14 +207,21 @@ class Reader {
         if (Peek(']')) return Expect(']');
         while (true) {
           if (absl::Status st = SkipValue(depth + 1); !st.ok()) return st;
-          if (Peek(',')) { ++i_; continue; }
+          if (Peek(',')) {
+            ++i_;
+            continue;
+          }
           return Expect(']');
         }
       }
-      case 't': return Literal("true") ? absl::OkStatus() : Error("bad literal");
-      case 'f': return Literal("false") ? absl::OkStatus() : Error("bad literal");
-      case 'n': return Literal("null") ? absl::OkStatus() : Error("bad literal");
-      default: return ReadNumberToken(&scratch);
+      case 't':
+        return Literal("true") ? absl::OkStatus() : Error("bad literal");
+      case 'f':
+        return Literal("false") ? absl::OkStatus() : Error("bad literal");
+      case 'n':
+        return Literal("null") ? absl::OkStatus() : Error("bad literal");
+      default:
+        return ReadNumberToken(&scratch);
     }
   }
 
@@ -230,8 +259,13 @@ class Reader {
         Message* entry = r->AddMessage(m, f);
         const FieldDescriptor* kf = entry->GetDescriptor()->map_key();
         if (absl::Status st = SetScalarFromText(entry, kf, key); !st.ok()) return st;
-        if (absl::Status st = ReadSingle(entry, entry->GetDescriptor()->map_value(), depth); !st.ok()) return st;
-        if (Peek(',')) { ++i_; continue; }
+        if (absl::Status st = ReadSingle(entry, entry->GetDescriptor()->map_value(), depth);
+            !st.ok())
+          return st;
+        if (Peek(',')) {
+          ++i_;
+          continue;
+        }
         return Expect('}');
       }
     }
@@ -241,7 +275,10 @@ class Reader {
       if (Peek(']')) return Expect(']');
       while (true) {
         if (absl::Status st = ReadSingle(m, f, depth); !st.ok()) return st;
-        if (Peek(',')) { ++i_; continue; }
+        if (Peek(',')) {
+          ++i_;
+          continue;
+        }
         return Expect(']');
       }
     }
@@ -260,7 +297,8 @@ class Reader {
       }
       case FieldDescriptor::CPPTYPE_STRING: {
         std::string v;
-        if (absl::Status st = ReadString(&v); !st.ok()) return Error(absl::StrCat("field ", f->name(), " wants a string"));
+        if (absl::Status st = ReadString(&v); !st.ok())
+          return Error(absl::StrCat("field ", f->name(), " wants a string"));
         if (f->type() == FieldDescriptor::TYPE_BYTES) {
           std::string raw;
           if (!absl::Base64Unescape(v, &raw) && !absl::WebSafeBase64Unescape(v, &raw)) {
@@ -294,7 +332,8 @@ class Reader {
       }
       default: {
         std::string v;
-        if (absl::Status st = ReadNumeric(&v); !st.ok()) return Error(absl::StrCat("field ", f->name(), " wants a number"));
+        if (absl::Status st = ReadNumeric(&v); !st.ok())
+          return Error(absl::StrCat("field ", f->name(), " wants a number"));
         if (absl::Status st = SetScalarFromText(m, f, v); !st.ok()) return Error(st.message());
         return absl::OkStatus();
       }
@@ -302,8 +341,10 @@ class Reader {
   }
 
  public:
-  // Sets (or adds, when repeated) a scalar field from its text form; shared with query/path binding.
-  static absl::Status SetScalarFromText(Message* m, const FieldDescriptor* f, absl::string_view text);
+  // Sets (or adds, when repeated) a scalar field from its text form; shared with query/path
+  // binding.
+  static absl::Status SetScalarFromText(Message* m, const FieldDescriptor* f,
+                                        absl::string_view text);
 
  private:
   absl::string_view s_;
@@ -315,7 +356,8 @@ bool ParseInt(absl::string_view text, T* out) {
   if (text.find_first_of(".eE") != absl::string_view::npos) {
     // 1e3 or 5.0 are integral in JSON; accept them when exact.
     double d;
-    if (!absl::SimpleAtod(text, &d) || std::floor(d) != d || d < static_cast<double>(std::numeric_limits<T>::min()) ||
+    if (!absl::SimpleAtod(text, &d) || std::floor(d) != d ||
+        d < static_cast<double>(std::numeric_limits<T>::min()) ||
         d > static_cast<double>(std::numeric_limits<T>::max())) {
       return false;
     }
@@ -325,10 +367,13 @@ bool ParseInt(absl::string_view text, T* out) {
   return absl::SimpleAtoi(text, out) && text == absl::StripAsciiWhitespace(text);
 }
 
-absl::Status Reader::SetScalarFromText(Message* m, const FieldDescriptor* f, absl::string_view text) {
+absl::Status Reader::SetScalarFromText(Message* m, const FieldDescriptor* f,
+                                       absl::string_view text) {
   const Reflection* r = m->GetReflection();
   const bool rep = f->is_repeated();
-  auto bad = [&] { return absl::InvalidArgumentError(absl::StrCat("bad value for field ", f->name(), ": ", text)); };
+  auto bad = [&] {
+    return absl::InvalidArgumentError(absl::StrCat("bad value for field ", f->name(), ": ", text));
+  };
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT32: {
       int32_t v;
@@ -388,7 +433,8 @@ absl::Status Reader::SetScalarFromText(Message* m, const FieldDescriptor* f, abs
     case FieldDescriptor::CPPTYPE_ENUM: {
       const auto* v = f->enum_type()->FindValueByName(std::string(text));
       int number;
-      if (v == nullptr && absl::SimpleAtoi(text, &number)) v = f->enum_type()->FindValueByNumber(number);
+      if (v == nullptr && absl::SimpleAtoi(text, &number))
+        v = f->enum_type()->FindValueByNumber(number);
       if (v == nullptr) return bad();
       rep ? r->AddEnum(m, f, v) : r->SetEnum(m, f, v);
       return absl::OkStatus();
@@ -397,21 +443,25 @@ absl::Status Reader::SetScalarFromText(Message* m, const FieldDescriptor* f, abs
       std::string v(text);
       if (f->type() == FieldDescriptor::TYPE_BYTES) {
         std::string raw;
-        if (!absl::Base64Unescape(text, &raw) && !absl::WebSafeBase64Unescape(text, &raw)) return bad();
+        if (!absl::Base64Unescape(text, &raw) && !absl::WebSafeBase64Unescape(text, &raw))
+          return bad();
         v = std::move(raw);
       }
       rep ? r->AddString(m, f, std::move(v)) : r->SetString(m, f, std::move(v));
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_MESSAGE:
-      return absl::InvalidArgumentError(absl::StrCat("field ", f->name(), " is a message, not a scalar"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("field ", f->name(), " is a message, not a scalar"));
   }
   return bad();
 }
 
 }  // namespace
 
-absl::Status ReadJson(absl::string_view text, Message* message) { return Reader(text).ReadTop(message); }
+absl::Status ReadJson(absl::string_view text, Message* message) {
+  return Reader(text).ReadTop(message);
+}
 
 absl::Status SetFieldFromText(Message* m, const FieldDescriptor* f, absl::string_view text) {
   return Reader::SetScalarFromText(m, f, text);

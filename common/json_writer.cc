@@ -1,9 +1,9 @@
 #include "common/json_writer.h"
 
+#include <google/protobuf/descriptor.h>
+
 #include <charconv>
 #include <cmath>
-
-#include <google/protobuf/descriptor.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -81,8 +81,8 @@ void WriteValue(const Message& m, const FieldDescriptor* f, int index, std::stri
     }
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string scratch;
-      const std::string& s =
-          rep ? r->GetRepeatedStringReference(m, f, index, &scratch) : r->GetStringReference(m, f, &scratch);
+      const std::string& s = rep ? r->GetRepeatedStringReference(m, f, index, &scratch)
+                                 : r->GetStringReference(m, f, &scratch);
       if (f->type() == FieldDescriptor::TYPE_BYTES) {
         AppendJsonString(absl::Base64Escape(s), out);
       } else {
@@ -125,12 +125,23 @@ void AppendJsonString(const std::string& s, std::string* out) {
   for (size_t i = 0; i < s.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out->append("\\\""); continue;
-      case '\\': out->append("\\\\"); continue;
-      case '\n': out->append("\\n"); continue;
-      case '\r': out->append("\\r"); continue;
-      case '\t': out->append("\\t"); continue;
-      default: break;
+      case '"':
+        out->append("\\\"");
+        continue;
+      case '\\':
+        out->append("\\\\");
+        continue;
+      case '\n':
+        out->append("\\n");
+        continue;
+      case '\r':
+        out->append("\\r");
+        continue;
+      case '\t':
+        out->append("\\t");
+        continue;
+      default:
+        break;
     }
     // Go's encoder escapes <, > and & (HTML-safe) and control characters as \u00XX.
     if (c < 0x20 || c == '<' || c == '>' || c == '&') {
@@ -141,7 +152,8 @@ void AppendJsonString(const std::string& s, std::string* out) {
     }
     // U+2028 / U+2029 break JavaScript string literals; Go escapes them too.
     if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-        (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+        (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+         static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
       out->append(static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029");
       i += 2;
       continue;

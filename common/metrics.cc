@@ -32,18 +32,19 @@ std::string Metrics::Render() {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out = absl::StrCat("# TYPE ", prefix_, "_requests_total counter\n");
   for (const auto& [key, n] : requests_) {
-    absl::StrAppend(&out, prefix_, "_requests_total{method=\"", key.first, "\",code=\"", key.second, "\"} ", n,
-                    "\n");
+    absl::StrAppend(&out, prefix_, "_requests_total{method=\"", key.first, "\",code=\"", key.second,
+                    "\"} ", n, "\n");
   }
   absl::StrAppend(&out, "# TYPE ", prefix_, "_request_duration_seconds histogram\n");
   for (const auto& [method, h] : latency_) {
     for (size_t i = 0; i < kBuckets.size(); ++i) {
-      absl::StrAppend(&out, prefix_, "_request_duration_seconds_bucket{method=\"", method, "\",le=\"",
-                      kBuckets[i], "\"} ", h.counts[i], "\n");
+      absl::StrAppend(&out, prefix_, "_request_duration_seconds_bucket{method=\"", method,
+                      "\",le=\"", kBuckets[i], "\"} ", h.counts[i], "\n");
     }
-    absl::StrAppend(&out, prefix_, "_request_duration_seconds_bucket{method=\"", method, "\",le=\"+Inf\"} ",
-                    h.total, "\n", prefix_, "_request_duration_seconds_sum{method=\"", method, "\"} ", h.sum,
-                    "\n", prefix_, "_request_duration_seconds_count{method=\"", method, "\"} ", h.total, "\n");
+    absl::StrAppend(&out, prefix_, "_request_duration_seconds_bucket{method=\"", method,
+                    "\",le=\"+Inf\"} ", h.total, "\n", prefix_,
+                    "_request_duration_seconds_sum{method=\"", method, "\"} ", h.sum, "\n", prefix_,
+                    "_request_duration_seconds_count{method=\"", method, "\"} ", h.total, "\n");
   }
   if (extra_) out += extra_();
   return out;
@@ -52,9 +53,10 @@ std::string Metrics::Render() {
 absl::Status StartMetricsServer(const std::string& address, Metrics* metrics) {
   size_t colon = address.rfind(':');
   int port = 0;
-  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) || port <= 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("metrics address must be HOST:PORT, got ", address));
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
+      port <= 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metrics address must be HOST:PORT, got ", address));
   }
   std::string host = address.substr(0, colon);
   sockaddr_in addr{};
@@ -62,8 +64,10 @@ absl::Status StartMetricsServer(const std::string& address, Metrics* metrics) {
   addr.sin_port = htons(static_cast<uint16_t>(port));
   if (host.empty() || host == "0.0.0.0") {
     addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  } else if (inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host.c_str(), &addr.sin_addr) != 1) {
-    return absl::InvalidArgumentError(absl::StrCat("metrics host must be an IPv4 address, got ", host));
+  } else if (inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host.c_str(), &addr.sin_addr) !=
+             1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metrics host must be an IPv4 address, got ", host));
   }
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
@@ -88,8 +92,9 @@ absl::Status StartMetricsServer(const std::string& address, Metrics* metrics) {
         status = "404 Not Found";
         body = "not found\n";
       }
-      std::string resp = absl::StrCat("HTTP/1.1 ", status, "\r\nContent-Type: text/plain; version=0.0.4\r\n",
-                                      "Content-Length: ", body.size(), "\r\nConnection: close\r\n\r\n", body);
+      std::string resp =
+          absl::StrCat("HTTP/1.1 ", status, "\r\nContent-Type: text/plain; version=0.0.4\r\n",
+                       "Content-Length: ", body.size(), "\r\nConnection: close\r\n\r\n", body);
       for (size_t off = 0; off < resp.size();) {
         ssize_t w = send(c, resp.data() + off, resp.size() - off, MSG_NOSIGNAL);
         if (w <= 0) break;

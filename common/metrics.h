@@ -1,5 +1,6 @@
-// Prometheus text metrics: requests by method and status, a latency histogram, and extra gauges the binary adds
-// (e.g. database pool use). StartMetricsServer serves them at GET /metrics on a separate port.
+// Prometheus text metrics: requests by method and status, a latency histogram, and extra gauges the
+// binary adds (e.g. database pool use). StartMetricsServer serves them at GET /metrics on a
+// separate port.
 #ifndef OAUTHD_COMMON_METRICS_H_
 #define OAUTHD_COMMON_METRICS_H_
 
@@ -39,7 +40,8 @@ class Metrics {
   std::function<std::string()> extra_;
 };
 
-// Listens on HOST:PORT and answers GET /metrics from a background thread for the life of the process.
+// Listens on HOST:PORT and answers GET /metrics from a background thread for the life of the
+// process.
 absl::Status StartMetricsServer(const std::string& address, Metrics* metrics);
 
 }  // namespace oauthd

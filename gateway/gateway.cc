@@ -38,15 +38,17 @@ bool PrintableAscii(const std::string& v) {
 
 MetadataMap ToMap(const std::multimap<grpc::string_ref, grpc::string_ref>& md) {
   MetadataMap out;
-  for (const auto& [k, v] : md) out.emplace(std::string(k.data(), k.size()), std::string(v.data(), v.size()));
+  for (const auto& [k, v] : md)
+    out.emplace(std::string(k.data(), k.size()), std::string(v.data(), v.size()));
   return out;
 }
 
 }  // namespace
 
 const std::vector<std::string>& ForwardedRequestHeaders() {
-  static const std::vector<std::string> kHeaders = {"authorization", "cookie", "x-csrf-token", "x-requested-with",
-                                                    "user-agent", "accept-language"};
+  static const std::vector<std::string> kHeaders = {"authorization", "cookie",
+                                                    "x-csrf-token",  "x-requested-with",
+                                                    "user-agent",    "accept-language"};
   return kHeaders;
 }
 
@@ -64,8 +66,12 @@ struct Gateway::Call {
 
 Gateway::Gateway(std::unique_ptr<RouteTable> routes, std::shared_ptr<grpc::Channel> upstream,
                  GatewayOptions options, Metrics* metrics)
-    : routes_(std::move(routes)), channel_(std::move(upstream)), stub_(channel_), options_(std::move(options)),
-      metrics_(metrics), log_requests_(options_.log_requests) {}
+    : routes_(std::move(routes)),
+      channel_(std::move(upstream)),
+      stub_(channel_),
+      options_(std::move(options)),
+      metrics_(metrics),
+      log_requests_(options_.log_requests) {}
 
 bool Gateway::ApplyCors(const HttpRequest& req, HttpResponse* resp) const {
   const std::string& origin = req.Header("origin");
@@ -89,13 +95,14 @@ void Gateway::Finish(Call* call, HttpResponse resp) {
   metrics_->ObserveRequest(call->route, resp.status, seconds);
   // The path only: query strings may carry tokens (access_token, code).
   std::string path = call->req.target.substr(0, call->req.target.find('?'));
-  std::string log = absl::StrCat("{\"ts\":\"", absl::FormatTime(absl::RFC3339_full, call->start, absl::UTCTimeZone()),
-                                 "\",\"request_id\":\"", call->request_id, "\",\"method\":");
+  std::string log = absl::StrCat(
+      "{\"ts\":\"", absl::FormatTime(absl::RFC3339_full, call->start, absl::UTCTimeZone()),
+      "\",\"request_id\":\"", call->request_id, "\",\"method\":");
   AppendJsonString(call->req.method, &log);
   absl::StrAppend(&log, ",\"path\":");
   AppendJsonString(path, &log);
-  absl::StrAppend(&log, ",\"route\":\"", call->route, "\",\"status\":", resp.status, ",\"latency_ms\":",
-                  seconds * 1000, "}\n");
+  absl::StrAppend(&log, ",\"route\":\"", call->route, "\",\"status\":", resp.status,
+                  ",\"latency_ms\":", seconds * 1000, "}\n");
   if (log_requests_) fputs(log.c_str(), stderr);
   auto done = std::move(call->done);
   delete call;
@@ -113,8 +120,8 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
   call->route = "unmatched";
 
   if (r.target.size() > options_.max_url_bytes) {
-    return Finish(call, AppErrorResponse(414, "basic_security_check.url.too_long_error", "The URL is too long.",
-                                         call->request_id));
+    return Finish(call, AppErrorResponse(414, "basic_security_check.url.too_long_error",
+                                         "The URL is too long.", call->request_id));
   }
   const size_t q = r.target.find('?');
   const std::string path = r.target.substr(0, q);
@@ -142,8 +149,9 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
     if (ApplyCors(r, &pre)) {
       pre.status = 204;
       pre.SetHeader("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, PATCH");
-      pre.SetHeader("Access-Control-Allow-Headers",
-                    "Authorization, Content-Type, X-CSRF-Token, X-Requested-With, X-Request-ID, Accept");
+      pre.SetHeader(
+          "Access-Control-Allow-Headers",
+          "Authorization, Content-Type, X-CSRF-Token, X-Requested-With, X-Request-ID, Accept");
       pre.SetHeader("Access-Control-Max-Age", "600");
     } else {
       pre.status = 403;
@@ -156,11 +164,12 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
   const Binding* binding = nullptr;
   switch (routes_->Match(r.method, path, &binding, &match, &allowed)) {
     case PathMatcher::Result::kNoPath:
-      return Finish(call, AppErrorResponse(404, "api.context.404.app_error", "Sorry, we could not find the page.",
-                                           call->request_id));
+      return Finish(call, AppErrorResponse(404, "api.context.404.app_error",
+                                           "Sorry, we could not find the page.", call->request_id));
     case PathMatcher::Result::kWrongMethod: {
-      HttpResponse resp = AppErrorResponse(405, "api.context.405.app_error",
-                                           "The method is not allowed for this URL.", call->request_id);
+      HttpResponse resp =
+          AppErrorResponse(405, "api.context.405.app_error",
+                           "The method is not allowed for this URL.", call->request_id);
       std::sort(allowed.begin(), allowed.end());
       resp.SetHeader("Allow", absl::StrJoin(allowed, ", "));
       return Finish(call, std::move(resp));
@@ -172,7 +181,8 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
   call->route = binding->method->name();
 
   auto request = routes_->NewMessage(binding->method->input_type());
-  BuildError err = BuildRequest(*binding, match, query, r.Header("content-type"), r.body, request.get());
+  BuildError err =
+      BuildRequest(*binding, match, query, r.Header("content-type"), r.body, request.get());
   if (!err.status.ok()) {
     const bool body = err.part == RequestPart::kBody;
     return Finish(call, AppErrorResponse(400,
@@ -186,42 +196,46 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
   // Metadata: the allow-listed headers, the request id, who is calling, and the original target.
   for (const std::string& h : ForwardedRequestHeaders()) {
     const std::string& v = r.Header(h);
-    if (!v.empty() && PrintableAscii(v)) call->ctx.AddMetadata(h == "user-agent" ? "x-forwarded-user-agent" : h, v);
+    if (!v.empty() && PrintableAscii(v))
+      call->ctx.AddMetadata(h == "user-agent" ? "x-forwarded-user-agent" : h, v);
   }
   call->ctx.AddMetadata("x-request-id", call->request_id);
   const std::string& xff = r.Header("x-forwarded-for");
   const std::string forwarded_for = xff.empty() ? r.peer_ip : absl::StrCat(xff, ", ", r.peer_ip);
   if (PrintableAscii(forwarded_for)) call->ctx.AddMetadata("x-forwarded-for", forwarded_for);
   if (PrintableAscii(r.target)) call->ctx.AddMetadata("x-original-uri", r.target);
-  call->ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.timeout));
+  call->ctx.set_deadline(std::chrono::system_clock::now() +
+                         absl::ToChronoMilliseconds(options_.timeout));
 
   std::string bytes = request->SerializeAsString();
   grpc::Slice slice(bytes);
   call->request_bytes = grpc::ByteBuffer(&slice, 1);
-  stub_.UnaryCall(&call->ctx, binding->grpc_path, grpc::StubOptions(), &call->request_bytes, &call->response_bytes,
-                  [this, call](grpc::Status status) {
-                    MetadataMap md = ToMap(call->ctx.GetServerInitialMetadata());
-                    for (auto& kv : ToMap(call->ctx.GetServerTrailingMetadata())) md.insert(kv);
-                    if (auto it = md.find("x-request-id"); it != md.end() && SaneRequestId(it->second)) {
-                      call->request_id = it->second;
-                    }
-                    if (!status.ok()) {
-                      return Finish(call, RenderFailure(*routes_, status.error_code(), status.error_message(),
-                                                        status.error_details(), md, call->request_id));
-                    }
-                    auto response = routes_->NewMessage(call->binding->method->output_type());
-                    std::vector<grpc::Slice> slices;
-                    std::string data;
-                    if (call->response_bytes.Dump(&slices).ok()) {
-                      for (const auto& s : slices) data.append(reinterpret_cast<const char*>(s.begin()), s.size());
-                    }
-                    if (!response->ParseFromString(data)) {
-                      return Finish(call, AppErrorResponse(502, "api.gateway.bad_upstream_response.app_error",
-                                                           "The service sent a response that does not parse.",
-                                                           call->request_id));
-                    }
-                    Finish(call, RenderSuccess(*call->binding, *response, md));
-                  });
+  stub_.UnaryCall(
+      &call->ctx, binding->grpc_path, grpc::StubOptions(), &call->request_bytes,
+      &call->response_bytes, [this, call](grpc::Status status) {
+        MetadataMap md = ToMap(call->ctx.GetServerInitialMetadata());
+        for (auto& kv : ToMap(call->ctx.GetServerTrailingMetadata())) md.insert(kv);
+        if (auto it = md.find("x-request-id"); it != md.end() && SaneRequestId(it->second)) {
+          call->request_id = it->second;
+        }
+        if (!status.ok()) {
+          return Finish(call, RenderFailure(*routes_, status.error_code(), status.error_message(),
+                                            status.error_details(), md, call->request_id));
+        }
+        auto response = routes_->NewMessage(call->binding->method->output_type());
+        std::vector<grpc::Slice> slices;
+        std::string data;
+        if (call->response_bytes.Dump(&slices).ok()) {
+          for (const auto& s : slices)
+            data.append(reinterpret_cast<const char*>(s.begin()), s.size());
+        }
+        if (!response->ParseFromString(data)) {
+          return Finish(call, AppErrorResponse(502, "api.gateway.bad_upstream_response.app_error",
+                                               "The service sent a response that does not parse.",
+                                               call->request_id));
+        }
+        Finish(call, RenderSuccess(*call->binding, *response, md));
+      });
 }
 
 }  // namespace oauthd::gateway

@@ -1,15 +1,15 @@
-// The transcoding pipeline: match route → build request → call upstream → render response. Also answers
-// /healthz and /metrics itself, applies CORS, and adds the headers every response carries.
+// The transcoding pipeline: match route → build request → call upstream → render response. Also
+// answers /healthz and /metrics itself, applies CORS, and adds the headers every response carries.
 #ifndef OAUTHD_GATEWAY_GATEWAY_H_
 #define OAUTHD_GATEWAY_GATEWAY_H_
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/time/time.h"
 #include "common/metrics.h"
@@ -28,8 +28,8 @@ struct GatewayOptions {
 
 class Gateway {
  public:
-  Gateway(std::unique_ptr<RouteTable> routes, std::shared_ptr<grpc::Channel> upstream, GatewayOptions options,
-          Metrics* metrics);
+  Gateway(std::unique_ptr<RouteTable> routes, std::shared_ptr<grpc::Channel> upstream,
+          GatewayOptions options, Metrics* metrics);
 
   // Answers `req` through `done`, possibly on another thread.
   void Handle(HttpRequest req, std::function<void(HttpResponse)> done);

@@ -1,13 +1,12 @@
 #include "gateway/http_server.h"
 
 #include <atomic>
-#include <optional>
-#include <thread>
-#include <vector>
-
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -46,8 +45,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     stream_.expires_after(Ms(options_.read_timeout));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -62,10 +62,13 @@ class Session : public std::enable_shared_from_this<Session> {
                    /*close=*/true);
     }
     if (ec) {
-      // Timeouts, resets, end of stream, unparsable requests: nothing more can be said on this connection.
-      if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != net::error::operation_aborted &&
-          ec != net::error::connection_reset && ec != net::error::eof) {
-        return Reply(AppErrorResponse(400, "api.context.bad_request.app_error", "The request is malformed.", ""),
+      // Timeouts, resets, end of stream, unparsable requests: nothing more can be said on this
+      // connection.
+      if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
+          ec != net::error::operation_aborted && ec != net::error::connection_reset &&
+          ec != net::error::eof) {
+        return Reply(AppErrorResponse(400, "api.context.bad_request.app_error",
+                                      "The request is malformed.", ""),
                      /*close=*/true);
       }
       beast::error_code ignored;
@@ -78,14 +81,16 @@ class Session : public std::enable_shared_from_this<Session> {
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
     for (const auto& field : msg) {
-      req.headers.emplace_back(absl::AsciiStrToLower(std::string(field.name_string())), std::string(field.value()));
+      req.headers.emplace_back(absl::AsciiStrToLower(std::string(field.name_string())),
+                               std::string(field.value()));
     }
     req.body = std::move(msg.body());
     req.peer_ip = peer_;
     stream_.expires_never();  // the upstream call has its own deadline
     handler_(std::move(req), [self = shared_from_this()](HttpResponse resp) {
-      net::post(self->stream_.get_executor(),
-                [self, resp = std::move(resp)]() mutable { self->Reply(std::move(resp), !self->keep_alive_); });
+      net::post(self->stream_.get_executor(), [self, resp = std::move(resp)]() mutable {
+        self->Reply(std::move(resp), !self->keep_alive_);
+      });
     });
   }
 
@@ -98,14 +103,15 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(!close);
     res->prepare_payload();
     stream_.expires_after(Ms(options_.write_timeout));
-    http::async_write(stream_, *res, [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
-      if (ec || close) {
-        beast::error_code ignored;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        return;
-      }
-      self->Read();
-    });
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
+                        if (ec || close) {
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->Read();
+                      });
   }
 
   beast::tcp_stream stream_;
@@ -149,20 +155,25 @@ absl::Status HttpServer::Start() {
   const std::string& listen = impl_->options.listen;
   const size_t colon = listen.rfind(':');
   int port = -1;
-  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 || port > 65535) {
+  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("--listen must be HOST:PORT, got ", listen));
   }
   std::string host = listen.substr(0, colon);
-  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   beast::error_code ec;
   auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
-  if (ec) return absl::InvalidArgumentError(absl::StrCat("--listen host must be an IP address, got ", host));
+  if (ec)
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen host must be an IP address, got ", host));
   tcp::endpoint ep(address, static_cast<unsigned short>(port));
   impl_->acceptor.open(ep.protocol(), ec);
   if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) impl_->acceptor.bind(ep, ec);
   if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
   impl_->work.emplace(impl_->ioc.get_executor());
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
@@ -184,7 +195,8 @@ void HttpServer::Stop(absl::Duration grace) {
     impl_->acceptor.close(ignored);
   });
   const absl::Time deadline = absl::Now() + grace;
-  while (impl_->active.load() > 0 && absl::Now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (impl_->active.load() > 0 && absl::Now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();

@@ -1,6 +1,7 @@
-// HTTP/1.1 with keep-alive over Boost.Beast: N io_context threads, one asynchronous session per connection
-// (none parked on a thread), read and idle timeouts against slow clients, body and header size limits.
-// Requests go to a handler that answers through a callback, possibly from another thread.
+// HTTP/1.1 with keep-alive over Boost.Beast: N io_context threads, one asynchronous session per
+// connection (none parked on a thread), read and idle timeouts against slow clients, body and
+// header size limits. Requests go to a handler that answers through a callback, possibly from
+// another thread.
 #ifndef OAUTHD_GATEWAY_HTTP_SERVER_H_
 #define OAUTHD_GATEWAY_HTTP_SERVER_H_
 
@@ -19,7 +20,8 @@ struct HttpServerOptions {
   int threads = 2;
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 * 1024;
-  absl::Duration read_timeout = absl::Seconds(10);  // to receive one whole request (and idle keep-alive)
+  absl::Duration read_timeout =
+      absl::Seconds(10);  // to receive one whole request (and idle keep-alive)
   absl::Duration write_timeout = absl::Seconds(30);
 };
 

@@ -79,14 +79,16 @@ class Parser {
       ++pos_;
     }
     if (pos_ == start) return Error("empty literal");
-    out_.segments.push_back({HttpTemplate::Kind::kLiteral, std::string(path_.substr(start, pos_ - start))});
+    out_.segments.push_back(
+        {HttpTemplate::Kind::kLiteral, std::string(path_.substr(start, pos_ - start))});
     return absl::OkStatus();
   }
 
   absl::Status Variable() {
     ++pos_;  // '{'
     size_t start = pos_;
-    while (pos_ < path_.size() && (absl::ascii_isalnum(path_[pos_]) || path_[pos_] == '_' || path_[pos_] == '.')) {
+    while (pos_ < path_.size() &&
+           (absl::ascii_isalnum(path_[pos_]) || path_[pos_] == '_' || path_[pos_] == '.')) {
       ++pos_;
     }
     HttpTemplate::Variable var;
@@ -116,6 +118,8 @@ class Parser {
 
 }  // namespace
 
-absl::StatusOr<HttpTemplate> ParseHttpTemplate(absl::string_view text) { return Parser(text).Parse(); }
+absl::StatusOr<HttpTemplate> ParseHttpTemplate(absl::string_view text) {
+  return Parser(text).Parse();
+}
 
 }  // namespace oauthd::gateway

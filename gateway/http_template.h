@@ -1,5 +1,7 @@
-// Parses a google.api.http path template, e.g. "/v1/{name=shelves/*}/books/{id}:publish" (HttpRule syntax):
-//   Template = "/" Segments [ ":" Verb ] ; Segment = "*" | "**" | LITERAL | "{" FieldPath [ "=" Segments ] "}"
+// Parses a google.api.http path template, e.g. "/v1/{name=shelves/*}/books/{id}:publish" (HttpRule
+// syntax):
+//   Template = "/" Segments [ ":" Verb ] ; Segment = "*" | "**" | LITERAL | "{" FieldPath [ "="
+//   Segments ] "}"
 #ifndef OAUTHD_GATEWAY_HTTP_TEMPLATE_H_
 #define OAUTHD_GATEWAY_HTTP_TEMPLATE_H_
 

@@ -10,7 +10,7 @@ namespace oauthd::gateway {
 
 struct HttpRequest {
   std::string method;
-  std::string target;  // path and query, as sent
+  std::string target;                                        // path and query, as sent
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::string peer_ip;
@@ -28,8 +28,8 @@ struct HttpResponse {
   bool HasHeader(const std::string& name) const;
 };
 
-// The Mattermost AppError JSON body for errors the gateway itself produces (no route, bad JSON, limits,
-// upstream down): {"id","message","detailed_error","request_id","status_code"}.
+// The Mattermost AppError JSON body for errors the gateway itself produces (no route, bad JSON,
+// limits, upstream down): {"id","message","detailed_error","request_id","status_code"}.
 HttpResponse AppErrorResponse(int status, const std::string& id, const std::string& message,
                               const std::string& request_id);
 

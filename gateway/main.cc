@@ -1,5 +1,8 @@
-// oauthd-gateway: a generic HTTP/JSON ⇄ gRPC transcoder. Its routes come from the google.api.http rules of a
-// descriptor set (by default the one built into the binary); it knows nothing else about the API behind it.
+// oauthd-gateway: a generic HTTP/JSON ⇄ gRPC transcoder. Its routes come from the google.api.http
+// rules of a descriptor set (by default the one built into the binary); it knows nothing else about
+// the API behind it.
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -8,8 +11,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -37,25 +38,34 @@ int main(int argc, char** argv) {
   gateway::HttpServerOptions http;
   gateway::GatewayOptions options;
   std::string upstream = "127.0.0.1:50051", descriptor_set_path, cors;
-  int max_body = static_cast<int>(http.max_body_bytes), max_url = static_cast<int>(options.max_url_bytes);
+  int max_body = static_cast<int>(http.max_body_bytes),
+      max_url = static_cast<int>(options.max_url_bytes);
   bool log_requests = true;
-  FlagSet flags("OAUTHD_GATEWAY_",
-                "Usage: oauthd-gateway [--listen=HOST:PORT] [--upstream=TARGET] [flags]\n\n"
-                "Serves HTTP/1.1 + JSON and forwards each request as a gRPC call, routing by the google.api.http\n"
-                "rules of the descriptor set. Also answers GET /healthz and GET /metrics itself.\n");
-  flags.String("listen", &http.listen, "HTTP address, HOST:PORT (port 0 picks a free one and logs it)");
-  flags.String("upstream", &upstream,
-               "gRPC target of the service: HOST:PORT, or dns:///NAME:PORT to balance round-robin over\n"
-               "every address the name resolves to (e.g. a Kubernetes headless Service)");
+  FlagSet flags(
+      "OAUTHD_GATEWAY_",
+      "Usage: oauthd-gateway [--listen=HOST:PORT] [--upstream=TARGET] [flags]\n\n"
+      "Serves HTTP/1.1 + JSON and forwards each request as a gRPC call, routing by the "
+      "google.api.http\n"
+      "rules of the descriptor set. Also answers GET /healthz and GET /metrics itself.\n");
+  flags.String("listen", &http.listen,
+               "HTTP address, HOST:PORT (port 0 picks a free one and logs it)");
+  flags.String(
+      "upstream", &upstream,
+      "gRPC target of the service: HOST:PORT, or dns:///NAME:PORT to balance round-robin over\n"
+      "every address the name resolves to (e.g. a Kubernetes headless Service)");
   flags.String("descriptor-set", &descriptor_set_path,
                "FileDescriptorSet (protoc --include_imports) to route by; empty: the one built in");
   flags.Int("max-body-bytes", &max_body, "largest request body accepted; larger ones get 413");
-  flags.Int("max-url-bytes", &max_url, "longest request target (path and query) accepted; longer ones get 414");
-  flags.Duration("timeout", &options.timeout, "deadline of each upstream call; past it the answer is 504");
-  flags.Duration("read-timeout", &http.read_timeout,
-                 "time a client has to send a whole request, and an idle keep-alive connection stays open");
-  flags.String("cors-allowed-origins", &cors,
-               "space- or comma-separated origins allowed to call from browsers, or *; empty: no CORS");
+  flags.Int("max-url-bytes", &max_url,
+            "longest request target (path and query) accepted; longer ones get 414");
+  flags.Duration("timeout", &options.timeout,
+                 "deadline of each upstream call; past it the answer is 504");
+  flags.Duration(
+      "read-timeout", &http.read_timeout,
+      "time a client has to send a whole request, and an idle keep-alive connection stays open");
+  flags.String(
+      "cors-allowed-origins", &cors,
+      "space- or comma-separated origins allowed to call from browsers, or *; empty: no CORS");
   flags.Int("threads", &http.threads, "HTTP I/O threads");
   flags.Bool("log-requests", &log_requests, "log one JSON line per request to stderr");
   std::vector<std::string> positional;
@@ -66,7 +76,8 @@ int main(int argc, char** argv) {
   }
   if (!st.ok()) return Fail(std::string(st.message()), 2);
   if (!positional.empty()) return Fail("unexpected argument " + positional[0] + " (see --help)", 2);
-  if (max_body <= 0 || max_url <= 0) return Fail("--max-body-bytes and --max-url-bytes must be positive", 2);
+  if (max_body <= 0 || max_url <= 0)
+    return Fail("--max-body-bytes and --max-url-bytes must be positive", 2);
   http.max_body_bytes = static_cast<size_t>(max_body);
   options.max_url_bytes = static_cast<size_t>(max_url);
   options.log_requests = log_requests;
@@ -93,9 +104,10 @@ int main(int argc, char** argv) {
 
   Metrics metrics("oauthd_gateway");
   gateway::Gateway gw(*std::move(routes), channel, options, &metrics);
-  gateway::HttpServer server(http, [&gw](gateway::HttpRequest req, std::function<void(gateway::HttpResponse)> done) {
-    gw.Handle(std::move(req), std::move(done));
-  });
+  gateway::HttpServer server(
+      http, [&gw](gateway::HttpRequest req, std::function<void(gateway::HttpResponse)> done) {
+        gw.Handle(std::move(req), std::move(done));
+      });
   if (absl::Status s = server.Start(); !s.ok()) return Fail(std::string(s.message()));
   std::fprintf(stderr, "oauthd-gateway: serving HTTP on port %d (%s), upstream %s\n", server.port(),
                http.listen.c_str(), upstream.c_str());

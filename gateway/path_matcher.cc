@@ -12,7 +12,8 @@ namespace {
 
 using Kind = HttpTemplate::Kind;
 
-// Matches raw segments against the template; fills `captured` with each template segment's matched text.
+// Matches raw segments against the template; fills `captured` with each template segment's matched
+// text.
 bool MatchSegments(const HttpTemplate& t, const std::vector<std::string>& segs,
                    std::vector<std::string>* captured) {
   captured->clear();
@@ -36,7 +37,8 @@ bool MatchSegments(const HttpTemplate& t, const std::vector<std::string>& segs,
 // Lower rank = more specific: literals first, then single wildcards, then `**`.
 std::vector<int> Rank(const HttpTemplate& t) {
   std::vector<int> r;
-  for (const auto& s : t.segments) r.push_back(s.kind == Kind::kLiteral ? 0 : s.kind == Kind::kSingle ? 1 : 2);
+  for (const auto& s : t.segments)
+    r.push_back(s.kind == Kind::kLiteral ? 0 : s.kind == Kind::kSingle ? 1 : 2);
   return r;
 }
 
@@ -70,7 +72,8 @@ void PathMatcher::Add(const std::string& http_method, HttpTemplate tmpl, int bin
                    [](const Entry& a, const Entry& b) { return Rank(a.tmpl) < Rank(b.tmpl); });
 }
 
-PathMatcher::Result PathMatcher::Match(absl::string_view http_method, absl::string_view path, PathMatch* out,
+PathMatcher::Result PathMatcher::Match(absl::string_view http_method, absl::string_view path,
+                                       PathMatch* out,
                                        std::vector<std::string>* allowed_methods) const {
   if (path.empty() || path[0] != '/') return Result::kNoPath;
   // A custom verb ("/x:publish") is part of the last segment on the wire.
@@ -90,7 +93,8 @@ PathMatcher::Result PathMatcher::Match(absl::string_view http_method, absl::stri
       if (candidate.empty()) continue;
       const std::string suffix = ":" + e.tmpl.verb;
       std::string& last = candidate.back();
-      if (last.size() <= suffix.size() || last.compare(last.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      if (last.size() <= suffix.size() ||
+          last.compare(last.size() - suffix.size(), suffix.size(), suffix) != 0) {
         continue;
       }
       last.resize(last.size() - suffix.size());
@@ -98,7 +102,8 @@ PathMatcher::Result PathMatcher::Match(absl::string_view http_method, absl::stri
     if (!MatchSegments(e.tmpl, candidate, &captured)) continue;
     if (e.method != http_method) {
       path_known = true;
-      if (std::find(allowed_methods->begin(), allowed_methods->end(), e.method) == allowed_methods->end()) {
+      if (std::find(allowed_methods->begin(), allowed_methods->end(), e.method) ==
+          allowed_methods->end()) {
         allowed_methods->push_back(e.method);
       }
       continue;

@@ -1,5 +1,6 @@
-// Routes (HTTP method, path) to a binding, most specific template first (a literal beats a variable, a single
-// segment beats `**`). Tells "no such path" (404) from "path exists, wrong method" (405, with the allowed ones).
+// Routes (HTTP method, path) to a binding, most specific template first (a literal beats a
+// variable, a single segment beats `**`). Tells "no such path" (404) from "path exists, wrong
+// method" (405, with the allowed ones).
 #ifndef OAUTHD_GATEWAY_PATH_MATCHER_H_
 #define OAUTHD_GATEWAY_PATH_MATCHER_H_
 

@@ -1,11 +1,11 @@
 #include "gateway/request_builder.h"
 
-#include <set>
-
 #include <google/protobuf/descriptor.h>
 
-#include "absl/strings/str_cat.h"
+#include <set>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/json_reader.h"
 
@@ -15,8 +15,8 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-// Walks "a.b.c" to the message holding `c`; creates the intermediate messages. Null if a step is unknown or not
-// a singular message.
+// Walks "a.b.c" to the message holding `c`; creates the intermediate messages. Null if a step is
+// unknown or not a singular message.
 Message* Walk(Message* m, const std::vector<std::string>& path, const FieldDescriptor** leaf) {
   for (size_t i = 0; i < path.size(); ++i) {
     const FieldDescriptor* f = m->GetDescriptor()->FindFieldByName(path[i]);
@@ -31,7 +31,8 @@ Message* Walk(Message* m, const std::vector<std::string>& path, const FieldDescr
   return nullptr;
 }
 
-absl::Status SetPath(Message* out, const std::string& dotted, absl::string_view value, bool unknown_is_error) {
+absl::Status SetPath(Message* out, const std::string& dotted, absl::string_view value,
+                     bool unknown_is_error) {
   std::vector<std::string> path = absl::StrSplit(dotted, '.');
   const FieldDescriptor* leaf = nullptr;
   Message* holder = Walk(out, path, &leaf);
@@ -68,7 +69,8 @@ BuildError BuildRequest(const Binding& binding, const PathMatch& match, absl::st
   if (binding.body == "*") {
     if (IsHttpBody(out->GetDescriptor())) {
       SetHttpBody(out, content_type, body);
-    } else if (absl::Status st = ReadJson(body.empty() ? absl::string_view(" ") : body, out); !st.ok()) {
+    } else if (absl::Status st = ReadJson(body.empty() ? absl::string_view(" ") : body, out);
+               !st.ok()) {
       return {RequestPart::kBody, st};
     }
     // Path variables win over body fields of the same name.
@@ -80,7 +82,8 @@ BuildError BuildRequest(const Binding& binding, const PathMatch& match, absl::st
     Message* sub = out->GetReflection()->MutableMessage(out, f);
     if (IsHttpBody(f->message_type())) {
       SetHttpBody(sub, content_type, body);
-    } else if (absl::Status st = ReadJson(body.empty() ? absl::string_view(" ") : body, sub); !st.ok()) {
+    } else if (absl::Status st = ReadJson(body.empty() ? absl::string_view(" ") : body, sub);
+               !st.ok()) {
       return {RequestPart::kBody, st};
     }
     bound.insert(binding.body);
@@ -91,7 +94,8 @@ BuildError BuildRequest(const Binding& binding, const PathMatch& match, absl::st
     std::string key, value;
     if (!PercentDecode(pair.substr(0, eq), &key, true) ||
         !PercentDecode(eq == absl::string_view::npos ? "" : pair.substr(eq + 1), &value, true)) {
-      return {RequestPart::kQuery, absl::InvalidArgumentError("malformed percent escape in the query")};
+      return {RequestPart::kQuery,
+              absl::InvalidArgumentError("malformed percent escape in the query")};
     }
     // A parameter cannot override what the path or body bound, nor reach inside them.
     bool shadowed = false;

@@ -1,7 +1,7 @@
-// Turns an HTTP request into the RPC's request message for a matched binding: path variables, then the body per
-// the rule's `body` (the whole message, one field, or raw bytes into a google.api.HttpBody field), then query
-// parameters onto fields the path and body did not bind (dotted paths, repeated by repetition, unknown ones
-// ignored).
+// Turns an HTTP request into the RPC's request message for a matched binding: path variables, then
+// the body per the rule's `body` (the whole message, one field, or raw bytes into a
+// google.api.HttpBody field), then query parameters onto fields the path and body did not bind
+// (dotted paths, repeated by repetition, unknown ones ignored).
 #ifndef OAUTHD_GATEWAY_REQUEST_BUILDER_H_
 #define OAUTHD_GATEWAY_REQUEST_BUILDER_H_
 
@@ -23,7 +23,8 @@ struct BuildError {
 };
 
 BuildError BuildRequest(const Binding& binding, const PathMatch& match, absl::string_view query,
-                        absl::string_view content_type, absl::string_view body, google::protobuf::Message* out);
+                        absl::string_view content_type, absl::string_view body,
+                        google::protobuf::Message* out);
 
 }  // namespace oauthd::gateway
 

@@ -16,12 +16,22 @@ using google::protobuf::Message;
 
 // Response metadata the server may turn into HTTP headers.
 constexpr const char* kForwardedHeaders[] = {
-    "cache-control", "pragma", "location", "set-cookie", "retry-after", "www-authenticate",
-    "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "content-disposition",
-    "content-security-policy", "x-frame-options",
+    "cache-control",
+    "pragma",
+    "location",
+    "set-cookie",
+    "retry-after",
+    "www-authenticate",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "content-disposition",
+    "content-security-policy",
+    "x-frame-options",
 };
 
-// "cache-control" → "Cache-Control" (HTTP/1.1 names are case-insensitive; this is only for readers).
+// "cache-control" → "Cache-Control" (HTTP/1.1 names are case-insensitive; this is only for
+// readers).
 std::string CanonicalHeaderName(const std::string& name) {
   std::string out = name;
   bool upper = true;
@@ -62,21 +72,36 @@ void RenderHttpBody(const Message& body, HttpResponse* r) {
 
 int HttpStatusForGrpcCode(int code) {
   switch (code) {
-    case 0: return 200;
-    case 1: return 499;
-    case 3: return 400;
-    case 4: return 504;
-    case 5: return 404;
-    case 6: return 409;
-    case 7: return 403;
-    case 8: return 429;
-    case 9: return 400;
-    case 10: return 409;
-    case 11: return 400;
-    case 12: return 501;
-    case 14: return 503;
-    case 16: return 401;
-    default: return 500;
+    case 0:
+      return 200;
+    case 1:
+      return 499;
+    case 3:
+      return 400;
+    case 4:
+      return 504;
+    case 5:
+      return 404;
+    case 6:
+      return 409;
+    case 7:
+      return 403;
+    case 8:
+      return 429;
+    case 9:
+      return 400;
+    case 10:
+      return 409;
+    case 11:
+      return 400;
+    case 12:
+      return 501;
+    case 14:
+      return 503;
+    case 16:
+      return 401;
+    default:
+      return 500;
   }
 }
 
@@ -87,7 +112,9 @@ HttpResponse RenderSuccess(const Binding& binding, const Message& response, cons
     if (absl::SimpleAtoi(it->second, &code) && code >= 100 && code <= 599) r.status = code;
   }
   const FieldDescriptor* field =
-      binding.response_body.empty() ? nullptr : response.GetDescriptor()->FindFieldByName(binding.response_body);
+      binding.response_body.empty()
+          ? nullptr
+          : response.GetDescriptor()->FindFieldByName(binding.response_body);
   if (IsHttpBody(response.GetDescriptor())) {
     RenderHttpBody(response, &r);
   } else if (field != nullptr && !field->is_repeated() && IsHttpBody(field->message_type())) {
@@ -105,7 +132,8 @@ HttpResponse RenderSuccess(const Binding& binding, const Message& response, cons
 }
 
 HttpResponse RenderFailure(const RouteTable& table, int grpc_code, const std::string& grpc_message,
-                           const std::string& details, const MetadataMap& md, const std::string& request_id) {
+                           const std::string& details, const MetadataMap& md,
+                           const std::string& request_id) {
   google::rpc::Status rpc;
   if (!details.empty() && rpc.ParseFromString(details) && rpc.details_size() > 0) {
     const auto& any = rpc.details(0);

@@ -1,15 +1,15 @@
-// The gateway's configuration, built once at start from a FileDescriptorSet: one binding per google.api.http
-// rule (and each additional_binding) of every RPC in it. Adding an annotated RPC adds a route; nothing here knows
-// what the RPCs mean.
+// The gateway's configuration, built once at start from a FileDescriptorSet: one binding per
+// google.api.http rule (and each additional_binding) of every RPC in it. Adding an annotated RPC
+// adds a route; nothing here knows what the RPCs mean.
 #ifndef OAUTHD_GATEWAY_ROUTE_TABLE_H_
 #define OAUTHD_GATEWAY_ROUTE_TABLE_H_
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/dynamic_message.h>
 
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/descriptor.h>
-#include <google/protobuf/dynamic_message.h>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -28,15 +28,18 @@ struct Binding {
 
 class RouteTable {
  public:
-  static absl::StatusOr<std::unique_ptr<RouteTable>> FromDescriptorSet(absl::string_view serialized);
+  static absl::StatusOr<std::unique_ptr<RouteTable>> FromDescriptorSet(
+      absl::string_view serialized);
 
-  PathMatcher::Result Match(absl::string_view http_method, absl::string_view path, const Binding** binding,
-                            PathMatch* match, std::vector<std::string>* allowed_methods) const;
+  PathMatcher::Result Match(absl::string_view http_method, absl::string_view path,
+                            const Binding** binding, PathMatch* match,
+                            std::vector<std::string>* allowed_methods) const;
 
   const std::vector<Binding>& bindings() const { return bindings_; }
   const google::protobuf::DescriptorPool& pool() const { return pool_; }
   // Messages of this pool's types (thread-safe; prototypes are cached).
-  std::unique_ptr<google::protobuf::Message> NewMessage(const google::protobuf::Descriptor* type) const;
+  std::unique_ptr<google::protobuf::Message> NewMessage(
+      const google::protobuf::Descriptor* type) const;
 
  private:
   RouteTable() = default;

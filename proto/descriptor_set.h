@@ -1,4 +1,5 @@
-// The contract's FileDescriptorSet (protoc --include_imports), compiled into the binaries that need it.
+// The contract's FileDescriptorSet (protoc --include_imports), compiled into the binaries that need
+// it.
 #ifndef OAUTHD_PROTO_DESCRIPTOR_SET_H_
 #define OAUTHD_PROTO_DESCRIPTOR_SET_H_
 

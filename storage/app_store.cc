@@ -23,8 +23,9 @@ absl::StatusOr<OAuthAppRow> ReadApp(sql::ResultSet& rs) {
   a.description = GetStr(rs, 7);
   a.icon_url = GetStr(rs, 8);
   auto urls = DecodeStringList(GetStr(rs, 9));
-  if (!urls.ok()) return absl::DataLossError(absl::StrCat("OAuthApps.CallbackUrls of ", a.id, ": ",
-                                                          urls.status().message()));
+  if (!urls.ok())
+    return absl::DataLossError(
+        absl::StrCat("OAuthApps.CallbackUrls of ", a.id, ": ", urls.status().message()));
   a.callback_urls = std::move(*urls);
   a.homepage = GetStr(rs, 10);
   a.is_trusted = GetInt(rs, 11) != 0;
@@ -45,7 +46,8 @@ absl::StatusOr<std::vector<OAuthAppRow>> ReadApps(sql::PreparedStatement& st) {
 }
 
 const std::string& SelectById() {
-  static const std::string s = absl::StrCat("SELECT ", kColumns, " FROM OAuthApps o WHERE o.Id = ?");
+  static const std::string s =
+      absl::StrCat("SELECT ", kColumns, " FROM OAuthApps o WHERE o.Id = ?");
   return s;
 }
 
@@ -54,7 +56,8 @@ const std::string& SelectById() {
 absl::Status AppStore::Save(const OAuthAppRow& a) {
   return pool_->Run([&](DbConn& c) -> absl::Status {
     auto& st = c.Prepare(
-        "INSERT INTO OAuthApps (Id, CreatorId, CreateAt, UpdateAt, ClientSecret, Name, Description, IconURL, "
+        "INSERT INTO OAuthApps (Id, CreatorId, CreateAt, UpdateAt, ClientSecret, Name, "
+        "Description, IconURL, "
         "CallbackUrls, Homepage, IsTrusted, MattermostAppID, IsDynamicallyRegistered) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.setString(1, a.id);
@@ -88,8 +91,10 @@ absl::StatusOr<OAuthAppRow> AppStore::Get(const std::string& id) {
 absl::Status AppStore::Update(const OAuthAppRow& a) {
   return pool_->Run([&](DbConn& c) -> absl::Status {
     auto& st = c.Prepare(
-        "UPDATE OAuthApps SET UpdateAt = ?, ClientSecret = ?, Name = ?, Description = ?, IconURL = ?, "
-        "CallbackUrls = ?, Homepage = ?, IsTrusted = ?, MattermostAppID = ?, IsDynamicallyRegistered = ? "
+        "UPDATE OAuthApps SET UpdateAt = ?, ClientSecret = ?, Name = ?, Description = ?, IconURL = "
+        "?, "
+        "CallbackUrls = ?, Homepage = ?, IsTrusted = ?, MattermostAppID = ?, "
+        "IsDynamicallyRegistered = ? "
         "WHERE Id = ?");
     st.setInt64(1, a.update_at);
     st.setString(2, a.client_secret);
@@ -102,7 +107,8 @@ absl::Status AppStore::Update(const OAuthAppRow& a) {
     st.setString(9, a.mattermost_app_id);
     st.setBoolean(10, a.is_dynamically_registered);
     st.setString(11, a.id);
-    // Affected rows counts changed rows only; an unchanged row is not "missing", so check existence separately.
+    // Affected rows counts changed rows only; an unchanged row is not "missing", so check existence
+    // separately.
     if (st.executeUpdate() > 0) return absl::OkStatus();
     auto& exists = c.Prepare("SELECT 1 FROM OAuthApps WHERE Id = ?");
     exists.setString(1, a.id);
@@ -146,11 +152,11 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::List(Page page) {
 }
 
 absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListByCreator(const std::string& creator_id,
-                                                                Page page) {
+                                                                 Page page) {
   return pool_->Run([&](DbConn& c) {
-    static const std::string sql =
-        absl::StrCat("SELECT ", kColumns,
-                     " FROM OAuthApps o WHERE o.CreatorId = ? ORDER BY o.CreateAt, o.Id LIMIT ? OFFSET ?");
+    static const std::string sql = absl::StrCat(
+        "SELECT ", kColumns,
+        " FROM OAuthApps o WHERE o.CreatorId = ? ORDER BY o.CreateAt, o.Id LIMIT ? OFFSET ?");
     auto& st = c.Prepare(sql);
     st.setString(1, creator_id);
     st.setInt64(2, page.limit);
@@ -160,12 +166,12 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListByCreator(const std::stri
 }
 
 absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListAuthorizedByUser(const std::string& user_id,
-                                                                       Page page) {
+                                                                        Page page) {
   return pool_->Run([&](DbConn& c) {
-    static const std::string sql = absl::StrCat(
-        "SELECT ", kColumns,
-        " FROM OAuthApps o INNER JOIN Preferences p ON p.Name = o.Id AND p.UserId = ? "
-        "AND p.Category = 'oauth_app' ORDER BY o.CreateAt, o.Id LIMIT ? OFFSET ?");
+    static const std::string sql =
+        absl::StrCat("SELECT ", kColumns,
+                     " FROM OAuthApps o INNER JOIN Preferences p ON p.Name = o.Id AND p.UserId = ? "
+                     "AND p.Category = 'oauth_app' ORDER BY o.CreateAt, o.Id LIMIT ? OFFSET ?");
     auto& st = c.Prepare(sql);
     st.setString(1, user_id);
     st.setInt64(2, page.limit);

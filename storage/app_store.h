@@ -28,15 +28,16 @@ class AppStore {
   absl::StatusOr<OAuthAppRow> Get(const std::string& id);
   // Writes every mutable column (spec §2.5 step 10); NOT_FOUND when the app is gone.
   absl::Status Update(const OAuthAppRow& app);
-  // Removes the app with its sessions, access data, pending codes and `oauth_app` preferences, in one transaction.
-  // NOT_FOUND when there was no such app (and nothing is changed).
+  // Removes the app with its sessions, access data, pending codes and `oauth_app` preferences, in
+  // one transaction. NOT_FOUND when there was no such app (and nothing is changed).
   absl::Status Delete(const std::string& id);
 
   // Lists are ordered by (CreateAt, Id) so that paging is stable.
   absl::StatusOr<std::vector<OAuthAppRow>> List(Page page);
   absl::StatusOr<std::vector<OAuthAppRow>> ListByCreator(const std::string& creator_id, Page page);
   // Apps the user authorized: joined with the user's `oauth_app` preferences.
-  absl::StatusOr<std::vector<OAuthAppRow>> ListAuthorizedByUser(const std::string& user_id, Page page);
+  absl::StatusOr<std::vector<OAuthAppRow>> ListAuthorizedByUser(const std::string& user_id,
+                                                                Page page);
 
  private:
   ConnectionPool* pool_;

@@ -1,8 +1,8 @@
 #include "storage/connection_pool.h"
 
-#include <mysql_driver.h>
 #include <cppconn/connection.h>
 #include <cppconn/statement.h>
+#include <mysql_driver.h>
 
 #include "absl/strings/str_cat.h"
 
@@ -38,7 +38,8 @@ DbConn::~DbConn() {
 sql::PreparedStatement& DbConn::Prepare(const std::string& sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
-    it = statements_.emplace(sql, std::unique_ptr<sql::PreparedStatement>(conn_->prepareStatement(sql)))
+    it = statements_
+             .emplace(sql, std::unique_ptr<sql::PreparedStatement>(conn_->prepareStatement(sql)))
              .first;
   }
   return *it->second;
@@ -71,7 +72,8 @@ absl::StatusOr<std::unique_ptr<DbConn>> ConnectionPool::Connect() {
   opts["userName"] = sql::SQLString(options_.url.user);
   opts["password"] = sql::SQLString(options_.url.password);
   opts["schema"] = sql::SQLString(options_.url.database);
-  opts["OPT_RECONNECT"] = false;  // we replace dead connections ourselves; silent reconnects lose session state
+  opts["OPT_RECONNECT"] =
+      false;  // we replace dead connections ourselves; silent reconnects lose session state
   opts["OPT_CONNECT_TIMEOUT"] = options_.connect_timeout_seconds;
   opts["OPT_READ_TIMEOUT"] = options_.read_timeout_seconds;
   opts["OPT_WRITE_TIMEOUT"] = options_.read_timeout_seconds;
@@ -80,8 +82,8 @@ absl::StatusOr<std::unique_ptr<DbConn>> ConnectionPool::Connect() {
     std::unique_ptr<sql::Connection> conn(driver_->connect(opts));
     return std::make_unique<DbConn>(std::move(conn));
   } catch (const sql::SQLException& e) {
-    return absl::UnavailableError(absl::StrCat("cannot connect to MySQL at ", options_.url.host, ":",
-                                               options_.url.port, ": ", e.what()));
+    return absl::UnavailableError(absl::StrCat("cannot connect to MySQL at ", options_.url.host,
+                                               ":", options_.url.port, ": ", e.what()));
   }
 }
 
@@ -90,8 +92,8 @@ absl::StatusOr<std::unique_ptr<DbConn>> ConnectionPool::Acquire() {
   const absl::Time now = absl::Now();
   {
     std::unique_lock<std::mutex> lock(mu_);
-    const auto deadline = std::chrono::steady_clock::now() +
-                          absl::ToChronoMilliseconds(options_.acquire_timeout);
+    const auto deadline =
+        std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(options_.acquire_timeout);
     bool waited = false;
     while (idle_.empty() && open_ >= options_.max_connections) {
       waited = true;

@@ -1,8 +1,13 @@
-// A bounded pool of MySQL Connector/C++ connections. Callers never see a connection outside Run(): Run hands one
-// out, turns sql::SQLException into absl::Status, and retries once on a fresh connection when the server dropped
-// the old one (e.g. after a MySQL restart), so a broken connection is never handed out twice.
+// A bounded pool of MySQL Connector/C++ connections. Callers never see a connection outside Run():
+// Run hands one out, turns sql::SQLException into absl::Status, and retries once on a fresh
+// connection when the server dropped the old one (e.g. after a MySQL restart), so a broken
+// connection is never handed out twice.
 #ifndef OAUTHD_STORAGE_CONNECTION_POOL_H_
 #define OAUTHD_STORAGE_CONNECTION_POOL_H_
+
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -11,10 +16,6 @@
 #include <mutex>
 #include <string>
 #include <utility>
-
-#include <cppconn/exception.h>
-#include <cppconn/prepared_statement.h>
-#include <cppconn/resultset.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -31,14 +32,15 @@ class MySQL_Driver;
 
 namespace oauthd::storage {
 
-// One live connection and the prepared statements made on it (kept for its whole life, so each SQL text is
-// prepared once per connection, not once per call).
+// One live connection and the prepared statements made on it (kept for its whole life, so each SQL
+// text is prepared once per connection, not once per call).
 class DbConn {
  public:
   explicit DbConn(std::unique_ptr<sql::Connection> conn);
   ~DbConn();
 
-  // The cached prepared statement for `sql`, parameters still bound from its last use: set them all.
+  // The cached prepared statement for `sql`, parameters still bound from its last use: set them
+  // all.
   sql::PreparedStatement& Prepare(const std::string& sql);
   // Runs a statement with no parameters and no result (DDL, locks).
   void Execute(const std::string& sql);
@@ -57,8 +59,9 @@ struct PoolOptions {
   DbUrl url;
   int max_connections = 8;
   absl::Duration acquire_timeout = absl::Seconds(5);
-  // An idle connection older than this is pinged before use; a fresher one is trusted unless another connection
-  // was lost since, and if it turns out dead anyway, Run retries on a validated or new connection.
+  // An idle connection older than this is pinged before use; a fresher one is trusted unless
+  // another connection was lost since, and if it turns out dead anyway, Run retries on a validated
+  // or new connection.
   absl::Duration validate_after_idle = absl::Seconds(2);
   int connect_timeout_seconds = 5;
   int read_timeout_seconds = 30;
@@ -68,8 +71,8 @@ struct PoolStats {
   int max = 0;
   int open = 0;
   int in_use = 0;
-  int64_t waits = 0;          // acquisitions that had to wait for a free connection
-  int64_t reconnects = 0;     // connections replaced because they were found broken
+  int64_t waits = 0;       // acquisitions that had to wait for a free connection
+  int64_t reconnects = 0;  // connections replaced because they were found broken
 };
 
 // Reads column `col` (1-based) as text; SQL NULL reads as "".
@@ -83,8 +86,9 @@ class ConnectionPool {
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
-  // Calls fn(DbConn&) -> absl::Status or absl::StatusOr<T>. Database errors become statuses: lost connection and
-  // pool exhaustion → UNAVAILABLE, duplicate key → ALREADY_EXISTS, anything else → INTERNAL.
+  // Calls fn(DbConn&) -> absl::Status or absl::StatusOr<T>. Database errors become statuses: lost
+  // connection and pool exhaustion → UNAVAILABLE, duplicate key → ALREADY_EXISTS, anything else →
+  // INTERNAL.
   template <typename Fn>
   auto Run(Fn&& fn) -> decltype(fn(std::declval<DbConn&>()));
 
@@ -114,8 +118,8 @@ class ConnectionPool {
   int open_ = 0;
   int64_t waits_ = 0;
   int64_t reconnects_ = 0;
-  // Bumped whenever a connection is found dead: the server probably restarted, so every idle connection from an
-  // older epoch is pinged before it is handed out again.
+  // Bumped whenever a connection is found dead: the server probably restarted, so every idle
+  // connection from an older epoch is pinged before it is handed out again.
   int64_t loss_epoch_ = 0;
 };
 

@@ -3,9 +3,9 @@
 #define OAUTHD_STORAGE_DB_URL_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace oauthd::storage {
 

@@ -29,7 +29,8 @@ AccessDataRow ReadAccess(sql::ResultSet& rs) {
 absl::Status GrantStore::SaveAuthData(const AuthDataRow& d) {
   return pool_->Run([&](DbConn& c) -> absl::Status {
     auto& st = c.Prepare(
-        "INSERT INTO OAuthAuthData (ClientId, UserId, Code, ExpiresIn, CreateAt, RedirectUri, State, Scope, "
+        "INSERT INTO OAuthAuthData (ClientId, UserId, Code, ExpiresIn, CreateAt, RedirectUri, "
+        "State, Scope, "
         "CodeChallenge, CodeChallengeMethod, Resource) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.setString(1, d.client_id);
     st.setString(2, d.user_id);
@@ -50,7 +51,8 @@ absl::Status GrantStore::SaveAuthData(const AuthDataRow& d) {
 absl::StatusOr<AuthDataRow> GrantStore::GetAuthData(const std::string& code) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<AuthDataRow> {
     auto& st = c.Prepare(
-        "SELECT ClientId, UserId, Code, ExpiresIn, CreateAt, RedirectUri, State, Scope, CodeChallenge, "
+        "SELECT ClientId, UserId, Code, ExpiresIn, CreateAt, RedirectUri, State, Scope, "
+        "CodeChallenge, "
         "CodeChallengeMethod, Resource FROM OAuthAuthData WHERE Code = ?");
     st.setString(1, code);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
@@ -85,7 +87,8 @@ absl::StatusOr<bool> GrantStore::DeleteAuthData(const std::string& code) {
 absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByClientUser(const std::string& client_id,
                                                                     const std::string& user_id) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<AccessDataRow> {
-    static const std::string sql = std::string(kAccessColumns) + "WHERE ClientId = ? AND UserId = ?";
+    static const std::string sql =
+        std::string(kAccessColumns) + "WHERE ClientId = ? AND UserId = ?";
     auto& st = c.Prepare(sql);
     st.setString(1, client_id);
     st.setString(2, user_id);
@@ -95,7 +98,8 @@ absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByClientUser(const std::s
   });
 }
 
-absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByRefreshToken(const std::string& refresh_token) {
+absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByRefreshToken(
+    const std::string& refresh_token) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<AccessDataRow> {
     static const std::string sql = std::string(kAccessColumns) + "WHERE RefreshToken = ?";
     auto& st = c.Prepare(sql);
@@ -123,7 +127,8 @@ absl::Status GrantStore::IssueToken(const SessionRow& s, const AccessDataRow& a,
     del_access.setString(2, a.user_id);
     del_access.executeUpdate();
     auto& access = c.Prepare(
-        "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, ExpiresAt, Scope, "
+        "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, "
+        "ExpiresAt, Scope, "
         "Audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     access.setString(1, a.token);
     access.setString(2, a.refresh_token);

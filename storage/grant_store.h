@@ -1,4 +1,5 @@
-// OAuthAuthData (pending authorization codes) and OAuthAccessData (issued tokens): what the flow grants (spec §6).
+// OAuthAuthData (pending authorization codes) and OAuthAccessData (issued tokens): what the flow
+// grants (spec §6).
 #ifndef OAUTHD_STORAGE_GRANT_STORE_H_
 #define OAUTHD_STORAGE_GRANT_STORE_H_
 
@@ -18,20 +19,21 @@ class GrantStore {
 
   absl::Status SaveAuthData(const AuthDataRow& code);
   absl::StatusOr<AuthDataRow> GetAuthData(const std::string& code);
-  // Deletes the code; returns false if it was already gone, so exactly one caller can redeem a code.
+  // Deletes the code; returns false if it was already gone, so exactly one caller can redeem a
+  // code.
   absl::StatusOr<bool> DeleteAuthData(const std::string& code);
 
   absl::StatusOr<AccessDataRow> GetAccessDataByClientUser(const std::string& client_id,
                                                           const std::string& user_id);
   absl::StatusOr<AccessDataRow> GetAccessDataByRefreshToken(const std::string& refresh_token);
 
-  // Issues a token: in one transaction, deletes `replaced_token`'s session (if any), creates `session`, and writes
-  // `access` as the one row for its (client, user), replacing an older row.
+  // Issues a token: in one transaction, deletes `replaced_token`'s session (if any), creates
+  // `session`, and writes `access` as the one row for its (client, user), replacing an older row.
   absl::Status IssueToken(const SessionRow& session, const AccessDataRow& access,
                           const std::optional<std::string>& replaced_token);
 
-  // Revokes everything the user granted the client: sessions of its tokens, its access data, its pending codes and
-  // the `oauth_app` preference, in one transaction.
+  // Revokes everything the user granted the client: sessions of its tokens, its access data, its
+  // pending codes and the `oauth_app` preference, in one transaction.
   absl::Status Deauthorize(const std::string& user_id, const std::string& client_id);
 
  private:

@@ -27,7 +27,8 @@ RoleRow ReadRole(sql::ResultSet& rs) {
 absl::Status IdentityStore::CreateUser(const UserRow& u) {
   return pool_->Run([&](DbConn& c) -> absl::Status {
     auto& st = c.Prepare(
-        "INSERT INTO Users (Id, CreateAt, UpdateAt, DeleteAt, Username, Email, Roles, MfaActive, Locale) "
+        "INSERT INTO Users (Id, CreateAt, UpdateAt, DeleteAt, Username, Email, Roles, MfaActive, "
+        "Locale) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.setString(1, u.id);
     st.setInt64(2, u.create_at);
@@ -75,11 +76,13 @@ absl::Status IdentityStore::CreateSession(const SessionRow& s) {
 absl::StatusOr<SessionRow> IdentityStore::GetSessionByToken(const std::string& token) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<SessionRow> {
     auto& st = c.Prepare(
-        "SELECT Id, Token, CreateAt, ExpiresAt, LastActivityAt, UserId, DeviceId, Roles, IsOAuth, Props "
+        "SELECT Id, Token, CreateAt, ExpiresAt, LastActivityAt, UserId, DeviceId, Roles, IsOAuth, "
+        "Props "
         "FROM Sessions WHERE Token = ?");
     st.setString(1, token);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-    // The index lookup is case-insensitive under utf8mb4 collations; a token must match byte for byte.
+    // The index lookup is case-insensitive under utf8mb4 collations; a token must match byte for
+    // byte.
     while (rs->next()) {
       if (GetStr(*rs, 2) != token) continue;
       SessionRow s;
@@ -121,7 +124,8 @@ absl::StatusOr<std::vector<RoleRow>> IdentityStore::ListRoles() {
 
 absl::StatusOr<RoleRow> IdentityStore::GetRoleByName(const std::string& name) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<RoleRow> {
-    static const std::string sql = absl::StrCat("SELECT ", kRoleColumns, " FROM Roles WHERE Name = ?");
+    static const std::string sql =
+        absl::StrCat("SELECT ", kRoleColumns, " FROM Roles WHERE Name = ?");
     auto& st = c.Prepare(sql);
     st.setString(1, name);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
@@ -133,7 +137,8 @@ absl::StatusOr<RoleRow> IdentityStore::GetRoleByName(const std::string& name) {
 absl::StatusOr<bool> IdentityStore::CreateRoleIfMissing(const RoleRow& r) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<bool> {
     auto& st = c.Prepare(
-        "INSERT IGNORE INTO Roles (Id, Name, DisplayName, Description, CreateAt, UpdateAt, DeleteAt, "
+        "INSERT IGNORE INTO Roles (Id, Name, DisplayName, Description, CreateAt, UpdateAt, "
+        "DeleteAt, "
         "Permissions, SchemeManaged, BuiltIn) VALUES (?, ?, ?, ?, ?, ?, 0, ?, 1, ?)");
     const int64_t now = absl::ToUnixMillis(absl::Now());
     st.setString(1, r.id);

@@ -30,8 +30,9 @@ class IdentityStore {
   absl::StatusOr<RoleRow> GetRoleByName(const std::string& name);
   // Inserts the role unless one with that name exists; returns whether it inserted.
   absl::StatusOr<bool> CreateRoleIfMissing(const RoleRow& role);
-  // Reads the role's permissions, lets `edit` change them and writes the result, with the row locked so that two
-  // concurrent edits do not lose each other's change. NOT_FOUND for an unknown role.
+  // Reads the role's permissions, lets `edit` change them and writes the result, with the row
+  // locked so that two concurrent edits do not lose each other's change. NOT_FOUND for an unknown
+  // role.
   absl::StatusOr<std::string> EditRolePermissions(
       const std::string& name, const std::function<std::string(const std::string&)>& edit);
 

@@ -14,14 +14,16 @@ std::string NewId() {
   static constexpr char kAlphabet[] = "ybndrfg8ejkmcpqxot1uwisza345h769";
   uint8_t b[16];
   if (RAND_bytes(b, sizeof b) != 1) {
-    std::fprintf(stderr, "fatal: OpenSSL RAND_bytes failed; refusing to generate a predictable id\n");
+    std::fprintf(stderr,
+                 "fatal: OpenSSL RAND_bytes failed; refusing to generate a predictable id\n");
     std::abort();
   }
   b[6] = (b[6] & 0x0f) | 0x40;  // UUID version 4
   b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
   std::string out;
   out.reserve(26);
-  // Base32: 5 bits at a time, most significant first; 128 bits → 26 characters (the last one padded with zeros).
+  // Base32: 5 bits at a time, most significant first; 128 bits → 26 characters (the last one padded
+  // with zeros).
   uint32_t buffer = 0;
   int bits = 0;
   for (uint8_t byte : b) {

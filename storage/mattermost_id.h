@@ -1,14 +1,17 @@
-// Mattermost ids (spec §1.3): 16 random bytes as a UUIDv4, base32 with Mattermost's alphabet, 26 characters.
-// Used for app ids, client secrets, session tokens, refresh tokens and (two of them) authorization codes.
+// Mattermost ids (spec §1.3): 16 random bytes as a UUIDv4, base32 with Mattermost's alphabet, 26
+// characters. Used for app ids, client secrets, session tokens, refresh tokens and (two of them)
+// authorization codes.
 #ifndef OAUTHD_STORAGE_MATTERMOST_ID_H_
 #define OAUTHD_STORAGE_MATTERMOST_ID_H_
 
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace oauthd {
 
-// Random bytes come from OpenSSL's CSPRNG; aborts if it cannot be seeded (never hands out a weak secret).
+// Random bytes come from OpenSSL's CSPRNG; aborts if it cannot be seeded (never hands out a weak
+// secret).
 std::string NewId();
 // Mattermost's IsValidId: exactly 26 bytes, all letters or digits.
 bool IsValidId(absl::string_view id);

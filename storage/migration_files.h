@@ -1,4 +1,5 @@
-// The SQL migrations compiled into the binary (generated from storage/migrations/*.sql, in name order).
+// The SQL migrations compiled into the binary (generated from storage/migrations/*.sql, in name
+// order).
 #ifndef OAUTHD_STORAGE_MIGRATION_FILES_H_
 #define OAUTHD_STORAGE_MIGRATION_FILES_H_
 

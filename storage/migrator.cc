@@ -26,14 +26,16 @@ absl::StatusOr<int> VersionOf(absl::string_view name) {
   return version;
 }
 
-absl::StatusOr<MigrationReport> ApplyLocked(DbConn& c,
-                                            const std::function<void(absl::string_view)>& progress) {
+absl::StatusOr<MigrationReport> ApplyLocked(
+    DbConn& c, const std::function<void(absl::string_view)>& progress) {
   c.Execute(
       "CREATE TABLE IF NOT EXISTS oauthd_migrations (Version int NOT NULL PRIMARY KEY, "
-      "Name varchar(255) NOT NULL, AppliedAt bigint(20) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+      "Name varchar(255) NOT NULL, AppliedAt bigint(20) NOT NULL) ENGINE=InnoDB DEFAULT "
+      "CHARSET=utf8mb4");
   std::set<int> done;
   {
-    std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT Version FROM oauthd_migrations").executeQuery());
+    std::unique_ptr<sql::ResultSet> rs(
+        c.Prepare("SELECT Version FROM oauthd_migrations").executeQuery());
     while (rs->next()) done.insert(static_cast<int>(GetInt(*rs, 1)));
   }
   MigrationReport report;
@@ -46,7 +48,8 @@ absl::StatusOr<MigrationReport> ApplyLocked(DbConn& c,
     }
     progress(absl::StrCat("applying ", f.name));
     for (const std::string& stmt : SplitStatements(f.sql)) c.Execute(stmt);
-    auto& record = c.Prepare("INSERT INTO oauthd_migrations (Version, Name, AppliedAt) VALUES (?, ?, ?)");
+    auto& record =
+        c.Prepare("INSERT INTO oauthd_migrations (Version, Name, AppliedAt) VALUES (?, ?, ?)");
     record.setInt(1, *version);
     record.setString(2, f.name);
     record.setInt64(3, absl::ToUnixMillis(absl::Now()));
@@ -83,8 +86,8 @@ absl::StatusOr<MigrationReport> Migrate(ConnectionPool& pool,
     lock.setInt(1, kLockWaitSeconds);
     std::unique_ptr<sql::ResultSet> rs(lock.executeQuery());
     if (!rs->next() || GetInt(*rs, 1) != 1) {
-      return absl::UnavailableError(absl::StrCat("another process held the migration lock for ",
-                                                 kLockWaitSeconds, "s"));
+      return absl::UnavailableError(
+          absl::StrCat("another process held the migration lock for ", kLockWaitSeconds, "s"));
     }
     rs.reset();
     auto release = [&c] { c.Execute("DO RELEASE_LOCK('oauthd_migrate')"); };

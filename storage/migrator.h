@@ -1,15 +1,16 @@
-// Applies the embedded SQL migrations in order and records them in `oauthd_migrations`. The whole run holds the
-// MySQL named lock `oauthd_migrate`, so pods that start together migrate one at a time; applied versions are
-// skipped, so re-running is a no-op. Afterwards the default roles are inserted where missing.
+// Applies the embedded SQL migrations in order and records them in `oauthd_migrations`. The whole
+// run holds the MySQL named lock `oauthd_migrate`, so pods that start together migrate one at a
+// time; applied versions are skipped, so re-running is a no-op. Afterwards the default roles are
+// inserted where missing.
 #ifndef OAUTHD_STORAGE_MIGRATOR_H_
 #define OAUTHD_STORAGE_MIGRATOR_H_
 
 #include <functional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "storage/connection_pool.h"
 
 namespace oauthd::storage {

@@ -22,8 +22,8 @@ absl::StatusOr<PreferenceRow> PreferenceStore::Get(const std::string& user_id,
                                                    const std::string& category,
                                                    const std::string& name) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<PreferenceRow> {
-    auto& st = c.Prepare(
-        "SELECT Value FROM Preferences WHERE UserId = ? AND Category = ? AND Name = ?");
+    auto& st =
+        c.Prepare("SELECT Value FROM Preferences WHERE UserId = ? AND Category = ? AND Name = ?");
     st.setString(1, user_id);
     st.setString(2, category);
     st.setString(3, name);

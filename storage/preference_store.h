@@ -1,4 +1,5 @@
-// Preferences: per-user key/value rows; category `oauth_app` records which apps a user authorized (spec §6.1).
+// Preferences: per-user key/value rows; category `oauth_app` records which apps a user authorized
+// (spec §6.1).
 #ifndef OAUTHD_STORAGE_PREFERENCE_STORE_H_
 #define OAUTHD_STORAGE_PREFERENCE_STORE_H_
 
@@ -22,7 +23,8 @@ class PreferenceStore {
   // NOT_FOUND when absent.
   absl::StatusOr<PreferenceRow> Get(const std::string& user_id, const std::string& category,
                                     const std::string& name);
-  absl::Status Delete(const std::string& user_id, const std::string& category, const std::string& name);
+  absl::Status Delete(const std::string& user_id, const std::string& category,
+                      const std::string& name);
 
  private:
   ConnectionPool* pool_;

@@ -4,7 +4,8 @@ namespace oauthd::storage {
 
 void InsertSession(DbConn& c, const SessionRow& s) {
   auto& st = c.Prepare(
-      "INSERT INTO Sessions (Id, Token, CreateAt, ExpiresAt, LastActivityAt, UserId, DeviceId, Roles, "
+      "INSERT INTO Sessions (Id, Token, CreateAt, ExpiresAt, LastActivityAt, UserId, DeviceId, "
+      "Roles, "
       "IsOAuth, ExpiredNotify, Props) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
   st.setString(1, s.id);
   st.setString(2, s.token);

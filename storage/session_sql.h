@@ -1,4 +1,5 @@
-// The one INSERT for a Sessions row, shared by the stores that create sessions (admin CLI and token issuance).
+// The one INSERT for a Sessions row, shared by the stores that create sessions (admin CLI and token
+// issuance).
 #ifndef OAUTHD_STORAGE_SESSION_SQL_H_
 #define OAUTHD_STORAGE_SESSION_SQL_H_
 

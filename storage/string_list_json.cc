@@ -34,11 +34,21 @@ std::string EncodeStringList(const std::vector<std::string>& items) {
     out.push_back('"');
     for (unsigned char c : items[i]) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
           if (c < 0x20) {
             out += absl::StrFormat("\\u%04x", c);
@@ -80,12 +90,26 @@ absl::StatusOr<std::vector<std::string>> DecodeStringList(absl::string_view s) {
       if (i >= s.size()) return bad();
       char e = s[i++];
       switch (e) {
-        case '"': case '\\': case '/': item.push_back(e); break;
-        case 'b': item.push_back('\b'); break;
-        case 'f': item.push_back('\f'); break;
-        case 'n': item.push_back('\n'); break;
-        case 'r': item.push_back('\r'); break;
-        case 't': item.push_back('\t'); break;
+        case '"':
+        case '\\':
+        case '/':
+          item.push_back(e);
+          break;
+        case 'b':
+          item.push_back('\b');
+          break;
+        case 'f':
+          item.push_back('\f');
+          break;
+        case 'n':
+          item.push_back('\n');
+          break;
+        case 'r':
+          item.push_back('\r');
+          break;
+        case 't':
+          item.push_back('\t');
+          break;
         case 'u': {
           uint32_t cp = 0;
           if (i + 4 > s.size() || !absl::SimpleHexAtoi(s.substr(i, 4), &cp)) return bad();
@@ -100,13 +124,17 @@ absl::StatusOr<std::vector<std::string>> DecodeStringList(absl::string_view s) {
           AppendUtf8(cp, &item);
           break;
         }
-        default: return bad();
+        default:
+          return bad();
       }
     }
     out.push_back(std::move(item));
     skip_ws();
     if (i >= s.size()) return bad();
-    if (s[i] == ',') { ++i; continue; }
+    if (s[i] == ',') {
+      ++i;
+      continue;
+    }
     if (s[i] == ']') return out;
     return bad();
   }

@@ -1,12 +1,13 @@
-// OAuthApps.CallbackUrls holds a JSON array of strings, as Mattermost writes it (e.g. ["https://a/cb"]).
+// OAuthApps.CallbackUrls holds a JSON array of strings, as Mattermost writes it (e.g.
+// ["https://a/cb"]).
 #ifndef OAUTHD_STORAGE_STRING_LIST_JSON_H_
 #define OAUTHD_STORAGE_STRING_LIST_JSON_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace oauthd::storage {
 

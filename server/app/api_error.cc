@@ -22,18 +22,29 @@ absl::StatusCode CodeFor(int http_status) {
 
 int GrpcCodeForHttpStatus(int http_status) {
   switch (http_status) {
-    case 400: return static_cast<int>(absl::StatusCode::kInvalidArgument);
-    case 401: return static_cast<int>(absl::StatusCode::kUnauthenticated);
-    case 403: return static_cast<int>(absl::StatusCode::kPermissionDenied);
-    case 404: return static_cast<int>(absl::StatusCode::kNotFound);
-    case 409: return static_cast<int>(absl::StatusCode::kAlreadyExists);
-    case 413: return static_cast<int>(absl::StatusCode::kInvalidArgument);
-    case 429: return static_cast<int>(absl::StatusCode::kResourceExhausted);
-    case 501: return static_cast<int>(absl::StatusCode::kUnimplemented);
-    case 503: return static_cast<int>(absl::StatusCode::kUnavailable);
-    case 504: return static_cast<int>(absl::StatusCode::kDeadlineExceeded);
-    default: return static_cast<int>(http_status < 500 ? absl::StatusCode::kInvalidArgument
-                                                       : absl::StatusCode::kInternal);
+    case 400:
+      return static_cast<int>(absl::StatusCode::kInvalidArgument);
+    case 401:
+      return static_cast<int>(absl::StatusCode::kUnauthenticated);
+    case 403:
+      return static_cast<int>(absl::StatusCode::kPermissionDenied);
+    case 404:
+      return static_cast<int>(absl::StatusCode::kNotFound);
+    case 409:
+      return static_cast<int>(absl::StatusCode::kAlreadyExists);
+    case 413:
+      return static_cast<int>(absl::StatusCode::kInvalidArgument);
+    case 429:
+      return static_cast<int>(absl::StatusCode::kResourceExhausted);
+    case 501:
+      return static_cast<int>(absl::StatusCode::kUnimplemented);
+    case 503:
+      return static_cast<int>(absl::StatusCode::kUnavailable);
+    case 504:
+      return static_cast<int>(absl::StatusCode::kDeadlineExceeded);
+    default:
+      return static_cast<int>(http_status < 500 ? absl::StatusCode::kInvalidArgument
+                                                : absl::StatusCode::kInternal);
   }
 }
 
@@ -94,7 +105,8 @@ absl::Status SessionExpired(absl::string_view detailed) {
 ErrorBody ExtractErrorBody(const absl::Status& status, absl::string_view fallback_id) {
   ErrorBody out;
   status.ForEachPayload([&](absl::string_view key, const absl::Cord& value) {
-    if (absl::ConsumePrefix(&key, kHeaderPrefix)) out.headers.emplace_back(std::string(key), std::string(value));
+    if (absl::ConsumePrefix(&key, kHeaderPrefix))
+      out.headers.emplace_back(std::string(key), std::string(value));
   });
   int http = 400;
   if (auto h = status.GetPayload(kHttpStatusKey)) absl::SimpleAtoi(std::string(*h), &http);
@@ -115,7 +127,8 @@ ErrorBody ExtractErrorBody(const absl::Status& status, absl::string_view fallbac
     out.http_status = http;
     return out;
   }
-  // Not made by AppError(): an unexpected failure (database down, a bug). Never leak its text unless asked.
+  // Not made by AppError(): an unexpected failure (database down, a bug). Never leak its text
+  // unless asked.
   const bool unavailable = absl::IsUnavailable(status);
   out.http_status = unavailable ? 503 : 500;
   out.app.set_id(std::string(fallback_id));

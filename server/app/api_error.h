@@ -1,6 +1,7 @@
-// The one way the service reports a failure: an absl::Status whose payload is the body the caller must see
-// (a Mattermost AppError, or an RFC 6749/7591 OAuth error) plus its HTTP status. The RPC layer turns it into a
-// gRPC status with that body in google.rpc.Status.details (see rpc/call_context).
+// The one way the service reports a failure: an absl::Status whose payload is the body the caller
+// must see (a Mattermost AppError, or an RFC 6749/7591 OAuth error) plus its HTTP status. The RPC
+// layer turns it into a gRPC status with that body in google.rpc.Status.details (see
+// rpc/call_context).
 #ifndef OAUTHD_SERVER_APP_API_ERROR_H_
 #define OAUTHD_SERVER_APP_API_ERROR_H_
 
@@ -31,8 +32,8 @@ absl::Status InvalidBodyParam(absl::string_view name, absl::string_view detailed
 absl::Status PermissionError(absl::string_view user_id, absl::string_view permission);
 absl::Status SessionExpired(absl::string_view detailed = "");
 
-// What a failed call carries, extracted from a status made above. Statuses made elsewhere (a store's INTERNAL,
-// say) come back as a 500 AppError with id `fallback_id`.
+// What a failed call carries, extracted from a status made above. Statuses made elsewhere (a
+// store's INTERNAL, say) come back as a 500 AppError with id `fallback_id`.
 struct ErrorBody {
   enum class Kind { kApp, kOAuth, kRaw };
   int http_status = 500;
@@ -42,7 +43,8 @@ struct ErrorBody {
   google::api::HttpBody raw;
   std::vector<std::pair<std::string, std::string>> headers;
 };
-ErrorBody ExtractErrorBody(const absl::Status& status, absl::string_view fallback_id = "app.internal_error");
+ErrorBody ExtractErrorBody(const absl::Status& status,
+                           absl::string_view fallback_id = "app.internal_error");
 
 // gRPC code for an HTTP status (the inverse of the gateway's table, for gRPC callers).
 int GrpcCodeForHttpStatus(int http_status);

@@ -17,7 +17,8 @@ constexpr size_t kCacheEntries = 100000;
 std::string CookieValue(absl::string_view header, absl::string_view name) {
   for (absl::string_view part : absl::StrSplit(header, ';')) {
     part = absl::StripAsciiWhitespace(part);
-    if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) return std::string(part);
+    if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "="))
+      return std::string(part);
   }
   return "";
 }
@@ -27,8 +28,10 @@ std::string CookieValue(absl::string_view header, absl::string_view name) {
 ExtractedToken ExtractToken(const Caller& c) {
   if (std::string t = CookieValue(c.cookie, "MMAUTHTOKEN"); !t.empty()) return {t, true, false};
   const std::string& auth = c.authorization;
-  if (auth.size() > 6 && absl::AsciiStrToUpper(auth.substr(0, 6)) == "BEARER") return {auth.substr(7), false, false};
-  if (auth.size() > 5 && absl::AsciiStrToLower(auth.substr(0, 5)) == "token") return {auth.substr(6), false, false};
+  if (auth.size() > 6 && absl::AsciiStrToUpper(auth.substr(0, 6)) == "BEARER")
+    return {auth.substr(7), false, false};
+  if (auth.size() > 5 && absl::AsciiStrToLower(auth.substr(0, 5)) == "token")
+    return {auth.substr(6), false, false};
   if (!c.query_access_token.empty()) return {c.query_access_token, false, true};
   return {};
 }
@@ -54,7 +57,8 @@ Authenticator::Authenticator(storage::IdentityStore* identity, absl::Duration ca
 absl::StatusOr<storage::SessionRow> Authenticator::LookupSession(const std::string& token) {
   if (auto cached = sessions_.Get(token)) return *cached;
   auto row = identity_->GetSessionByToken(token);
-  // OAuth sessions are never cached: deauthorizing or deleting an app must end its tokens at once, on every pod.
+  // OAuth sessions are never cached: deauthorizing or deleting an app must end its tokens at once,
+  // on every pod.
   if (row.ok() && !row->is_oauth) sessions_.Put(token, *row);
   return row;
 }
@@ -91,7 +95,8 @@ absl::StatusOr<Session> Authenticator::RequireSession(Caller* caller_ptr) {
   if (t.from_cookie && !caller.safe_method) {
     const std::string csrf = CsrfFromProps(row->props_json);
     const bool token_ok = !csrf.empty() && caller.csrf_token == csrf;
-    if (!token_ok && caller.requested_with != "XMLHttpRequest") return SessionExpired("CSRF check failed");
+    if (!token_ok && caller.requested_with != "XMLHttpRequest")
+      return SessionExpired("CSRF check failed");
   }
   caller_ptr->user_id = row->user_id;
   Session s;

@@ -1,6 +1,7 @@
-// Who is calling and what they may do (spec §7): token extraction in Mattermost's order, session lookup, the
-// CSRF rule for cookie sessions, and permission checks through the session's roles. Sessions, users and roles are
-// cached for --cache-ttl, which bounds how long a revoked session or a changed role can still be honoured.
+// Who is calling and what they may do (spec §7): token extraction in Mattermost's order, session
+// lookup, the CSRF rule for cookie sessions, and permission checks through the session's roles.
+// Sessions, users and roles are cached for --cache-ttl, which bounds how long a revoked session or
+// a changed role can still be honoured.
 #ifndef OAUTHD_SERVER_APP_AUTHENTICATOR_H_
 #define OAUTHD_SERVER_APP_AUTHENTICATOR_H_
 
@@ -23,14 +24,14 @@ struct Caller {
   std::string authorization;   // the raw Authorization header
   std::string csrf_token;      // X-CSRF-Token
   std::string requested_with;  // X-Requested-With
-  std::string original_uri;    // path and query of the original HTTP request (x-original-uri), if any
+  std::string original_uri;  // path and query of the original HTTP request (x-original-uri), if any
   std::string query_access_token;  // ?access_token= of the original HTTP request
-  std::string client_ip;       // the last X-Forwarded-For hop, else the peer address
-  bool safe_method = false;    // GET/HEAD: no CSRF check
-  std::string user_id;         // set once a session is resolved
+  std::string client_ip;           // the last X-Forwarded-For hop, else the peer address
+  bool safe_method = false;        // GET/HEAD: no CSRF check
+  std::string user_id;             // set once a session is resolved
 
-  // What the service adds to a successful answer: an HTTP status other than the RPC's usual one (e.g. 302) and
-  // response headers (Location, Cache-Control, …).
+  // What the service adds to a successful answer: an HTTP status other than the RPC's usual one
+  // (e.g. 302) and response headers (Location, Cache-Control, …).
   int http_status = 0;
   std::vector<std::pair<std::string, std::string>> response_headers;
 };

@@ -37,7 +37,8 @@ absl::Status GrantError(int status, absl::string_view suffix) {
 absl::Status AsHtml(const absl::Status& st) {
   const ErrorBody err = ExtractErrorBody(st);
   if (err.kind == ErrorBody::Kind::kRaw) return st;
-  const std::string message = err.kind == ErrorBody::Kind::kApp ? err.app.message() : err.oauth.error_description();
+  const std::string message =
+      err.kind == ErrorBody::Kind::kApp ? err.app.message() : err.oauth.error_description();
   Page page = ErrorPage(err.http_status, "Authorization failed", message);
   absl::Status html = RawError(err.http_status, kHtml, page.html);
   for (const auto& [k, v] : page.headers) html = WithHeader(html, k, v);
@@ -68,24 +69,32 @@ std::string SessionProps(const OAuthApp& app) {
 
 }  // namespace
 
-absl::StatusOr<OAuthApp> AuthorizationService::LoadApp(const std::string& client_id, absl::string_view not_found_id) {
-  if (!config_->enable_oauth_service_provider) return AppError(501, "api.oauth.allow_oauth.turn_off.app_error");
+absl::StatusOr<OAuthApp> AuthorizationService::LoadApp(const std::string& client_id,
+                                                       absl::string_view not_found_id) {
+  if (!config_->enable_oauth_service_provider)
+    return AppError(501, "api.oauth.allow_oauth.turn_off.app_error");
   auto row = apps_->Get(client_id);
-  if (absl::IsNotFound(row.status())) return AppError(404, not_found_id, absl::StrCat("app_id=", client_id));
-  if (!row.ok()) return AppError(500, "app.oauth.get_app.finding.app_error", row.status().message());
+  if (absl::IsNotFound(row.status()))
+    return AppError(404, not_found_id, absl::StrCat("app_id=", client_id));
+  if (!row.ok())
+    return AppError(500, "app.oauth.get_app.finding.app_error", row.status().message());
   return model::ToProto(*row);
 }
 
-absl::Status AuthorizationService::CheckRequestAgainstApp(const AuthorizeRequest& req, const OAuthApp& app) {
-  if (!HasCallback(app, req.redirect_uri())) return AppError(400, "api.oauth.allow_oauth.redirect_callback.app_error");
+absl::Status AuthorizationService::CheckRequestAgainstApp(const AuthorizeRequest& req,
+                                                          const OAuthApp& app) {
+  if (!HasCallback(app, req.redirect_uri()))
+    return AppError(400, "api.oauth.allow_oauth.redirect_callback.app_error");
   if (IsPublic(app) && req.response_type() == "code" && req.code_challenge().empty()) {
     return AppError(400, "api.oauth.allow_oauth.pkce_required_public.app_error");
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<google::api::HttpBody> AuthorizationService::AuthorizePage(Caller* caller, const AuthorizeRequest& req) {
-  if (!config_->enable_oauth_service_provider) return AsHtml(AppError(501, "api.oauth.allow_oauth.turn_off.app_error"));
+absl::StatusOr<google::api::HttpBody> AuthorizationService::AuthorizePage(
+    Caller* caller, const AuthorizeRequest& req) {
+  if (!config_->enable_oauth_service_provider)
+    return AsHtml(AppError(501, "api.oauth.allow_oauth.turn_off.app_error"));
   if (absl::Status st = model::ValidateAuthorizeRequest(req); !st.ok()) return AsHtml(st);
   auto app = LoadApp(req.client_id(), "app.oauth.get_app.find.app_error");
   if (!app.ok()) return AsHtml(app.status());
@@ -93,8 +102,10 @@ absl::StatusOr<google::api::HttpBody> AuthorizationService::AuthorizePage(Caller
   auto session = auth_->RequireSession(caller);
   if (!session.ok()) {
     if (ExtractErrorBody(session.status()).http_status != 401) return AsHtml(session.status());
-    auto base = JoinUrlPath(config_->site_url, req.login_hint() == "saml" ? "login/sso/saml" : "login");
-    if (!base.ok()) return AsHtml(AppError(500, "api.oauth.authorization_server_metadata.invalid_url.app_error"));
+    auto base =
+        JoinUrlPath(config_->site_url, req.login_hint() == "saml" ? "login/sso/saml" : "login");
+    if (!base.ok())
+      return AsHtml(AppError(500, "api.oauth.authorization_server_metadata.invalid_url.app_error"));
     caller->http_status = 302;
     caller->response_headers.emplace_back(
         "location", model::AddQueryParams(*base, {{"redirect_to", caller->original_uri}}));
@@ -112,7 +123,8 @@ absl::StatusOr<google::api::HttpBody> AuthorizationService::AuthorizePage(Caller
     caller->response_headers.emplace_back("cache-control", "no-store");
     return google::api::HttpBody();
   }
-  const std::string deny = model::AddQueryParams(req.redirect_uri(), {{"error", "access_denied"}, {"state", req.state()}});
+  const std::string deny = model::AddQueryParams(
+      req.redirect_uri(), {{"error", "access_denied"}, {"state", req.state()}});
   Page page = ConsentPage(*app, req, CsrfFromProps(session->row.props_json), deny);
   caller->response_headers = page.headers;
   google::api::HttpBody body;
@@ -121,8 +133,8 @@ absl::StatusOr<google::api::HttpBody> AuthorizationService::AuthorizePage(Caller
   return body;
 }
 
-absl::StatusOr<oauthd::v1::AuthorizeResponse> AuthorizationService::Authorize(Caller* caller,
-                                                                             const AuthorizeRequest& req) {
+absl::StatusOr<oauthd::v1::AuthorizeResponse> AuthorizationService::Authorize(
+    Caller* caller, const AuthorizeRequest& req) {
   auto session = auth_->RequireSession(caller);
   if (!session.ok()) return session.status();
   if (absl::Status st = model::ValidateAuthorizeRequest(req); !st.ok()) return st;
@@ -139,11 +151,13 @@ absl::StatusOr<oauthd::v1::AuthorizeResponse> AuthorizationService::Authorize(Ca
   return resp;
 }
 
-absl::StatusOr<std::string> AuthorizationService::AllowAccess(const Session& session, AuthorizeRequest req,
+absl::StatusOr<std::string> AuthorizationService::AllowAccess(const Session& session,
+                                                              AuthorizeRequest req,
                                                               const OAuthApp& app) {
   if (req.scope().empty()) req.set_scope("user");
   auto server_error = [&] {
-    return model::AddQueryParams(req.redirect_uri(), {{"error", "server_error"}, {"state", req.state()}});
+    return model::AddQueryParams(req.redirect_uri(),
+                                 {{"error", "server_error"}, {"state", req.state()}});
   };
   std::string redirect;
   if (req.response_type() == "code") {
@@ -160,36 +174,39 @@ absl::StatusOr<std::string> AuthorizationService::AllowAccess(const Session& ses
     code.code_challenge_method = req.code_challenge_method();
     code.resource = req.resource();
     if (!grants_->SaveAuthData(code).ok()) return server_error();
-    redirect = model::AddQueryParams(req.redirect_uri(), {{"code", code.code}, {"state", req.state()}});
+    redirect =
+        model::AddQueryParams(req.redirect_uri(), {{"code", code.code}, {"state", req.state()}});
   } else if (req.response_type() == "token") {
     auto user = identity_->GetUser(session.user_id());
     if (!user.ok()) return server_error();
     auto existing = grants_->GetAccessDataByClientUser(app.id(), session.user_id());
     std::optional<std::string> replaced;
     if (existing.ok()) replaced = existing->token;
-    auto token = IssueToken(app, *user, req.redirect_uri(), req.scope(), req.resource(), /*with_refresh_token=*/false,
-                            replaced);
+    auto token = IssueToken(app, *user, req.redirect_uri(), req.scope(), req.resource(),
+                            /*with_refresh_token=*/false, replaced);
     if (!token.ok()) return server_error();
     redirect = absl::StrCat(req.redirect_uri().substr(0, req.redirect_uri().find('#')),
                             "#access_token=", model::QueryEscape(token->access_token()),
                             "&token_type=bearer&expires_in=", token->expires_in(),
-                            "&scope=", model::QueryEscape(req.scope()), "&state=", model::QueryEscape(req.state()));
+                            "&scope=", model::QueryEscape(req.scope()),
+                            "&state=", model::QueryEscape(req.state()));
   } else {
-    return model::AddQueryParams(req.redirect_uri(), {{"error", "unsupported_response_type"}, {"state", req.state()}});
+    return model::AddQueryParams(req.redirect_uri(),
+                                 {{"error", "unsupported_response_type"}, {"state", req.state()}});
   }
   // This is what the authorized-apps list and the "already authorized" shortcut read.
-  if (!prefs_->Save({session.user_id(), storage::kOAuthAppPreferenceCategory, app.id(), req.scope()}).ok()) {
+  if (!prefs_
+           ->Save({session.user_id(), storage::kOAuthAppPreferenceCategory, app.id(), req.scope()})
+           .ok()) {
     return server_error();
   }
   return redirect;
 }
 
-absl::StatusOr<AccessTokenResponse> AuthorizationService::IssueToken(const OAuthApp& app, const storage::UserRow& user,
-                                                                     const std::string& redirect_uri,
-                                                                     const std::string& scope,
-                                                                     const std::string& audience,
-                                                                     bool with_refresh_token,
-                                                                     const std::optional<std::string>& replaced) {
+absl::StatusOr<AccessTokenResponse> AuthorizationService::IssueToken(
+    const OAuthApp& app, const storage::UserRow& user, const std::string& redirect_uri,
+    const std::string& scope, const std::string& audience, bool with_refresh_token,
+    const std::optional<std::string>& replaced) {
   const int64_t now = NowMillis();
   storage::SessionRow session;
   session.id = NewId();
@@ -221,7 +238,8 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::IssueToken(const OAuth
   return resp;
 }
 
-absl::StatusOr<AccessTokenResponse> AuthorizationService::AccessToken(Caller* caller, const google::api::HttpBody& body) {
+absl::StatusOr<AccessTokenResponse> AuthorizationService::AccessToken(
+    Caller* caller, const google::api::HttpBody& body) {
   std::map<std::string, std::string> form;
   if (!model::ParseForm(body.data(), &form)) return TokenError(400, "bad_request");
   auto field = [&form](const char* name) {
@@ -241,10 +259,12 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::AccessToken(Caller* ca
   if (!config_->enable_oauth_service_provider) return TokenError(501, "disabled");
   auto app = apps_->Get(client_id);
   if (absl::IsNotFound(app.status())) return TokenError(404, "credentials");
-  if (!app.ok()) return AppError(500, "app.oauth.get_app.finding.app_error", app.status().message());
+  if (!app.ok())
+    return AppError(500, "app.oauth.get_app.finding.app_error", app.status().message());
   const OAuthApp oauth_app = model::ToProto(*app);
   const bool public_client = IsPublic(oauth_app);
-  // Client authentication: client_secret_post for confidential clients, none (plus PKCE) for public ones.
+  // Client authentication: client_secret_post for confidential clients, none (plus PKCE) for public
+  // ones.
   if (public_client) {
     if (!field("client_secret").empty()) return GrantError(400, "public_client_secret");
     if (grant_type == "refresh_token") return GrantError(400, "public_client_refresh_token");
@@ -253,8 +273,8 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::AccessToken(Caller* ca
     return GrantError(401, "credentials");
   }
   auto resp = grant_type == "authorization_code"
-                  ? CodeGrant(oauth_app, public_client, field("code"), field("redirect_uri"), field("code_verifier"),
-                              field("resource"))
+                  ? CodeGrant(oauth_app, public_client, field("code"), field("redirect_uri"),
+                              field("code_verifier"), field("resource"))
                   : RefreshGrant(oauth_app, field("refresh_token"));
   if (resp.ok()) {
     caller->response_headers.emplace_back("cache-control", "no-store");
@@ -263,11 +283,9 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::AccessToken(Caller* ca
   return resp;
 }
 
-absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(const OAuthApp& app, bool public_client,
-                                                                    const std::string& code,
-                                                                    const std::string& redirect_uri,
-                                                                    const std::string& verifier,
-                                                                    const std::string& resource) {
+absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(
+    const OAuthApp& app, bool public_client, const std::string& code,
+    const std::string& redirect_uri, const std::string& verifier, const std::string& resource) {
   auto data = grants_->GetAuthData(code);
   if (!data.ok() || data->client_id != app.id()) return TokenError(400, "expired_code");
   const int64_t now = NowMillis();
@@ -276,7 +294,9 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(const OAuthA
     return TokenError(403, "expired_code");
   }
   if (data->redirect_uri != redirect_uri) return TokenError(400, "redirect_uri");
-  if (absl::Status st = model::ValidatePkce(data->code_challenge, verifier, public_client); !st.ok()) return st;
+  if (absl::Status st = model::ValidatePkce(data->code_challenge, verifier, public_client);
+      !st.ok())
+    return st;
   auto user = identity_->GetUser(data->user_id);
   if (absl::IsNotFound(user.status())) return TokenError(404, "internal_user");
   if (!user.ok()) return AppError(500, "app.internal_error", user.status().message());
@@ -290,7 +310,8 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(const OAuthA
   auto existing = grants_->GetAccessDataByClientUser(app.id(), user->id);
   if (existing.ok() && (existing->expires_at == 0 || now < existing->expires_at) &&
       identity_->GetSessionByToken(existing->token).ok()) {
-    // An unexpired grant for this (user, client): the same token again, with what is left of its life.
+    // An unexpired grant for this (user, client): the same token again, with what is left of its
+    // life.
     AccessTokenResponse resp;
     resp.set_access_token(existing->token);
     resp.set_token_type("bearer");
@@ -301,11 +322,12 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(const OAuthA
   }
   std::optional<std::string> replaced;
   if (existing.ok()) replaced = existing->token;
-  return IssueToken(app, *user, data->redirect_uri, data->scope, data->resource, !public_client, replaced);
+  return IssueToken(app, *user, data->redirect_uri, data->scope, data->resource, !public_client,
+                    replaced);
 }
 
-absl::StatusOr<AccessTokenResponse> AuthorizationService::RefreshGrant(const OAuthApp& app,
-                                                                       const std::string& refresh_token) {
+absl::StatusOr<AccessTokenResponse> AuthorizationService::RefreshGrant(
+    const OAuthApp& app, const std::string& refresh_token) {
   auto access = grants_->GetAccessDataByRefreshToken(refresh_token);
   if (!access.ok() || access->client_id != app.id()) return TokenError(404, "refresh_token");
   auto user = identity_->GetUser(access->user_id);
@@ -313,15 +335,16 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::RefreshGrant(const OAu
   if (!user.ok()) return AppError(500, "app.internal_error", user.status().message());
   if (user->delete_at != 0) return TokenError(403, "refresh_token");
   // Rotation: a new session and a new refresh token; the old pair stops working.
-  return IssueToken(app, *user, access->redirect_uri, access->scope, access->audience, /*with_refresh_token=*/true,
-                    access->token);
+  return IssueToken(app, *user, access->redirect_uri, access->scope, access->audience,
+                    /*with_refresh_token=*/true, access->token);
 }
 
 absl::Status AuthorizationService::Deauthorize(Caller* caller, const std::string& client_id) {
   auto session = auth_->RequireSession(caller);
   if (!session.ok()) return session.status();
   if (!IsValidId(client_id)) return InvalidBodyParam("client_id");
-  if (!config_->enable_oauth_service_provider) return AppError(501, "api.oauth.allow_oauth.turn_off.app_error");
+  if (!config_->enable_oauth_service_provider)
+    return AppError(501, "api.oauth.allow_oauth.turn_off.app_error");
   if (absl::Status st = grants_->Deauthorize(session->user_id(), client_id); !st.ok()) {
     return AppError(500, "app.oauth.delete_app.app_error", st.message());
   }

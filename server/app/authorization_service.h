@@ -1,6 +1,7 @@
-// The authorization flow (spec §6): the browser's GET /oauth/authorize (consent page or redirects), the consent
-// page's POST, the token endpoint (authorization_code and refresh_token grants, PKCE, client authentication) and
-// deauthorization. Access tokens are OAuth sessions, so they authenticate /api/v4 calls like any session.
+// The authorization flow (spec §6): the browser's GET /oauth/authorize (consent page or redirects),
+// the consent page's POST, the token endpoint (authorization_code and refresh_token grants, PKCE,
+// client authentication) and deauthorization. Access tokens are OAuth sessions, so they
+// authenticate /api/v4 calls like any session.
 #ifndef OAUTHD_SERVER_APP_AUTHORIZATION_SERVICE_H_
 #define OAUTHD_SERVER_APP_AUTHORIZATION_SERVICE_H_
 
@@ -23,35 +24,47 @@ namespace oauthd::app {
 class AuthorizationService {
  public:
   AuthorizationService(const ServiceConfig* config, Authenticator* auth, storage::AppStore* apps,
-                       storage::GrantStore* grants, storage::PreferenceStore* prefs, storage::IdentityStore* identity)
-      : config_(config), auth_(auth), apps_(apps), grants_(grants), prefs_(prefs), identity_(identity) {}
+                       storage::GrantStore* grants, storage::PreferenceStore* prefs,
+                       storage::IdentityStore* identity)
+      : config_(config),
+        auth_(auth),
+        apps_(apps),
+        grants_(grants),
+        prefs_(prefs),
+        identity_(identity) {}
 
-  // HTML (consent page or error page) or a 302, with caller->http_status and the Location header set.
-  absl::StatusOr<google::api::HttpBody> AuthorizePage(Caller* caller, const oauthd::v1::AuthorizeRequest& req);
-  absl::StatusOr<oauthd::v1::AuthorizeResponse> Authorize(Caller* caller, const oauthd::v1::AuthorizeRequest& req);
-  absl::StatusOr<oauthd::v1::AccessTokenResponse> AccessToken(Caller* caller, const google::api::HttpBody& form);
+  // HTML (consent page or error page) or a 302, with caller->http_status and the Location header
+  // set.
+  absl::StatusOr<google::api::HttpBody> AuthorizePage(Caller* caller,
+                                                      const oauthd::v1::AuthorizeRequest& req);
+  absl::StatusOr<oauthd::v1::AuthorizeResponse> Authorize(Caller* caller,
+                                                          const oauthd::v1::AuthorizeRequest& req);
+  absl::StatusOr<oauthd::v1::AccessTokenResponse> AccessToken(Caller* caller,
+                                                              const google::api::HttpBody& form);
   absl::Status Deauthorize(Caller* caller, const std::string& client_id);
 
  private:
   // The app for an authorization request: 501 when the provider is off, 404 when unknown.
-  absl::StatusOr<oauthd::v1::OAuthApp> LoadApp(const std::string& client_id, absl::string_view not_found_id);
-  // Checks shared by the page and the POST once the app is known (registered redirect, PKCE for public clients).
-  absl::Status CheckRequestAgainstApp(const oauthd::v1::AuthorizeRequest& req, const oauthd::v1::OAuthApp& app);
-  // AllowOAuthAppAccessToUser: records the grant (code or implicit token) and returns where the browser goes.
+  absl::StatusOr<oauthd::v1::OAuthApp> LoadApp(const std::string& client_id,
+                                               absl::string_view not_found_id);
+  // Checks shared by the page and the POST once the app is known (registered redirect, PKCE for
+  // public clients).
+  absl::Status CheckRequestAgainstApp(const oauthd::v1::AuthorizeRequest& req,
+                                      const oauthd::v1::OAuthApp& app);
+  // AllowOAuthAppAccessToUser: records the grant (code or implicit token) and returns where the
+  // browser goes.
   absl::StatusOr<std::string> AllowAccess(const Session& session, oauthd::v1::AuthorizeRequest req,
                                           const oauthd::v1::OAuthApp& app);
   // A new OAuth session and its access data for (app, user), replacing `replaced` if given.
-  absl::StatusOr<oauthd::v1::AccessTokenResponse> IssueToken(const oauthd::v1::OAuthApp& app,
-                                                              const storage::UserRow& user,
-                                                              const std::string& redirect_uri,
-                                                              const std::string& scope, const std::string& audience,
-                                                              bool with_refresh_token,
-                                                              const std::optional<std::string>& replaced);
-  absl::StatusOr<oauthd::v1::AccessTokenResponse> CodeGrant(const oauthd::v1::OAuthApp& app, bool public_client,
-                                                             const std::string& code, const std::string& redirect_uri,
-                                                             const std::string& verifier, const std::string& resource);
+  absl::StatusOr<oauthd::v1::AccessTokenResponse> IssueToken(
+      const oauthd::v1::OAuthApp& app, const storage::UserRow& user,
+      const std::string& redirect_uri, const std::string& scope, const std::string& audience,
+      bool with_refresh_token, const std::optional<std::string>& replaced);
+  absl::StatusOr<oauthd::v1::AccessTokenResponse> CodeGrant(
+      const oauthd::v1::OAuthApp& app, bool public_client, const std::string& code,
+      const std::string& redirect_uri, const std::string& verifier, const std::string& resource);
   absl::StatusOr<oauthd::v1::AccessTokenResponse> RefreshGrant(const oauthd::v1::OAuthApp& app,
-                                                                const std::string& refresh_token);
+                                                               const std::string& refresh_token);
 
   const ServiceConfig* config_;
   Authenticator* auth_;

@@ -1,5 +1,5 @@
-// Decoding a JSON request body that travelled undecoded (google.api.HttpBody) into a message, leniently like
-// Go's encoding/json: unknown keys ignored, `null` is the zero message.
+// Decoding a JSON request body that travelled undecoded (google.api.HttpBody) into a message,
+// leniently like Go's encoding/json: unknown keys ignored, `null` is the zero message.
 #ifndef OAUTHD_SERVER_APP_JSON_BODY_H_
 #define OAUTHD_SERVER_APP_JSON_BODY_H_
 
@@ -10,7 +10,8 @@
 
 namespace oauthd::app {
 
-// INVALID_ARGUMENT with the parser's complaint when the body is not a JSON object of the message's shape.
+// INVALID_ARGUMENT with the parser's complaint when the body is not a JSON object of the message's
+// shape.
 absl::Status DecodeJsonBody(const google::api::HttpBody& body, google::protobuf::Message* out);
 
 }  // namespace oauthd::app

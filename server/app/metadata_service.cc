@@ -8,7 +8,8 @@ namespace oauthd::app {
 
 absl::StatusOr<std::string> JoinUrlPath(absl::string_view base, absl::string_view path) {
   model::ParsedUrl u;
-  if (!model::ParseAbsoluteUrl(base, &u)) return absl::InvalidArgumentError("site URL does not parse");
+  if (!model::ParseAbsoluteUrl(base, &u))
+    return absl::InvalidArgumentError("site URL does not parse");
   std::string joined = u.path + "/" + std::string(path);
   std::string clean;
   for (char c : joined) {

@@ -14,7 +14,8 @@ namespace oauthd::app {
 absl::StatusOr<oauthd::v1::AuthorizationServerMetadata> BuildAuthorizationServerMetadata(
     const ServiceConfig& config);
 
-// Go's url.JoinPath for our case: the site URL with `path` appended to its path, duplicate slashes cleaned.
+// Go's url.JoinPath for our case: the site URL with `path` appended to its path, duplicate slashes
+// cleaned.
 absl::StatusOr<std::string> JoinUrlPath(absl::string_view base, absl::string_view path);
 
 }  // namespace oauthd::app

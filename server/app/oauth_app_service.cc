@@ -32,7 +32,8 @@ absl::StatusOr<OAuthApp> OAuthAppService::LoadApp(const std::string& app_id) {
   if (absl::IsNotFound(row.status())) {
     return AppError(404, "app.oauth.get_app.find.app_error", absl::StrCat("app_id=", app_id));
   }
-  if (!row.ok()) return AppError(500, "app.oauth.get_app.finding.app_error", row.status().message());
+  if (!row.ok())
+    return AppError(500, "app.oauth.get_app.finding.app_error", row.status().message());
   return model::ToProto(*row);
 }
 
@@ -40,32 +41,38 @@ absl::Status OAuthAppService::StoreUpdate(OAuthApp* app) {
   app->set_update_at(NowMillis());
   if (absl::Status st = model::ValidateOAuthApp(*app); !st.ok()) return st;
   absl::Status st = apps_->Update(model::ToRow(*app));
-  if (absl::IsNotFound(st)) return AppError(400, "app.oauth.update_app.find.app_error", st.message());
+  if (absl::IsNotFound(st))
+    return AppError(400, "app.oauth.update_app.find.app_error", st.message());
   if (!st.ok()) return AppError(500, "app.oauth.update_app.updating.app_error", st.message());
   return absl::OkStatus();
 }
 
 absl::Status OAuthAppService::CheckOwnerOrSystemWide(const Session& session, const OAuthApp& app) {
-  if (app.creator_id() != session.user_id() && !auth_->HasPermission(session, kManageSystemWideOAuth)) {
+  if (app.creator_id() != session.user_id() &&
+      !auth_->HasPermission(session, kManageSystemWideOAuth)) {
     return PermissionError(session.user_id(), kManageSystemWideOAuth);
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<Session> OAuthAppService::ManageOAuthPrefix(Caller* caller, const std::string& app_id) {
+absl::StatusOr<Session> OAuthAppService::ManageOAuthPrefix(Caller* caller,
+                                                           const std::string& app_id) {
   auto session = auth_->RequireSession(caller);
   if (!session.ok()) return session.status();
   if (!IsValidId(app_id)) return InvalidUrlParam("app_id");
-  if (!auth_->HasPermission(*session, kManageOAuth)) return PermissionError(session->user_id(), kManageOAuth);
+  if (!auth_->HasPermission(*session, kManageOAuth))
+    return PermissionError(session->user_id(), kManageOAuth);
   return session;
 }
 
-absl::StatusOr<OAuthApp> OAuthAppService::Create(Caller* caller, const oauthd::v1::CreateOAuthAppRequest& req) {
+absl::StatusOr<OAuthApp> OAuthAppService::Create(Caller* caller,
+                                                 const oauthd::v1::CreateOAuthAppRequest& req) {
   auto session = auth_->RequireSession(caller);
   if (!session.ok()) return session.status();
-  // The body was decoded by the transport (a gRPC message, or JSON the gateway decoded): that precedes the
-  // permission check, as in Mattermost.
-  if (!auth_->HasPermission(*session, kManageOAuth)) return PermissionError(session->user_id(), kManageOAuth);
+  // The body was decoded by the transport (a gRPC message, or JSON the gateway decoded): that
+  // precedes the permission check, as in Mattermost.
+  if (!auth_->HasPermission(*session, kManageOAuth))
+    return PermissionError(session->user_id(), kManageOAuth);
   OAuthApp app;
   app.set_name(req.name());
   app.set_description(req.description());
@@ -88,8 +95,8 @@ absl::StatusOr<OAuthApp> OAuthAppService::Create(Caller* caller, const oauthd::v
   return app;
 }
 
-absl::StatusOr<std::vector<OAuthApp>> OAuthAppService::List(Caller* caller,
-                                                            const oauthd::v1::GetOAuthAppsRequest& req) {
+absl::StatusOr<std::vector<OAuthApp>> OAuthAppService::List(
+    Caller* caller, const oauthd::v1::GetOAuthAppsRequest& req) {
   auto session = auth_->RequireSession(caller);
   if (!session.ok()) return session.status();
   if (!auth_->HasPermission(*session, kManageOAuth)) {
@@ -101,7 +108,9 @@ absl::StatusOr<std::vector<OAuthApp>> OAuthAppService::List(Caller* caller,
   const bool system_wide = auth_->HasPermission(*session, kManageSystemWideOAuth);
   auto rows = system_wide ? apps_->List(page) : apps_->ListByCreator(session->user_id(), page);
   if (!rows.ok()) {
-    return AppError(500, system_wide ? "app.oauth.get_apps.find.app_error" : "app.oauth.get_app_by_user.find.app_error",
+    return AppError(500,
+                    system_wide ? "app.oauth.get_apps.find.app_error"
+                                : "app.oauth.get_app_by_user.find.app_error",
                     rows.status().message());
   }
   std::vector<OAuthApp> out;
@@ -153,18 +162,21 @@ absl::Status OAuthAppService::Delete(Caller* caller, const std::string& app_id) 
   if (!app.ok()) return app.status();
   if (absl::Status st = CheckOwnerOrSystemWide(*session, *app); !st.ok()) return st;
   absl::Status st = apps_->Delete(app_id);
-  if (!st.ok() && !absl::IsNotFound(st)) return AppError(500, "app.oauth.delete_app.app_error", st.message());
+  if (!st.ok() && !absl::IsNotFound(st))
+    return AppError(500, "app.oauth.delete_app.app_error", st.message());
   return absl::OkStatus();
 }
 
-absl::StatusOr<OAuthApp> OAuthAppService::RegenerateSecret(Caller* caller, const std::string& app_id) {
+absl::StatusOr<OAuthApp> OAuthAppService::RegenerateSecret(Caller* caller,
+                                                           const std::string& app_id) {
   auto session = ManageOAuthPrefix(caller, app_id);
   if (!session.ok()) return session.status();
   auto app = LoadApp(app_id);
   if (!app.ok()) return app.status();
   if (absl::Status st = CheckOwnerOrSystemWide(*session, *app); !st.ok()) return st;
   if (app->client_secret().empty()) {
-    return AppError(400, "api.oauth.regenerate_secret.public_client.app_error", absl::StrCat("app_id=", app_id));
+    return AppError(400, "api.oauth.regenerate_secret.public_client.app_error",
+                    absl::StrCat("app_id=", app_id));
   }
   app->set_client_secret(NewId());
   if (absl::Status st = StoreUpdate(&*app); !st.ok()) return st;
@@ -187,10 +199,13 @@ absl::StatusOr<std::vector<OAuthApp>> OAuthAppService::AuthorizedForUser(
   if (!session.ok()) return session.status();
   const std::string user_id = req.user_id() == "me" ? session->user_id() : req.user_id();
   if (!IsValidId(user_id)) return InvalidUrlParam("user_id");
-  if (!auth_->HasPermissionToUser(*session, user_id)) return PermissionError(session->user_id(), "edit_other_users");
+  if (!auth_->HasPermissionToUser(*session, user_id))
+    return PermissionError(session->user_id(), "edit_other_users");
   if (absl::Status st = ProviderEnabled(); !st.ok()) return st;
-  auto rows = apps_->ListAuthorizedByUser(user_id, model::ParsePage(req.page(), req.per_page(), req.pagesize()));
-  if (!rows.ok()) return AppError(500, "app.oauth.get_apps.find.app_error", rows.status().message());
+  auto rows = apps_->ListAuthorizedByUser(
+      user_id, model::ParsePage(req.page(), req.per_page(), req.pagesize()));
+  if (!rows.ok())
+    return AppError(500, "app.oauth.get_apps.find.app_error", rows.status().message());
   std::vector<OAuthApp> out;
   for (const auto& row : *rows) {
     out.push_back(model::ToProto(row));

@@ -19,9 +19,10 @@ class OAuthAppService {
   OAuthAppService(const ServiceConfig* config, Authenticator* auth, storage::AppStore* apps)
       : config_(config), auth_(auth), apps_(apps) {}
 
-  absl::StatusOr<oauthd::v1::OAuthApp> Create(Caller* caller, const oauthd::v1::CreateOAuthAppRequest& req);
-  absl::StatusOr<std::vector<oauthd::v1::OAuthApp>> List(Caller* caller,
-                                                         const oauthd::v1::GetOAuthAppsRequest& req);
+  absl::StatusOr<oauthd::v1::OAuthApp> Create(Caller* caller,
+                                              const oauthd::v1::CreateOAuthAppRequest& req);
+  absl::StatusOr<std::vector<oauthd::v1::OAuthApp>> List(
+      Caller* caller, const oauthd::v1::GetOAuthAppsRequest& req);
   absl::StatusOr<oauthd::v1::OAuthApp> Get(Caller* caller, const std::string& app_id);
   absl::StatusOr<oauthd::v1::OAuthApp> Update(Caller* caller, const std::string& app_id,
                                               const google::api::HttpBody& body);
@@ -32,8 +33,8 @@ class OAuthAppService {
       Caller* caller, const oauthd::v1::GetAuthorizedOAuthAppsRequest& req);
 
  private:
-  // Steps shared by get/update/delete/regen: the app must exist (501 when the provider is off, 404 when
-  // missing) and the caller must own it or hold manage_system_wide_oauth.
+  // Steps shared by get/update/delete/regen: the app must exist (501 when the provider is off, 404
+  // when missing) and the caller must own it or hold manage_system_wide_oauth.
   absl::StatusOr<oauthd::v1::OAuthApp> LoadApp(const std::string& app_id);
   absl::Status CheckOwnerOrSystemWide(const Session& session, const oauthd::v1::OAuthApp& app);
   // Session + valid app id + manage_oauth: the common prefix of get/update/delete/regen.

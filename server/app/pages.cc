@@ -12,7 +12,8 @@ std::vector<std::pair<std::string, std::string>> SecurityHeaders(const std::stri
   return {
       {"content-security-policy",
        absl::StrCat("default-src 'none'; script-src 'nonce-", nonce, "'; style-src 'nonce-", nonce,
-                    "'; img-src https: http: data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+                    "'; img-src https: http: data:; connect-src 'self'; base-uri 'none'; "
+                    "form-action 'none'; "
                     "frame-ancestors 'none'")},
       {"x-frame-options", "DENY"},
       {"cache-control", "no-store"},
@@ -37,12 +38,23 @@ std::string HtmlEscape(absl::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -52,7 +64,8 @@ Page ConsentPage(const oauthd::v1::OAuthApp& app, const oauthd::v1::AuthorizeReq
                  const std::string& csrf_token, const std::string& deny_url) {
   const std::string nonce = NewId();
   std::string request_json, csrf_json;
-  WriteJson(request, &request_json);  // HTML-safe: <, >, & are \u-escaped, so it cannot close the script
+  WriteJson(request,
+            &request_json);  // HTML-safe: <, >, & are \u-escaped, so it cannot close the script
   AppendJsonString(csrf_token, &csrf_json);
   const std::string name = HtmlEscape(app.name());
   std::string icon;
@@ -62,23 +75,26 @@ Page ConsentPage(const oauthd::v1::OAuthApp& app, const oauthd::v1::AuthorizeReq
   std::string homepage;
   if (model::IsValidHttpUrl(app.homepage())) {
     homepage = absl::StrCat("<div class=\"muted\"><a href=\"", HtmlEscape(app.homepage()),
-                            "\" rel=\"noopener noreferrer\" target=\"_blank\">", HtmlEscape(app.homepage()),
-                            "</a></div>");
+                            "\" rel=\"noopener noreferrer\" target=\"_blank\">",
+                            HtmlEscape(app.homepage()), "</a></div>");
   }
   Page page;
   page.headers = SecurityHeaders(nonce);
   page.html = absl::StrCat(
       "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-      "<title>Authorize ", name, "</title><style nonce=\"", nonce, "\">", kStyle, "</style></head><body><main>",
-      "<div class=\"app\">", icon, "<div><strong id=\"app-name\">", name, "</strong>", homepage, "</div></div>",
-      "<h1>", name, " would like to access your account</h1>",
+      "<title>Authorize ",
+      name, "</title><style nonce=\"", nonce, "\">", kStyle, "</style></head><body><main>",
+      "<div class=\"app\">", icon, "<div><strong id=\"app-name\">", name, "</strong>", homepage,
+      "</div></div>", "<h1>", name, " would like to access your account</h1>",
       "<p class=\"muted\">", HtmlEscape(app.description()), "</p>",
       "<p class=\"muted\">It will be able to act on your behalf. You can revoke this later.</p>",
-      "<div class=\"actions\"><a class=\"button\" id=\"deny\" href=\"", HtmlEscape(deny_url), "\">Deny</a>",
-      "<button id=\"allow\" type=\"button\">Allow</button></div><div id=\"error\" role=\"alert\"></div>",
-      "</main><script nonce=\"", nonce, "\">\n",
-      "const request = ", request_json, ";\nconst csrf = ", csrf_json, ";\n",
+      "<div class=\"actions\"><a class=\"button\" id=\"deny\" href=\"", HtmlEscape(deny_url),
+      "\">Deny</a>",
+      "<button id=\"allow\" type=\"button\">Allow</button></div><div id=\"error\" "
+      "role=\"alert\"></div>",
+      "</main><script nonce=\"", nonce, "\">\n", "const request = ", request_json,
+      ";\nconst csrf = ", csrf_json, ";\n",
       R"js(document.getElementById('allow').addEventListener('click', async () => {
   const button = document.getElementById('allow');
   button.disabled = true;
@@ -104,10 +120,11 @@ Page ErrorPage(int status, absl::string_view title, absl::string_view message) {
   const std::string nonce = NewId();
   Page page;
   page.headers = SecurityHeaders(nonce);
-  page.html = absl::StrCat("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>", HtmlEscape(title),
-                           "</title><style nonce=\"", nonce, "\">", kStyle, "</style></head><body><main><h1>",
-                           HtmlEscape(title), "</h1><p>", HtmlEscape(message), "</p><p class=\"muted\">Error ",
-                           status, "</p></main></body></html>");
+  page.html = absl::StrCat("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>",
+                           HtmlEscape(title), "</title><style nonce=\"", nonce, "\">", kStyle,
+                           "</style></head><body><main><h1>", HtmlEscape(title), "</h1><p>",
+                           HtmlEscape(message), "</p><p class=\"muted\">Error ", status,
+                           "</p></main></body></html>");
   return page;
 }
 

@@ -1,5 +1,6 @@
-// The HTML the browser side of the flow sees: the consent page and small error pages. Self-contained (no external
-// assets), every dynamic value escaped, scripts and styles allowed only by a per-page nonce.
+// The HTML the browser side of the flow sees: the consent page and small error pages.
+// Self-contained (no external assets), every dynamic value escaped, scripts and styles allowed only
+// by a per-page nonce.
 #ifndef OAUTHD_SERVER_APP_PAGES_H_
 #define OAUTHD_SERVER_APP_PAGES_H_
 
@@ -18,7 +19,8 @@ struct Page {
   std::vector<std::pair<std::string, std::string>> headers;  // CSP and friends
 };
 
-// Allow posts `request` as JSON to the page's own URL with the session's CSRF token; Deny goes to `deny_url`.
+// Allow posts `request` as JSON to the page's own URL with the session's CSRF token; Deny goes to
+// `deny_url`.
 Page ConsentPage(const oauthd::v1::OAuthApp& app, const oauthd::v1::AuthorizeRequest& request,
                  const std::string& csrf_token, const std::string& deny_url);
 Page ErrorPage(int status, absl::string_view title, absl::string_view message);

@@ -6,7 +6,8 @@ namespace oauthd::app {
 
 bool RateLimiter::Allow(const std::string& key, absl::Time now, absl::Duration* retry_after) {
   std::lock_guard<std::mutex> lock(mu_);
-  // Forget full buckets now and then, so that many distinct addresses cannot grow the map without bound.
+  // Forget full buckets now and then, so that many distinct addresses cannot grow the map without
+  // bound.
   if (buckets_.size() > 100000) {
     for (auto it = buckets_.begin(); it != buckets_.end();) {
       auto cur = it++;

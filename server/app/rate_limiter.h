@@ -1,4 +1,5 @@
-// A token bucket per client address (DCR's limiter, spec §5.1): `rate` tokens a second, at most `burst` saved.
+// A token bucket per client address (DCR's limiter, spec §5.1): `rate` tokens a second, at most
+// `burst` saved.
 #ifndef OAUTHD_SERVER_APP_RATE_LIMITER_H_
 #define OAUTHD_SERVER_APP_RATE_LIMITER_H_
 

@@ -39,7 +39,8 @@ absl::Status ValidateRegistration(const oauthd::v1::ClientRegistrationRequest& r
     if (!model::IsValidHttpUrl(req.client_uri())) return Invalid("client_uri_format");
     if (req.client_uri().size() > 256) return Invalid("client_uri_length");
   }
-  if (req.has_token_endpoint_auth_method() && req.token_endpoint_auth_method() != "client_secret_post" &&
+  if (req.has_token_endpoint_auth_method() &&
+      req.token_endpoint_auth_method() != "client_secret_post" &&
       req.token_endpoint_auth_method() != "none") {
     return Invalid("unsupported_auth_method");
   }
@@ -51,7 +52,8 @@ absl::StatusOr<oauthd::v1::ClientRegistrationResponse> RegistrationService::Regi
   absl::Duration retry_after;
   const absl::Time now = absl::Now();
   if (!limiter_->Allow(caller->client_ip, now, &retry_after)) {
-    const std::string seconds = absl::StrCat(std::max<int64_t>(1, std::ceil(absl::ToDoubleSeconds(retry_after))));
+    const std::string seconds =
+        absl::StrCat(std::max<int64_t>(1, std::ceil(absl::ToDoubleSeconds(retry_after))));
     absl::Status st = RawError(429, "text/plain; charset=utf-8", "limit exceeded\n");
     st = WithHeader(st, "x-ratelimit-limit", absl::StrCat(limiter_->burst()));
     st = WithHeader(st, "x-ratelimit-remaining", "0");
@@ -66,10 +68,12 @@ absl::StatusOr<oauthd::v1::ClientRegistrationResponse> RegistrationService::Regi
   if (!config_->enable_dynamic_client_registration) {
     return OAuthError(400, "unsupported_operation", "Dynamic client registration is disabled");
   }
-  if (absl::Status st = ValidateRegistration(req); !st.ok()) return InvalidMetadata(ErrorMessage(st.message()));
+  if (absl::Status st = ValidateRegistration(req); !st.ok())
+    return InvalidMetadata(ErrorMessage(st.message()));
   for (const std::string& uri : req.redirect_uris()) {
     if (!model::RedirectUriMatchesAllowlist(uri, config_->dcr_redirect_uri_allowlist)) {
-      return OAuthError(400, "invalid_redirect_uri", "One or more redirect URIs do not match the allowlist");
+      return OAuthError(400, "invalid_redirect_uri",
+                        "One or more redirect URIs do not match the allowlist");
     }
   }
   const bool is_public = req.token_endpoint_auth_method() == "none";

@@ -1,4 +1,5 @@
-// RFC 7591 dynamic client registration (spec §5): rate limit, decode, feature gates, validation, allowlist, save.
+// RFC 7591 dynamic client registration (spec §5): rate limit, decode, feature gates, validation,
+// allowlist, save.
 #ifndef OAUTHD_SERVER_APP_REGISTRATION_SERVICE_H_
 #define OAUTHD_SERVER_APP_REGISTRATION_SERVICE_H_
 
@@ -17,8 +18,8 @@ class RegistrationService {
   RegistrationService(const ServiceConfig* config, RateLimiter* limiter, storage::AppStore* apps)
       : config_(config), limiter_(limiter), apps_(apps) {}
 
-  absl::StatusOr<oauthd::v1::ClientRegistrationResponse> Register(Caller* caller,
-                                                                   const google::api::HttpBody& body);
+  absl::StatusOr<oauthd::v1::ClientRegistrationResponse> Register(
+      Caller* caller, const google::api::HttpBody& body);
 
  private:
   const ServiceConfig* config_;
@@ -26,8 +27,8 @@ class RegistrationService {
   storage::AppStore* apps_;
 };
 
-// ClientRegistrationRequest.IsValid: OK or the model.dcr.is_valid.* id that failed (as an INVALID_ARGUMENT
-// status whose message is the id).
+// ClientRegistrationRequest.IsValid: OK or the model.dcr.is_valid.* id that failed (as an
+// INVALID_ARGUMENT status whose message is the id).
 absl::Status ValidateRegistration(const oauthd::v1::ClientRegistrationRequest& req);
 
 }  // namespace oauthd::app

@@ -14,7 +14,8 @@ struct ServiceConfig {
   bool enable_oauth_service_provider = true;
   bool enable_dynamic_client_registration = false;
   std::vector<std::string> dcr_redirect_uri_allowlist;
-  // Lifetime of sessions (access tokens) issued to OAuth apps: Mattermost's SessionLengthSSOInHours.
+  // Lifetime of sessions (access tokens) issued to OAuth apps: Mattermost's
+  // SessionLengthSSOInHours.
   absl::Duration oauth_session_length = absl::Hours(720);
 };
 

@@ -1,5 +1,5 @@
-// A small thread-safe cache whose entries expire after a fixed TTL. A TTL of zero disables it. Bounded: when full,
-// it is emptied (cheap, and stale entries never outlive the TTL anyway).
+// A small thread-safe cache whose entries expire after a fixed TTL. A TTL of zero disables it.
+// Bounded: when full, it is emptied (cheap, and stale entries never outlive the TTL anyway).
 #ifndef OAUTHD_SERVER_APP_TTL_CACHE_H_
 #define OAUTHD_SERVER_APP_TTL_CACHE_H_
 

@@ -1,4 +1,5 @@
-// Admin commands for a stand-alone install: schema migration, users, sessions (tokens) and role permissions.
+// Admin commands for a stand-alone install: schema migration, users, sessions (tokens) and role
+// permissions.
 #include <cstdio>
 #include <memory>
 #include <set>
@@ -53,10 +54,12 @@ bool IsValidUsername(const std::string& u) {
 
 int EditRole(const std::vector<std::string>& args, bool grant) {
   std::string db;
-  FlagSet flags("OAUTHD_", absl::StrCat("Usage: oauthd role ", grant ? "grant" : "revoke",
-                                        " ROLE PERMISSION [--db=URL]\n\n",
-                                        grant ? "Adds PERMISSION to ROLE's permissions (no-op if present).\n"
-                                              : "Removes PERMISSION from ROLE's permissions (no-op if absent).\n"));
+  FlagSet flags(
+      "OAUTHD_",
+      absl::StrCat("Usage: oauthd role ", grant ? "grant" : "revoke",
+                   " ROLE PERMISSION [--db=URL]\n\n",
+                   grant ? "Adds PERMISSION to ROLE's permissions (no-op if present).\n"
+                         : "Removes PERMISSION from ROLE's permissions (no-op if absent).\n"));
   flags.String("db", &db, kDbHelp);
   std::vector<std::string> pos;
   if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
@@ -86,11 +89,14 @@ int EditRole(const std::vector<std::string>& args, bool grant) {
 
 int RunMigrate(const std::vector<std::string>& args) {
   std::string db;
-  FlagSet flags("OAUTHD_",
-                "Usage: oauthd migrate --db=URL\n\n"
-                "Creates Mattermost's OAuth, session, user, role and preference tables where missing, applies\n"
-                "pending migrations under a MySQL named lock (several pods may run it at once), and adds the\n"
-                "default roles system_admin and system_user when missing. Re-running is a no-op.\n");
+  FlagSet flags(
+      "OAUTHD_",
+      "Usage: oauthd migrate --db=URL\n\n"
+      "Creates Mattermost's OAuth, session, user, role and preference tables where missing, "
+      "applies\n"
+      "pending migrations under a MySQL named lock (several pods may run it at once), and adds "
+      "the\n"
+      "default roles system_admin and system_user when missing. Re-running is a no-op.\n");
   flags.String("db", &db, kDbHelp);
   std::vector<std::string> pos;
   if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
@@ -108,9 +114,10 @@ int RunMigrate(const std::vector<std::string>& args) {
 
 int RunUserCreate(const std::vector<std::string>& args) {
   std::string db, username, email, roles = "system_user";
-  FlagSet flags("OAUTHD_",
-                "Usage: oauthd user create --username=U --email=E [--roles=\"system_user system_admin\"]\n\n"
-                "Creates an active user and prints its id.\n");
+  FlagSet flags(
+      "OAUTHD_",
+      "Usage: oauthd user create --username=U --email=E [--roles=\"system_user system_admin\"]\n\n"
+      "Creates an active user and prints its id.\n");
   flags.String("db", &db, kDbHelp);
   flags.String("username", &username, "login name: 3-22 of a-z 0-9 . - _, starting with a letter");
   flags.String("email", &email, "e-mail address (unique)");
@@ -118,8 +125,10 @@ int RunUserCreate(const std::vector<std::string>& args) {
   std::vector<std::string> pos;
   if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
   if (!pos.empty()) return Usage("user create takes no arguments");
-  if (!IsValidUsername(username)) return Usage("--username must be 3-22 of a-z 0-9 . - _, starting with a letter");
-  if (email.find('@') == std::string::npos || email.size() > 128) return Usage("--email is not an address");
+  if (!IsValidUsername(username))
+    return Usage("--username must be 3-22 of a-z 0-9 . - _, starting with a letter");
+  if (email.find('@') == std::string::npos || email.size() > 128)
+    return Usage("--email is not an address");
   std::vector<std::string> role_names = absl::StrSplit(roles, ' ', absl::SkipEmpty());
   if (role_names.empty()) return Usage("--roles must name at least one role");
   auto pool = OpenDb(db);
@@ -128,7 +137,8 @@ int RunUserCreate(const std::vector<std::string>& args) {
   for (const auto& name : role_names) {
     auto role = identity.GetRoleByName(name);
     if (absl::IsNotFound(role.status())) {
-      return Fail(absl::NotFoundError(absl::StrCat("no role named \"", name, "\" (run oauthd migrate?)")));
+      return Fail(
+          absl::NotFoundError(absl::StrCat("no role named \"", name, "\" (run oauthd migrate?)")));
     }
     if (!role.ok()) return Fail(role.status());
   }
@@ -139,7 +149,8 @@ int RunUserCreate(const std::vector<std::string>& args) {
   user.email = email;
   user.roles = absl::StrJoin(role_names, " ");
   absl::Status st = identity.CreateUser(user);
-  if (absl::IsAlreadyExists(st)) return Fail(absl::AlreadyExistsError("username or email already taken"));
+  if (absl::IsAlreadyExists(st))
+    return Fail(absl::AlreadyExistsError("username or email already taken"));
   if (!st.ok()) return Fail(st);
   std::printf("%s\n", user.id.c_str());
   return 0;
@@ -148,13 +159,15 @@ int RunUserCreate(const std::vector<std::string>& args) {
 int RunSessionCreate(const std::vector<std::string>& args) {
   std::string db, user_id;
   absl::Duration expires_in = absl::Hours(720);
-  FlagSet flags("OAUTHD_",
-                "Usage: oauthd session create --user=ID [--expires-in=720h]\n\n"
-                "Creates a session for the user, carrying the user's roles, and prints its token: use it as\n"
-                "`Authorization: Bearer TOKEN` or as the MMAUTHTOKEN cookie.\n");
+  FlagSet flags(
+      "OAUTHD_",
+      "Usage: oauthd session create --user=ID [--expires-in=720h]\n\n"
+      "Creates a session for the user, carrying the user's roles, and prints its token: use it as\n"
+      "`Authorization: Bearer TOKEN` or as the MMAUTHTOKEN cookie.\n");
   flags.String("db", &db, kDbHelp);
   flags.String("user", &user_id, "id of the user (as printed by `oauthd user create`)");
-  flags.Duration("expires-in", &expires_in, "lifetime of the session, e.g. 30m, 720h; 0s never expires");
+  flags.Duration("expires-in", &expires_in,
+                 "lifetime of the session, e.g. 30m, 720h; 0s never expires");
   std::vector<std::string> pos;
   if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
   if (!pos.empty()) return Usage("session create takes no arguments");
@@ -169,7 +182,8 @@ int RunSessionCreate(const std::vector<std::string>& args) {
   s.id = NewId();
   s.token = NewId();
   s.create_at = s.last_activity_at = absl::ToUnixMillis(absl::Now());
-  s.expires_at = expires_in == absl::ZeroDuration() ? 0 : s.create_at + absl::ToInt64Milliseconds(expires_in);
+  s.expires_at =
+      expires_in == absl::ZeroDuration() ? 0 : s.create_at + absl::ToInt64Milliseconds(expires_in);
   s.user_id = user_id;
   s.roles = user->roles;
   s.props_json = absl::StrCat("{\"csrf\":\"", NewId(), "\"}");

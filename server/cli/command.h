@@ -1,5 +1,5 @@
-// The `oauthd` subcommands. Each parses its own flags (so `oauthd X --help` lists only X's flags) and returns
-// the process exit code: 0 success, 1 failure, 2 bad usage.
+// The `oauthd` subcommands. Each parses its own flags (so `oauthd X --help` lists only X's flags)
+// and returns the process exit code: 0 success, 1 failure, 2 bad usage.
 #ifndef OAUTHD_SERVER_CLI_COMMAND_H_
 #define OAUTHD_SERVER_CLI_COMMAND_H_
 
@@ -25,8 +25,10 @@ int RunSessionCreate(const std::vector<std::string>& args);
 int RunRoleGrant(const std::vector<std::string>& args);
 int RunRoleRevoke(const std::vector<std::string>& args);
 
-// Parses `args` into `flags`; prints help (exit 0) or the error (exit 2) and returns that code, or -1 to go on.
-int ParseOrExit(FlagSet& flags, const std::vector<std::string>& args, std::vector<std::string>* positional);
+// Parses `args` into `flags`; prints help (exit 0) or the error (exit 2) and returns that code, or
+// -1 to go on.
+int ParseOrExit(FlagSet& flags, const std::vector<std::string>& args,
+                std::vector<std::string>* positional);
 
 // The database flag every command that touches MySQL shares.
 inline constexpr char kDbHelp[] =

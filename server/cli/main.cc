@@ -11,11 +11,14 @@ namespace oauthd::cli {
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"serve", "run the gRPC server", RunServe},
-      {"migrate", "create or upgrade the database schema and default roles (safe to re-run)", RunMigrate},
+      {"migrate", "create or upgrade the database schema and default roles (safe to re-run)",
+       RunMigrate},
       {"user create", "create a user; prints its id", RunUserCreate},
-      {"session create", "create a session (API token) for a user; prints the token", RunSessionCreate},
+      {"session create", "create a session (API token) for a user; prints the token",
+       RunSessionCreate},
       {"role grant", "add a permission to a role: role grant ROLE PERMISSION", RunRoleGrant},
-      {"role revoke", "remove a permission from a role: role revoke ROLE PERMISSION", RunRoleRevoke},
+      {"role revoke", "remove a permission from a role: role revoke ROLE PERMISSION",
+       RunRoleRevoke},
   };
   return kCommands;
 }
@@ -39,9 +42,10 @@ namespace {
 void PrintUsage(FILE* out) {
   std::fputs("Usage: oauthd COMMAND [FLAGS]\n\nCommands:\n", out);
   for (const Command& c : Commands()) std::fprintf(out, "  %-16s %s\n", c.path, c.summary);
-  std::fputs("\nRun `oauthd COMMAND --help` for a command's flags. Every flag can also be set through an\n"
-             "OAUTHD_* environment variable (e.g. --db as OAUTHD_DB); the command line wins.\n",
-             out);
+  std::fputs(
+      "\nRun `oauthd COMMAND --help` for a command's flags. Every flag can also be set through an\n"
+      "OAUTHD_* environment variable (e.g. --db as OAUTHD_DB); the command line wins.\n",
+      out);
 }
 
 }  // namespace

@@ -1,14 +1,14 @@
-// `oauthd serve`: wires the stores, the service logic and the gRPC handlers together and runs the server until
-// SIGTERM/SIGINT, then drains in-flight calls.
+// `oauthd serve`: wires the stores, the service logic and the gRPC handlers together and runs the
+// server until SIGTERM/SIGINT, then drains in-flight calls.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <memory>
 #include <thread>
-
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -53,30 +53,38 @@ int RunServe(const std::vector<std::string>& args) {
   double dcr_rate = 2;
   int dcr_burst = 1;
   std::string dcr_rate_text = "2";
-  FlagSet flags("OAUTHD_",
-                "Usage: oauthd serve --db=URL [flags]\n\n"
-                "Runs the gRPC server (with grpc.health.v1 health checking and server reflection).\n");
+  FlagSet flags(
+      "OAUTHD_",
+      "Usage: oauthd serve --db=URL [flags]\n\n"
+      "Runs the gRPC server (with grpc.health.v1 health checking and server reflection).\n");
   flags.String("db", &db, kDbHelp);
-  flags.String("grpc-listen", &listen, "address for gRPC, HOST:PORT (port 0 picks a free one and logs it)");
-  flags.String("site-url", &config.site_url,
-               "public URL of the service (issuer of the RFC 8414 metadata), e.g. https://chat.example.com");
+  flags.String("grpc-listen", &listen,
+               "address for gRPC, HOST:PORT (port 0 picks a free one and logs it)");
+  flags.String(
+      "site-url", &config.site_url,
+      "public URL of the service (issuer of the RFC 8414 metadata), e.g. https://chat.example.com");
   flags.Bool("enable-oauth-service-provider", &config.enable_oauth_service_provider,
              "serve the OAuth provider API; when false, calls answer 501 as Mattermost's do");
   flags.Bool("enable-dynamic-client-registration", &config.enable_dynamic_client_registration,
              "accept RFC 7591 registrations at /api/v4/oauth/apps/register");
-  flags.String("dcr-redirect-uri-allowlist", &allowlist,
-               "comma-separated redirect-URI patterns a registration must match (empty: any); '*' matches\n"
-               "within one URL component without '/', '**' anything, e.g. https://*.example.com/**");
-  flags.String("dcr-rate-limit", &dcr_rate_text, "registrations allowed per second per client address");
+  flags.String(
+      "dcr-redirect-uri-allowlist", &allowlist,
+      "comma-separated redirect-URI patterns a registration must match (empty: any); '*' matches\n"
+      "within one URL component without '/', '**' anything, e.g. https://*.example.com/**");
+  flags.String("dcr-rate-limit", &dcr_rate_text,
+               "registrations allowed per second per client address");
   flags.Int("dcr-rate-burst", &dcr_burst, "registrations a client address may save up");
   flags.Bool("developer-mode", &developer_mode, "fill AppError.detailed_error (off: always \"\")");
-  flags.Duration("oauth-session-length", &config.oauth_session_length,
-                 "lifetime of access tokens issued to OAuth apps (Mattermost's SessionLengthSSOInHours)");
-  flags.Duration("cache-ttl", &cache_ttl,
-                 "how long sessions, users and role permissions are cached; a revoked session or a changed\n"
-                 "role can be honoured this long on a pod that cached it (OAuth tokens are never cached, so\n"
-                 "deauthorizing or deleting an app ends them at once). 0s disables the cache");
-  flags.String("metrics-listen", &metrics_listen, "HOST:PORT for Prometheus text metrics at /metrics (empty: off)");
+  flags.Duration(
+      "oauth-session-length", &config.oauth_session_length,
+      "lifetime of access tokens issued to OAuth apps (Mattermost's SessionLengthSSOInHours)");
+  flags.Duration(
+      "cache-ttl", &cache_ttl,
+      "how long sessions, users and role permissions are cached; a revoked session or a changed\n"
+      "role can be honoured this long on a pod that cached it (OAuth tokens are never cached, so\n"
+      "deauthorizing or deleting an app ends them at once). 0s disables the cache");
+  flags.String("metrics-listen", &metrics_listen,
+               "HOST:PORT for Prometheus text metrics at /metrics (empty: off)");
   flags.Int("db-pool-size", &db_pool_size, "most MySQL connections held open");
   flags.Int("workers", &workers, "threads running requests' database work (0: the pool size)");
   std::vector<std::string> pos;
@@ -88,7 +96,8 @@ int RunServe(const std::vector<std::string>& args) {
   }
   if (dcr_burst < 1) return UsageError("--dcr-rate-burst must be at least 1");
   if (db_pool_size < 1) return UsageError("--db-pool-size must be at least 1");
-  if (config.oauth_session_length < absl::Minutes(1)) return UsageError("--oauth-session-length must be at least 1m");
+  if (config.oauth_session_length < absl::Minutes(1))
+    return UsageError("--oauth-session-length must be at least 1m");
   for (absl::string_view p : absl::StrSplit(allowlist, ',', absl::SkipWhitespace())) {
     config.dcr_redirect_uri_allowlist.emplace_back(absl::StripAsciiWhitespace(p));
   }
@@ -116,12 +125,13 @@ int RunServe(const std::vector<std::string>& args) {
   Metrics metrics("oauthd");
   metrics.SetExtra([&pool] {
     const storage::PoolStats s = pool.Stats();
-    return absl::StrCat("# TYPE oauthd_db_pool_connections gauge\n", "oauthd_db_pool_connections{state=\"open\"} ",
-                        s.open, "\noauthd_db_pool_connections{state=\"in_use\"} ", s.in_use,
-                        "\noauthd_db_pool_connections{state=\"max\"} ", s.max,
-                        "\n# TYPE oauthd_db_pool_waits_total counter\noauthd_db_pool_waits_total ", s.waits,
-                        "\n# TYPE oauthd_db_pool_reconnects_total counter\noauthd_db_pool_reconnects_total ",
-                        s.reconnects, "\n");
+    return absl::StrCat(
+        "# TYPE oauthd_db_pool_connections gauge\n", "oauthd_db_pool_connections{state=\"open\"} ",
+        s.open, "\noauthd_db_pool_connections{state=\"in_use\"} ", s.in_use,
+        "\noauthd_db_pool_connections{state=\"max\"} ", s.max,
+        "\n# TYPE oauthd_db_pool_waits_total counter\noauthd_db_pool_waits_total ", s.waits,
+        "\n# TYPE oauthd_db_pool_reconnects_total counter\noauthd_db_pool_reconnects_total ",
+        s.reconnects, "\n");
   });
   if (!metrics_listen.empty()) {
     if (absl::Status st = StartMetricsServer(metrics_listen, &metrics); !st.ok()) {

@@ -28,8 +28,8 @@ absl::Status ValidateAuthorizeRequest(const oauthd::v1::AuthorizeRequest& r) {
   if (!IsValidId(r.client_id())) return Invalid("client_id");
   if (r.response_type().empty()) return Invalid("response_type");
   ParsedUrl redirect;
-  if (r.redirect_uri().empty() || r.redirect_uri().size() > 1024 || !ParseAbsoluteUrl(r.redirect_uri(), &redirect) ||
-      IsDangerousScheme(redirect.scheme)) {
+  if (r.redirect_uri().empty() || r.redirect_uri().size() > 1024 ||
+      !ParseAbsoluteUrl(r.redirect_uri(), &redirect) || IsDangerousScheme(redirect.scheme)) {
     return Invalid("redirect_uri");
   }
   if (r.state().size() > 1024) return Invalid("state");
@@ -38,7 +38,8 @@ absl::Status ValidateAuthorizeRequest(const oauthd::v1::AuthorizeRequest& r) {
     if (r.code_challenge().empty()) return Invalid("code_challenge");
     if (r.code_challenge_method().empty()) return Invalid("code_challenge_method");
     if (r.code_challenge_method() != "S256") return Invalid("code_challenge_method.unsupported");
-    if (r.code_challenge().size() < 43 || r.code_challenge().size() > 128) return Invalid("code_challenge.length");
+    if (r.code_challenge().size() < 43 || r.code_challenge().size() > 128)
+      return Invalid("code_challenge.length");
     for (char c : r.code_challenge()) {
       if (!absl::ascii_isalnum(c) && c != '-' && c != '_') return Invalid("code_challenge.format");
     }
@@ -57,7 +58,8 @@ std::string PkceS256(absl::string_view verifier) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
   std::string out;
-  absl::WebSafeBase64Escape(absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest), &out);
+  absl::WebSafeBase64Escape(absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest),
+                            &out);
   return out;  // absl's web-safe form has no padding
 }
 
@@ -69,7 +71,8 @@ bool IsValidCodeVerifier(absl::string_view v) {
   return true;
 }
 
-absl::Status ValidatePkce(absl::string_view challenge, absl::string_view verifier, bool public_client) {
+absl::Status ValidatePkce(absl::string_view challenge, absl::string_view verifier,
+                          bool public_client) {
   if (challenge.empty()) {
     if (public_client) return PkceError("public_client_required");
     if (!verifier.empty()) return PkceError("not_used_in_auth");

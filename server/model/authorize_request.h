@@ -1,4 +1,5 @@
-// The authorization request's rules (spec §6.2): AuthorizeRequest.IsValid and PKCE (RFC 7636, S256 only).
+// The authorization request's rules (spec §6.2): AuthorizeRequest.IsValid and PKCE (RFC 7636, S256
+// only).
 #ifndef OAUTHD_SERVER_MODEL_AUTHORIZE_REQUEST_H_
 #define OAUTHD_SERVER_MODEL_AUTHORIZE_REQUEST_H_
 
@@ -10,8 +11,9 @@
 
 namespace oauthd::model {
 
-// OK, or a 400 AppError model.authorize.is_valid.*. The redirect URI only has to be an absolute URI here; the
-// exact match against the app's callbacks decides (architecture decision: custom schemes of DCR clients work).
+// OK, or a 400 AppError model.authorize.is_valid.*. The redirect URI only has to be an absolute URI
+// here; the exact match against the app's callbacks decides (architecture decision: custom schemes
+// of DCR clients work).
 absl::Status ValidateAuthorizeRequest(const oauthd::v1::AuthorizeRequest& req);
 
 // base64url-nopad(SHA-256(verifier)).
@@ -20,7 +22,8 @@ std::string PkceS256(absl::string_view verifier);
 bool IsValidCodeVerifier(absl::string_view verifier);
 
 // Checks a code's PKCE binding at the token endpoint (spec §6.4); OK or a 400 AppError.
-absl::Status ValidatePkce(absl::string_view stored_challenge, absl::string_view verifier, bool public_client);
+absl::Status ValidatePkce(absl::string_view stored_challenge, absl::string_view verifier,
+                          bool public_client);
 
 // Constant-time comparison (for client secrets).
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b);

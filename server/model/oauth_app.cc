@@ -8,7 +8,8 @@
 namespace oauthd::model {
 namespace {
 
-absl::Status Invalid(absl::string_view field, const oauthd::v1::OAuthApp& app, bool with_app_id = true) {
+absl::Status Invalid(absl::string_view field, const oauthd::v1::OAuthApp& app,
+                     bool with_app_id = true) {
   return app::AppError(400, absl::StrCat("model.oauth.is_valid.", field, ".app_error"),
                        with_app_id ? absl::StrCat("app_id=", app.id()) : "");
 }
@@ -27,12 +28,15 @@ absl::Status ValidateOAuthApp(const oauthd::v1::OAuthApp& app) {
   if (app.create_at() == 0) return Invalid("create_at", app);
   if (app.update_at() == 0) return Invalid("update_at", app);
   if (!dcr && !IsValidId(app.creator_id())) return Invalid("creator_id", app);
-  if (!app.client_secret().empty() && app.client_secret().size() > 128) return Invalid("client_secret", app);
+  if (!app.client_secret().empty() && app.client_secret().size() > 128)
+    return Invalid("client_secret", app);
   if (app.name().empty() || app.name().size() > 64) return Invalid("name", app);
-  if (app.callback_urls_size() == 0 || CallbackListRenderedLength(app) > 1024) return Invalid("callback", app);
+  if (app.callback_urls_size() == 0 || CallbackListRenderedLength(app) > 1024)
+    return Invalid("callback", app);
   for (const std::string& cb : app.callback_urls()) {
     ParsedUrl u;
-    // Dynamically registered apps may use custom schemes (native and MCP clients), checked at registration.
+    // Dynamically registered apps may use custom schemes (native and MCP clients), checked at
+    // registration.
     const bool ok = dcr ? ParseAbsoluteUrl(cb, &u) : IsValidHttpUrl(cb);
     if (!ok) return Invalid("callback", app, false);
   }
@@ -82,7 +86,8 @@ storage::OAuthAppRow ToRow(const oauthd::v1::OAuthApp& a) {
   row.homepage = a.homepage();
   row.is_trusted = a.is_trusted();
   row.mattermost_app_id = a.mattermost_app_id();
-  row.is_dynamically_registered = a.has_is_dynamically_registered() && a.is_dynamically_registered();
+  row.is_dynamically_registered =
+      a.has_is_dynamically_registered() && a.is_dynamically_registered();
   return row;
 }
 

@@ -1,5 +1,5 @@
-// The OAuthApp model's rules (spec §1.4, §1.5): validation in Mattermost's order with its error ids, and the
-// secret-free view that /info and the authorized list return.
+// The OAuthApp model's rules (spec §1.4, §1.5): validation in Mattermost's order with its error
+// ids, and the secret-free view that /info and the authorized list return.
 #ifndef OAUTHD_SERVER_MODEL_OAUTH_APP_H_
 #define OAUTHD_SERVER_MODEL_OAUTH_APP_H_
 

@@ -25,7 +25,8 @@ bool ParseGoInt(absl::string_view s, int64_t* out) {
   return true;
 }
 
-storage::Page ParsePage(absl::string_view page, absl::string_view per_page, absl::string_view page_size) {
+storage::Page ParsePage(absl::string_view page, absl::string_view per_page,
+                        absl::string_view page_size) {
   int64_t p = 0;
   if (!ParseGoInt(page, &p) || p < 0) p = 0;
   int64_t pp = 0;

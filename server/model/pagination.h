@@ -16,9 +16,10 @@ inline constexpr int64_t kMaxPerPage = 200;
 // Go's strconv.Atoi: optional sign, decimal digits, int64 range; nothing else (no spaces).
 bool ParseGoInt(absl::string_view s, int64_t* out);
 
-// page: bad or negative → 0. per_page: read `per_page`, else the legacy `pageSize`; bad or negative → 60;
-// over 200 → 200; 0 allowed. An offset past what int64 holds yields an empty page (limit 0).
-storage::Page ParsePage(absl::string_view page, absl::string_view per_page, absl::string_view page_size);
+// page: bad or negative → 0. per_page: read `per_page`, else the legacy `pageSize`; bad or negative
+// → 60; over 200 → 200; 0 allowed. An offset past what int64 holds yields an empty page (limit 0).
+storage::Page ParsePage(absl::string_view page, absl::string_view per_page,
+                        absl::string_view page_size);
 
 }  // namespace oauthd::model
 

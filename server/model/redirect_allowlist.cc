@@ -11,14 +11,15 @@ std::string HostPort(const ParsedUrl& u) { return u.port.empty() ? u.host : u.ho
 
 bool ValidPattern(absl::string_view pattern, ParsedUrl* parsed) {
   if (absl::StrContains(pattern, "***")) return false;
-  // ParseAbsoluteUrl refuses control characters and requires a scheme and a host. A wildcard port ("*") is not
-  // digits, so patterns are parsed with it replaced by a placeholder.
+  // ParseAbsoluteUrl refuses control characters and requires a scheme and a host. A wildcard port
+  // ("*") is not digits, so patterns are parsed with it replaced by a placeholder.
   std::string probe(pattern);
   const size_t host_start = probe.find("://");
   if (host_start == std::string::npos) return false;
   const size_t host_end = probe.find_first_of("/?#", host_start + 3);
-  std::string authority = probe.substr(host_start + 3, host_end == std::string::npos ? std::string::npos
-                                                                                      : host_end - host_start - 3);
+  std::string authority =
+      probe.substr(host_start + 3,
+                   host_end == std::string::npos ? std::string::npos : host_end - host_start - 3);
   const size_t colon = authority.rfind(':');
   std::string port_pattern;
   if (colon != std::string::npos && authority.find(']') == std::string::npos) {
@@ -35,7 +36,8 @@ bool ValidPattern(absl::string_view pattern, ParsedUrl* parsed) {
 
 bool IsDangerousScheme(absl::string_view scheme) {
   const std::string s = absl::AsciiStrToLower(scheme);
-  return s == "javascript" || s == "data" || s == "vbscript" || s == "file" || s == "blob" || s == "about";
+  return s == "javascript" || s == "data" || s == "vbscript" || s == "file" || s == "blob" ||
+         s == "about";
 }
 
 bool GlobMatch(absl::string_view p, absl::string_view t) {

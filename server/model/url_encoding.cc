@@ -13,7 +13,9 @@ bool Decode(absl::string_view in, std::string* out) {
     if (in[i] == '+') {
       out->push_back(' ');
     } else if (in[i] == '%') {
-      if (i + 2 >= in.size() || !absl::ascii_isxdigit(in[i + 1]) || !absl::ascii_isxdigit(in[i + 2])) return false;
+      if (i + 2 >= in.size() || !absl::ascii_isxdigit(in[i + 1]) ||
+          !absl::ascii_isxdigit(in[i + 2]))
+        return false;
       int v = 0;
       absl::SimpleHexAtoi(in.substr(i + 1, 2), &v);
       out->push_back(static_cast<char>(v));
@@ -55,7 +57,8 @@ bool ParseForm(absl::string_view body, std::map<std::string, std::string>* out) 
   return true;
 }
 
-std::string AddQueryParams(absl::string_view uri, const std::vector<std::pair<std::string, std::string>>& params) {
+std::string AddQueryParams(absl::string_view uri,
+                           const std::vector<std::pair<std::string, std::string>>& params) {
   const size_t hash = uri.find('#');
   std::string base(uri.substr(0, hash));
   const std::string fragment = hash == absl::string_view::npos ? "" : std::string(uri.substr(hash));

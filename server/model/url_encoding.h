@@ -1,5 +1,5 @@
-// Query-string and form encoding as Go's net/url does it: QueryEscape, form parsing, and adding parameters to a
-// redirect URI while keeping its existing query and fragment as they are.
+// Query-string and form encoding as Go's net/url does it: QueryEscape, form parsing, and adding
+// parameters to a redirect URI while keeping its existing query and fragment as they are.
 #ifndef OAUTHD_SERVER_MODEL_URL_ENCODING_H_
 #define OAUTHD_SERVER_MODEL_URL_ENCODING_H_
 
@@ -18,9 +18,10 @@ std::string QueryEscape(absl::string_view s);
 // application/x-www-form-urlencoded → first value of each key. False on a malformed escape.
 bool ParseForm(absl::string_view body, std::map<std::string, std::string>* out);
 
-// `uri` with `params` appended to its query ("?" or "&"), before any fragment. Existing parameters are kept
-// byte for byte.
-std::string AddQueryParams(absl::string_view uri, const std::vector<std::pair<std::string, std::string>>& params);
+// `uri` with `params` appended to its query ("?" or "&"), before any fragment. Existing parameters
+// are kept byte for byte.
+std::string AddQueryParams(absl::string_view uri,
+                           const std::vector<std::pair<std::string, std::string>>& params);
 
 }  // namespace oauthd::model
 

@@ -10,7 +10,8 @@ namespace {
 bool ValidEscapes(absl::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '%') continue;
-    if (i + 2 >= s.size() || !absl::ascii_isxdigit(s[i + 1]) || !absl::ascii_isxdigit(s[i + 2])) return false;
+    if (i + 2 >= s.size() || !absl::ascii_isxdigit(s[i + 1]) || !absl::ascii_isxdigit(s[i + 2]))
+      return false;
     i += 2;
   }
   return true;
@@ -56,7 +57,8 @@ bool ParseAbsoluteUrl(absl::string_view s, ParsedUrl* out) {
   size_t slash = rest.find('/');
   absl::string_view authority = rest.substr(0, slash);
   out->path = slash == absl::string_view::npos ? "" : std::string(rest.substr(slash));
-  if (size_t at = authority.rfind('@'); at != absl::string_view::npos) authority = authority.substr(at + 1);
+  if (size_t at = authority.rfind('@'); at != absl::string_view::npos)
+    authority = authority.substr(at + 1);
   absl::string_view host = authority;
   out->port.clear();
   if (absl::StartsWith(host, "[")) {  // IPv6 literal
@@ -77,8 +79,8 @@ bool ParseAbsoluteUrl(absl::string_view s, ParsedUrl* out) {
   }
   if (host.empty()) return false;
   for (char c : host) {
-    if (c == ' ' || c == '<' || c == '>' || c == '"' || c == '{' || c == '}' || c == '|' || c == '\\' ||
-        c == '^' || c == '`') {
+    if (c == ' ' || c == '<' || c == '>' || c == '"' || c == '{' || c == '}' || c == '|' ||
+        c == '\\' || c == '^' || c == '`') {
       return false;
     }
   }
@@ -96,9 +98,14 @@ size_t RuneCount(absl::string_view s) {
   size_t n = 0;
   for (size_t i = 0; i < s.size(); ++n) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 1;
     bool ok = i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
     i += ok ? len : 1;
   }
   return n;

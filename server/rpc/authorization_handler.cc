@@ -2,11 +2,12 @@
 
 namespace oauthd::rpc {
 
-grpc::ServerUnaryReactor* AuthorizationHandler::AuthorizePage(grpc::CallbackServerContext* ctx,
-                                                              const oauthd::v1::AuthorizeRequest* req,
-                                                              google::api::HttpBody* resp) {
-  return runner_->Run(ctx, {"AuthorizePage", true, 200},
-                      [=](app::Caller* c) { return Assign(service_->AuthorizePage(c, *req), resp); });
+grpc::ServerUnaryReactor* AuthorizationHandler::AuthorizePage(
+    grpc::CallbackServerContext* ctx, const oauthd::v1::AuthorizeRequest* req,
+    google::api::HttpBody* resp) {
+  return runner_->Run(ctx, {"AuthorizePage", true, 200}, [=](app::Caller* c) {
+    return Assign(service_->AuthorizePage(c, *req), resp);
+  });
 }
 
 grpc::ServerUnaryReactor* AuthorizationHandler::Authorize(grpc::CallbackServerContext* ctx,
@@ -16,16 +17,17 @@ grpc::ServerUnaryReactor* AuthorizationHandler::Authorize(grpc::CallbackServerCo
                       [=](app::Caller* c) { return Assign(service_->Authorize(c, *req), resp); });
 }
 
-grpc::ServerUnaryReactor* AuthorizationHandler::AccessToken(grpc::CallbackServerContext* ctx,
-                                                            const oauthd::v1::AccessTokenRequest* req,
-                                                            oauthd::v1::AccessTokenResponse* resp) {
-  return runner_->Run(ctx, {"AccessToken", false, 200},
-                      [=](app::Caller* c) { return Assign(service_->AccessToken(c, req->body()), resp); });
+grpc::ServerUnaryReactor* AuthorizationHandler::AccessToken(
+    grpc::CallbackServerContext* ctx, const oauthd::v1::AccessTokenRequest* req,
+    oauthd::v1::AccessTokenResponse* resp) {
+  return runner_->Run(ctx, {"AccessToken", false, 200}, [=](app::Caller* c) {
+    return Assign(service_->AccessToken(c, req->body()), resp);
+  });
 }
 
-grpc::ServerUnaryReactor* AuthorizationHandler::Deauthorize(grpc::CallbackServerContext* ctx,
-                                                            const oauthd::v1::DeauthorizeRequest* req,
-                                                            oauthd::v1::StatusOK* resp) {
+grpc::ServerUnaryReactor* AuthorizationHandler::Deauthorize(
+    grpc::CallbackServerContext* ctx, const oauthd::v1::DeauthorizeRequest* req,
+    oauthd::v1::StatusOK* resp) {
   return runner_->Run(ctx, {"Deauthorize", false, 200}, [=](app::Caller* c) {
     absl::Status st = service_->Deauthorize(c, req->client_id());
     if (st.ok()) resp->set_status("OK");

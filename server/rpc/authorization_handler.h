@@ -10,15 +10,20 @@ namespace oauthd::rpc {
 
 class AuthorizationHandler final : public oauthd::v1::Authorization::CallbackService {
  public:
-  AuthorizationHandler(CallRunner* runner, app::AuthorizationService* service) : runner_(runner), service_(service) {}
+  AuthorizationHandler(CallRunner* runner, app::AuthorizationService* service)
+      : runner_(runner), service_(service) {}
 
-  grpc::ServerUnaryReactor* AuthorizePage(grpc::CallbackServerContext* ctx, const oauthd::v1::AuthorizeRequest* req,
+  grpc::ServerUnaryReactor* AuthorizePage(grpc::CallbackServerContext* ctx,
+                                          const oauthd::v1::AuthorizeRequest* req,
                                           google::api::HttpBody* resp) override;
-  grpc::ServerUnaryReactor* Authorize(grpc::CallbackServerContext* ctx, const oauthd::v1::AuthorizeRequest* req,
+  grpc::ServerUnaryReactor* Authorize(grpc::CallbackServerContext* ctx,
+                                      const oauthd::v1::AuthorizeRequest* req,
                                       oauthd::v1::AuthorizeResponse* resp) override;
-  grpc::ServerUnaryReactor* AccessToken(grpc::CallbackServerContext* ctx, const oauthd::v1::AccessTokenRequest* req,
+  grpc::ServerUnaryReactor* AccessToken(grpc::CallbackServerContext* ctx,
+                                        const oauthd::v1::AccessTokenRequest* req,
                                         oauthd::v1::AccessTokenResponse* resp) override;
-  grpc::ServerUnaryReactor* Deauthorize(grpc::CallbackServerContext* ctx, const oauthd::v1::DeauthorizeRequest* req,
+  grpc::ServerUnaryReactor* Deauthorize(grpc::CallbackServerContext* ctx,
+                                        const oauthd::v1::DeauthorizeRequest* req,
                                         oauthd::v1::StatusOK* resp) override;
 
  private:

@@ -16,11 +16,12 @@ class AuthorizationServerHandler final : public oauthd::v1::AuthorizationServer:
       : runner_(runner), config_(config), registration_(registration) {}
 
   grpc::ServerUnaryReactor* GetAuthorizationServerMetadata(
-      grpc::CallbackServerContext* ctx, const oauthd::v1::GetAuthorizationServerMetadataRequest* req,
+      grpc::CallbackServerContext* ctx,
+      const oauthd::v1::GetAuthorizationServerMetadataRequest* req,
       oauthd::v1::AuthorizationServerMetadata* resp) override;
-  grpc::ServerUnaryReactor* RegisterOAuthClient(grpc::CallbackServerContext* ctx,
-                                                const oauthd::v1::RegisterOAuthClientRequest* req,
-                                                oauthd::v1::ClientRegistrationResponse* resp) override;
+  grpc::ServerUnaryReactor* RegisterOAuthClient(
+      grpc::CallbackServerContext* ctx, const oauthd::v1::RegisterOAuthClientRequest* req,
+      oauthd::v1::ClientRegistrationResponse* resp) override;
 
  private:
   CallRunner* runner_;

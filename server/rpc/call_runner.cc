@@ -24,8 +24,9 @@ std::string Header(const grpc::CallbackServerContext& ctx, const char* key) {
 // A client-supplied request id is echoed only if it is short and plain; otherwise we make one.
 std::string RequestId(const std::string& supplied) {
   if (!supplied.empty() && supplied.size() <= 64 &&
-      std::all_of(supplied.begin(), supplied.end(),
-                  [](char c) { return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.'; })) {
+      std::all_of(supplied.begin(), supplied.end(), [](char c) {
+        return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.';
+      })) {
     return supplied;
   }
   return NewId();
@@ -78,7 +79,8 @@ grpc::Status ToGrpcStatus(const app::ErrorBody& body) {
       rpc.add_details()->PackFrom(body.app);
       break;
   }
-  return grpc::Status(static_cast<grpc::StatusCode>(rpc.code()), rpc.message(), rpc.SerializeAsString());
+  return grpc::Status(static_cast<grpc::StatusCode>(rpc.code()), rpc.message(),
+                      rpc.SerializeAsString());
 }
 
 }  // namespace
@@ -94,9 +96,8 @@ app::Caller CallerFromMetadata(const grpc::CallbackServerContext& ctx, bool safe
   c.query_access_token = QueryParam(c.original_uri, "access_token");
   const std::string xff = Header(ctx, "x-forwarded-for");
   if (!xff.empty()) {
-    c.client_ip = std::string(absl::StripAsciiWhitespace(xff.substr(xff.rfind(',') == std::string::npos
-                                                                          ? 0
-                                                                          : xff.rfind(',') + 1)));
+    c.client_ip = std::string(absl::StripAsciiWhitespace(
+        xff.substr(xff.rfind(',') == std::string::npos ? 0 : xff.rfind(',') + 1)));
   } else {
     c.client_ip = PeerAddress(ctx.peer());
   }
@@ -104,7 +105,8 @@ app::Caller CallerFromMetadata(const grpc::CallbackServerContext& ctx, bool safe
   return c;
 }
 
-grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx, const CallOptions& options,
+grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx,
+                                          const CallOptions& options,
                                           std::function<absl::Status(app::Caller*)> body) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   workers_->Submit([this, ctx, reactor, options, body = std::move(body)] {
@@ -122,7 +124,8 @@ grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx, cons
     if (st.ok()) {
       if (caller.http_status != 0) http = caller.http_status;
       if (http != 200) ctx->AddInitialMetadata("x-http-code", absl::StrCat(http));
-      for (const auto& [name, value] : caller.response_headers) ctx->AddInitialMetadata(name, value);
+      for (const auto& [name, value] : caller.response_headers)
+        ctx->AddInitialMetadata(name, value);
     } else {
       app::ErrorBody err = app::ExtractErrorBody(st);
       for (const auto& [name, value] : err.headers) ctx->AddInitialMetadata(name, value);
@@ -135,12 +138,13 @@ grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx, cons
     }
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
     metrics_->ObserveRequest(options.method, http, seconds);
-    std::fprintf(stderr,
-                 "{\"ts\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"user_id\":\"%s\",\"status\":%d,"
-                 "\"grpc_code\":%d,\"latency_ms\":%.3f}\n",
-                 absl::FormatTime(absl::RFC3339_full, start, absl::UTCTimeZone()).c_str(),
-                 caller.request_id.c_str(), options.method, JsonEscape(caller.user_id).c_str(), http,
-                 static_cast<int>(result.error_code()), seconds * 1000);
+    std::fprintf(
+        stderr,
+        "{\"ts\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"user_id\":\"%s\",\"status\":%d,"
+        "\"grpc_code\":%d,\"latency_ms\":%.3f}\n",
+        absl::FormatTime(absl::RFC3339_full, start, absl::UTCTimeZone()).c_str(),
+        caller.request_id.c_str(), options.method, JsonEscape(caller.user_id).c_str(), http,
+        static_cast<int>(result.error_code()), seconds * 1000);
     reactor->Finish(result);
   });
   return reactor;

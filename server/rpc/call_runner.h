@@ -1,13 +1,14 @@
-// Runs one RPC: builds the transport-neutral Caller from gRPC metadata, runs the service logic on the worker pool,
-// and finishes the call — success with `x-http-code` when not 200, failure as a gRPC status whose details carry
-// the error body — then logs one line and records metrics. Every handler goes through here.
+// Runs one RPC: builds the transport-neutral Caller from gRPC metadata, runs the service logic on
+// the worker pool, and finishes the call — success with `x-http-code` when not 200, failure as a
+// gRPC status whose details carry the error body — then logs one line and records metrics. Every
+// handler goes through here.
 #ifndef OAUTHD_SERVER_RPC_CALL_RUNNER_H_
 #define OAUTHD_SERVER_RPC_CALL_RUNNER_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <functional>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -18,9 +19,9 @@
 namespace oauthd::rpc {
 
 struct CallOptions {
-  const char* method;       // for logs and metrics
+  const char* method;        // for logs and metrics
   bool safe_method = false;  // the REST verb is GET (no CSRF check)
-  int success_http = 200;   // e.g. 201 for creations
+  int success_http = 200;    // e.g. 201 for creations
 };
 
 class CallRunner {

@@ -14,9 +14,9 @@ absl::Status AssignList(absl::StatusOr<std::vector<OAuthApp>> result, OAuthAppLi
 
 }  // namespace
 
-grpc::ServerUnaryReactor* OAuthAppsHandler::CreateOAuthApp(grpc::CallbackServerContext* ctx,
-                                                           const oauthd::v1::CreateOAuthAppRequest* req,
-                                                           OAuthApp* resp) {
+grpc::ServerUnaryReactor* OAuthAppsHandler::CreateOAuthApp(
+    grpc::CallbackServerContext* ctx, const oauthd::v1::CreateOAuthAppRequest* req,
+    OAuthApp* resp) {
   return runner_->Run(ctx, {"CreateOAuthApp", false, 201},
                       [=](app::Caller* c) { return Assign(service_->Create(c, *req), resp); });
 }
@@ -29,14 +29,16 @@ grpc::ServerUnaryReactor* OAuthAppsHandler::GetOAuthApps(grpc::CallbackServerCon
 }
 
 grpc::ServerUnaryReactor* OAuthAppsHandler::GetOAuthApp(grpc::CallbackServerContext* ctx,
-                                                        const oauthd::v1::OAuthAppIdRequest* req, OAuthApp* resp) {
-  return runner_->Run(ctx, {"GetOAuthApp", true, 200},
-                      [=](app::Caller* c) { return Assign(service_->Get(c, req->app_id()), resp); });
+                                                        const oauthd::v1::OAuthAppIdRequest* req,
+                                                        OAuthApp* resp) {
+  return runner_->Run(ctx, {"GetOAuthApp", true, 200}, [=](app::Caller* c) {
+    return Assign(service_->Get(c, req->app_id()), resp);
+  });
 }
 
-grpc::ServerUnaryReactor* OAuthAppsHandler::UpdateOAuthApp(grpc::CallbackServerContext* ctx,
-                                                           const oauthd::v1::UpdateOAuthAppRequest* req,
-                                                           OAuthApp* resp) {
+grpc::ServerUnaryReactor* OAuthAppsHandler::UpdateOAuthApp(
+    grpc::CallbackServerContext* ctx, const oauthd::v1::UpdateOAuthAppRequest* req,
+    OAuthApp* resp) {
   return runner_->Run(ctx, {"UpdateOAuthApp", false, 200}, [=](app::Caller* c) {
     return Assign(service_->Update(c, req->app_id(), req->body()), resp);
   });
@@ -52,24 +54,26 @@ grpc::ServerUnaryReactor* OAuthAppsHandler::DeleteOAuthApp(grpc::CallbackServerC
   });
 }
 
-grpc::ServerUnaryReactor* OAuthAppsHandler::RegenerateOAuthAppSecret(grpc::CallbackServerContext* ctx,
-                                                                     const oauthd::v1::OAuthAppIdRequest* req,
-                                                                     OAuthApp* resp) {
-  return runner_->Run(ctx, {"RegenerateOAuthAppSecret", false, 200},
-                      [=](app::Caller* c) { return Assign(service_->RegenerateSecret(c, req->app_id()), resp); });
+grpc::ServerUnaryReactor* OAuthAppsHandler::RegenerateOAuthAppSecret(
+    grpc::CallbackServerContext* ctx, const oauthd::v1::OAuthAppIdRequest* req, OAuthApp* resp) {
+  return runner_->Run(ctx, {"RegenerateOAuthAppSecret", false, 200}, [=](app::Caller* c) {
+    return Assign(service_->RegenerateSecret(c, req->app_id()), resp);
+  });
 }
 
-grpc::ServerUnaryReactor* OAuthAppsHandler::GetOAuthAppInfo(grpc::CallbackServerContext* ctx,
-                                                            const oauthd::v1::OAuthAppIdRequest* req,
-                                                            OAuthApp* resp) {
-  return runner_->Run(ctx, {"GetOAuthAppInfo", true, 200},
-                      [=](app::Caller* c) { return Assign(service_->Info(c, req->app_id()), resp); });
+grpc::ServerUnaryReactor* OAuthAppsHandler::GetOAuthAppInfo(
+    grpc::CallbackServerContext* ctx, const oauthd::v1::OAuthAppIdRequest* req, OAuthApp* resp) {
+  return runner_->Run(ctx, {"GetOAuthAppInfo", true, 200}, [=](app::Caller* c) {
+    return Assign(service_->Info(c, req->app_id()), resp);
+  });
 }
 
 grpc::ServerUnaryReactor* OAuthAppsHandler::GetAuthorizedOAuthAppsForUser(
-    grpc::CallbackServerContext* ctx, const oauthd::v1::GetAuthorizedOAuthAppsRequest* req, OAuthAppList* resp) {
-  return runner_->Run(ctx, {"GetAuthorizedOAuthAppsForUser", true, 200},
-                      [=](app::Caller* c) { return AssignList(service_->AuthorizedForUser(c, *req), resp); });
+    grpc::CallbackServerContext* ctx, const oauthd::v1::GetAuthorizedOAuthAppsRequest* req,
+    OAuthAppList* resp) {
+  return runner_->Run(ctx, {"GetAuthorizedOAuthAppsForUser", true, 200}, [=](app::Caller* c) {
+    return AssignList(service_->AuthorizedForUser(c, *req), resp);
+  });
 }
 
 }  // namespace oauthd::rpc

@@ -1,4 +1,5 @@
-// gRPC handlers of oauthd.v1.OAuthApps: decode nothing, decide nothing — hand each call to OAuthAppService.
+// gRPC handlers of oauthd.v1.OAuthApps: decode nothing, decide nothing — hand each call to
+// OAuthAppService.
 #ifndef OAUTHD_SERVER_RPC_OAUTH_APPS_HANDLER_H_
 #define OAUTHD_SERVER_RPC_OAUTH_APPS_HANDLER_H_
 
@@ -10,7 +11,8 @@ namespace oauthd::rpc {
 
 class OAuthAppsHandler final : public oauthd::v1::OAuthApps::CallbackService {
  public:
-  OAuthAppsHandler(CallRunner* runner, app::OAuthAppService* service) : runner_(runner), service_(service) {}
+  OAuthAppsHandler(CallRunner* runner, app::OAuthAppService* service)
+      : runner_(runner), service_(service) {}
 
   grpc::ServerUnaryReactor* CreateOAuthApp(grpc::CallbackServerContext* ctx,
                                            const oauthd::v1::CreateOAuthAppRequest* req,
@@ -18,7 +20,8 @@ class OAuthAppsHandler final : public oauthd::v1::OAuthApps::CallbackService {
   grpc::ServerUnaryReactor* GetOAuthApps(grpc::CallbackServerContext* ctx,
                                          const oauthd::v1::GetOAuthAppsRequest* req,
                                          oauthd::v1::OAuthAppList* resp) override;
-  grpc::ServerUnaryReactor* GetOAuthApp(grpc::CallbackServerContext* ctx, const oauthd::v1::OAuthAppIdRequest* req,
+  grpc::ServerUnaryReactor* GetOAuthApp(grpc::CallbackServerContext* ctx,
+                                        const oauthd::v1::OAuthAppIdRequest* req,
                                         oauthd::v1::OAuthApp* resp) override;
   grpc::ServerUnaryReactor* UpdateOAuthApp(grpc::CallbackServerContext* ctx,
                                            const oauthd::v1::UpdateOAuthAppRequest* req,
@@ -32,9 +35,9 @@ class OAuthAppsHandler final : public oauthd::v1::OAuthApps::CallbackService {
   grpc::ServerUnaryReactor* GetOAuthAppInfo(grpc::CallbackServerContext* ctx,
                                             const oauthd::v1::OAuthAppIdRequest* req,
                                             oauthd::v1::OAuthApp* resp) override;
-  grpc::ServerUnaryReactor* GetAuthorizedOAuthAppsForUser(grpc::CallbackServerContext* ctx,
-                                                          const oauthd::v1::GetAuthorizedOAuthAppsRequest* req,
-                                                          oauthd::v1::OAuthAppList* resp) override;
+  grpc::ServerUnaryReactor* GetAuthorizedOAuthAppsForUser(
+      grpc::CallbackServerContext* ctx, const oauthd::v1::GetAuthorizedOAuthAppsRequest* req,
+      oauthd::v1::OAuthAppList* resp) override;
 
  private:
   CallRunner* runner_;

@@ -1,4 +1,5 @@
-// A fixed set of threads for blocking work (MySQL calls), so gRPC's callback threads never block on the database.
+// A fixed set of threads for blocking work (MySQL calls), so gRPC's callback threads never block on
+// the database.
 #ifndef OAUTHD_SERVER_RPC_WORKER_POOL_H_
 #define OAUTHD_SERVER_RPC_WORKER_POOL_H_
 

@@ -15,14 +15,19 @@ class AdminCliTest : public DbTest {
  protected:
   int Oauthd(const std::string& args, std::string* out) {
     out->clear();
-    return RunCommand(absl::StrCat("OAUTHD_DB='", db().url(), "' ", BinDir(), "/oauthd ", args, " 2>&1"), out);
+    return RunCommand(
+        absl::StrCat("OAUTHD_DB='", db().url(), "' ", BinDir(), "/oauthd ", args, " 2>&1"), out);
   }
 };
 
 TEST_F(AdminCliTest, UserAndSessionCreateWorkTogether) {
   std::string out;
-  ASSERT_EQ(Oauthd("user create --username=admin1 --email=a1@example.com --roles='system_user system_admin'",
-                   &out), 0) << out;
+  ASSERT_EQ(
+      Oauthd(
+          "user create --username=admin1 --email=a1@example.com --roles='system_user system_admin'",
+          &out),
+      0)
+      << out;
   const std::string id(absl::StripAsciiWhitespace(out));
   ASSERT_TRUE(IsValidId(id)) << out;
   ASSERT_EQ(Oauthd("session create --user=" + id + " --expires-in=1h", &out), 0) << out;
@@ -68,8 +73,8 @@ TEST_F(AdminCliTest, RoleGrantAndRevokeAreIdempotent) {
 
 TEST_F(AdminCliTest, EveryCommandHasHelp) {
   std::string out;
-  for (const char* cmd : {"--help", "serve --help", "migrate --help", "user create --help", "session create --help",
-                          "role grant --help", "role revoke --help"}) {
+  for (const char* cmd : {"--help", "serve --help", "migrate --help", "user create --help",
+                          "session create --help", "role grant --help", "role revoke --help"}) {
     EXPECT_EQ(Oauthd(cmd, &out), 0) << cmd;
     EXPECT_NE(out.find("Usage: oauthd"), std::string::npos) << cmd << ": " << out;
   }

@@ -62,8 +62,9 @@ TEST_F(AppStoreTest, SaveThenGetReturnsEveryField) {
   EXPECT_EQ(got->mattermost_app_id, "com.example.app");
   EXPECT_TRUE(got->is_dynamically_registered);
   // Stored as Mattermost does: a JSON array string.
-  EXPECT_EQ(db().QueryInt(absl::StrCat("SELECT COUNT(*) FROM OAuthApps WHERE CallbackUrls = "
-                                       "'[\"https://example.com/cb\",\"https://example.com/cb2?x=\\\\\"q\\\\\"\"]'")),
+  EXPECT_EQ(db().QueryInt(absl::StrCat(
+                "SELECT COUNT(*) FROM OAuthApps WHERE CallbackUrls = "
+                "'[\"https://example.com/cb\",\"https://example.com/cb2?x=\\\\\"q\\\\\"\"]'")),
             1);
 }
 
@@ -81,10 +82,12 @@ TEST_F(AppStoreTest, MissingAppIsNotFound) {
 }
 
 TEST_F(AppStoreTest, NullMattermostAppIdReadsAsEmpty) {
-  // Old Mattermost rows may hold NULL here (mattermost#20022); relax the column the way such a database has it.
+  // Old Mattermost rows may hold NULL here (mattermost#20022); relax the column the way such a
+  // database has it.
   db().Exec("ALTER TABLE OAuthApps MODIFY MattermostAppID varchar(32) NULL");
-  db().Exec("INSERT INTO OAuthApps (Id, Name, CallbackUrls, MattermostAppID) VALUES "
-            "('aaaaaaaaaaaaaaaaaaaaaaaaaa', 'n', NULL, NULL)");
+  db().Exec(
+      "INSERT INTO OAuthApps (Id, Name, CallbackUrls, MattermostAppID) VALUES "
+      "('aaaaaaaaaaaaaaaaaaaaaaaaaa', 'n', NULL, NULL)");
   auto got = store().Get("aaaaaaaaaaaaaaaaaaaaaaaaaa");
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->mattermost_app_id, "");
@@ -209,13 +212,16 @@ TEST_F(AppStoreTest, DeleteRemovesSessionsAccessDataCodesAndPreferences) {
 
   ASSERT_TRUE(store().Delete(app.id).ok());
   EXPECT_TRUE(absl::IsNotFound(store().Get(app.id).status()));
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAccessData WHERE ClientId = '" + app.id + "'"), 0);
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData WHERE ClientId = '" + app.id + "'"), 0);
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAccessData WHERE ClientId = '" + app.id + "'"),
+            0);
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData WHERE ClientId = '" + app.id + "'"),
+            0);
   EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Preferences WHERE Name = '" + app.id + "'"), 0);
   // Sessions: u1's token for `other` and the plain session remain; the two for `app` are gone.
   EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Sessions"), 2);
   EXPECT_TRUE(identity.GetSessionByToken(plain.token).ok());
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAccessData WHERE ClientId = '" + other.id + "'"), 1);
+  EXPECT_EQ(
+      db().QueryInt("SELECT COUNT(*) FROM OAuthAccessData WHERE ClientId = '" + other.id + "'"), 1);
   EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Preferences WHERE Name = '" + other.id + "'"), 1);
 }
 

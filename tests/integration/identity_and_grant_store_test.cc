@@ -63,7 +63,8 @@ TEST_F(StoresTest, SessionsAreFoundByExactTokenOnly) {
 
 TEST_F(StoresTest, RolePermissionsEditAndList) {
   storage::IdentityStore s(&db().pool());
-  auto out = s.EditRolePermissions("system_user", [](const std::string& p) { return p + " manage_oauth"; });
+  auto out = s.EditRolePermissions("system_user",
+                                   [](const std::string& p) { return p + " manage_oauth"; });
   ASSERT_TRUE(out.ok());
   EXPECT_NE(s.GetRoleByName("system_user")->permissions.find("manage_oauth"), std::string::npos);
   EXPECT_TRUE(absl::IsNotFound(

@@ -1,8 +1,9 @@
-// Migrations against the real MariaDB: the schema of spec §8, idempotence, two processes at once, default roles.
+// Migrations against the real MariaDB: the schema of spec §8, idempotence, two processes at once,
+// default roles.
+#include <gtest/gtest.h>
+
 #include <future>
 #include <memory>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "storage/identity_store.h"
@@ -16,8 +17,8 @@ namespace {
 using storage::Migrate;
 
 int64_t TableCount(TestDatabase& db) {
-  return db.QueryInt(absl::StrCat("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '",
-                                  db.name(), "'"));
+  return db.QueryInt(absl::StrCat(
+      "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '", db.name(), "'"));
 }
 
 TEST(Migration, CreatesTheTablesAndDefaultRoles) {
@@ -25,13 +26,16 @@ TEST(Migration, CreatesTheTablesAndDefaultRoles) {
   auto report = Migrate(db.pool(), [](absl::string_view) {});
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->applied.size(), 1u);
-  // OAuthApps, OAuthAuthData, OAuthAccessData, Sessions, Users, Roles, Preferences + oauthd_migrations.
+  // OAuthApps, OAuthAuthData, OAuthAccessData, Sessions, Users, Roles, Preferences +
+  // oauthd_migrations.
   EXPECT_EQ(TableCount(db), 8);
   storage::IdentityStore identity(&db.pool());
   auto admin = identity.GetRoleByName("system_admin");
   ASSERT_TRUE(admin.ok());
-  for (const char* p : {"manage_system", "manage_oauth", "manage_system_wide_oauth", "edit_other_users"}) {
-    EXPECT_NE((" " + admin->permissions + " ").find(absl::StrCat(" ", p, " ")), std::string::npos) << p;
+  for (const char* p :
+       {"manage_system", "manage_oauth", "manage_system_wide_oauth", "edit_other_users"}) {
+    EXPECT_NE((" " + admin->permissions + " ").find(absl::StrCat(" ", p, " ")), std::string::npos)
+        << p;
   }
   auto user = identity.GetRoleByName("system_user");
   ASSERT_TRUE(user.ok());
@@ -62,8 +66,16 @@ TEST(Migration, RestoresAMissingDefaultRoleOnRerun) {
 TEST(Migration, TwoProcessesAtOnceBothSucceed) {
   TestDatabase db(/*migrate=*/false);
   const std::string cmd = absl::StrCat(BinDir(), "/oauthd migrate --db=", db.url(), " 2>&1");
-  auto a = std::async(std::launch::async, [&] { std::string out; int rc = RunCommand(cmd, &out); return std::make_pair(rc, out); });
-  auto b = std::async(std::launch::async, [&] { std::string out; int rc = RunCommand(cmd, &out); return std::make_pair(rc, out); });
+  auto a = std::async(std::launch::async, [&] {
+    std::string out;
+    int rc = RunCommand(cmd, &out);
+    return std::make_pair(rc, out);
+  });
+  auto b = std::async(std::launch::async, [&] {
+    std::string out;
+    int rc = RunCommand(cmd, &out);
+    return std::make_pair(rc, out);
+  });
   auto ra = a.get();
   auto rb = b.get();
   EXPECT_EQ(ra.first, 0) << ra.second;
@@ -76,40 +88,52 @@ TEST(Migration, TwoProcessesAtOnceBothSucceed) {
   EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM Roles"), 2);
 }
 
-// Mattermost (and people sharing its database) insert naming only the spec's columns; that must work.
+// Mattermost (and people sharing its database) insert naming only the spec's columns; that must
+// work.
 TEST(Migration, InsertsNamingOnlyTheSpecColumnsSucceed) {
   TestDatabase db;
   db.Exec("SET SESSION sql_mode = 'STRICT_TRANS_TABLES'");
   db.Exec(
-      "INSERT INTO OAuthApps (Id, CreatorId, CreateAt, UpdateAt, ClientSecret, Name, Description, CallbackUrls, "
-      "Homepage, IsTrusted, IconURL, MattermostAppID, IsDynamicallyRegistered) VALUES ('a', 'u', 1, 1, 's', 'n', "
+      "INSERT INTO OAuthApps (Id, CreatorId, CreateAt, UpdateAt, ClientSecret, Name, Description, "
+      "CallbackUrls, "
+      "Homepage, IsTrusted, IconURL, MattermostAppID, IsDynamicallyRegistered) VALUES ('a', 'u', "
+      "1, 1, 's', 'n', "
       "'d', '[\"https://x/cb\"]', 'https://x', 0, '', '', 0)");
   db.Exec(
-      "INSERT INTO OAuthAuthData (ClientId, UserId, Code, ExpiresIn, CreateAt, RedirectUri, State, Scope, "
-      "CodeChallenge, CodeChallengeMethod, Resource) VALUES ('a', 'u', 'c', 600, 1, 'r', 's', 'user', '', '', '')");
+      "INSERT INTO OAuthAuthData (ClientId, UserId, Code, ExpiresIn, CreateAt, RedirectUri, State, "
+      "Scope, "
+      "CodeChallenge, CodeChallengeMethod, Resource) VALUES ('a', 'u', 'c', 600, 1, 'r', 's', "
+      "'user', '', '', '')");
   db.Exec(
-      "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, ExpiresAt, Scope, Audience) "
+      "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, ExpiresAt, "
+      "Scope, Audience) "
       "VALUES ('t', 'r', 'u', 'a', 'u', 1, 'user', '')");
   db.Exec(
-      "INSERT INTO Sessions (Id, Token, CreateAt, ExpiresAt, LastActivityAt, UserId, DeviceId, Roles, IsOAuth, "
+      "INSERT INTO Sessions (Id, Token, CreateAt, ExpiresAt, LastActivityAt, UserId, DeviceId, "
+      "Roles, IsOAuth, "
       "ExpiredNotify, Props) VALUES ('s', 't', 1, 0, 1, 'u', '', 'system_user', 0, 0, '{}')");
   db.Exec(
       "INSERT INTO Users (Id, DeleteAt, Username, Email, AuthService, Roles, MfaActive, Locale) "
       "VALUES ('u', 0, 'user1', 'u@x', '', 'system_user', 0, 'en')");
   db.Exec(
-      "INSERT INTO Roles (Id, Name, DisplayName, Description, CreateAt, UpdateAt, DeleteAt, Permissions, "
+      "INSERT INTO Roles (Id, Name, DisplayName, Description, CreateAt, UpdateAt, DeleteAt, "
+      "Permissions, "
       "SchemeManaged, BuiltIn) VALUES ('r', 'custom', 'c', 'd', 1, 1, 0, 'manage_oauth', 0, 0)");
-  db.Exec("INSERT INTO Preferences (UserId, Category, Name, Value) VALUES ('u', 'oauth_app', 'a', 'user')");
+  db.Exec(
+      "INSERT INTO Preferences (UserId, Category, Name, Value) VALUES ('u', 'oauth_app', 'a', "
+      "'user')");
   // And a minimal app row (only the key): every other column has a default.
   db.Exec("INSERT INTO OAuthApps (Id) VALUES ('b')");
   EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM OAuthApps"), 2);
-  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM OAuthApps WHERE Id = 'b' AND MattermostAppID = ''"), 1);
+  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM OAuthApps WHERE Id = 'b' AND MattermostAppID = ''"),
+            1);
 }
 
 TEST(Migration, CliCreatesTheSchemaInAnEmptyDatabase) {
   TestDatabase db(/*migrate=*/false);
   std::string out;
-  ASSERT_EQ(RunCommand(absl::StrCat(BinDir(), "/oauthd migrate --db=", db.url(), " 2>&1"), &out), 0) << out;
+  ASSERT_EQ(RunCommand(absl::StrCat(BinDir(), "/oauthd migrate --db=", db.url(), " 2>&1"), &out), 0)
+      << out;
   EXPECT_NE(out.find("applying 0001_mattermost_tables.sql"), std::string::npos) << out;
   EXPECT_EQ(TableCount(db), 8);
 }

@@ -1,8 +1,8 @@
-// The pool survives a MariaDB restart: connections made before it are replaced, not handed out broken.
-// This test restarts the shared private MariaDB, so ctest runs it alone (RUN_SERIAL).
-#include <thread>
-
+// The pool survives a MariaDB restart: connections made before it are replaced, not handed out
+// broken. This test restarts the shared private MariaDB, so ctest runs it alone (RUN_SERIAL).
 #include <gtest/gtest.h>
+
+#include <thread>
 
 #include "storage/app_store.h"
 #include "storage/mattermost_id.h"

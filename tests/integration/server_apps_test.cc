@@ -1,5 +1,5 @@
-// The app-management API over gRPC against the real oauthd and MariaDB: every endpoint's success case and the
-// error cases of spec §2, in Mattermost's order of checks.
+// The app-management API over gRPC against the real oauthd and MariaDB: every endpoint's success
+// case and the error cases of spec §2, in Mattermost's order of checks.
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
@@ -19,13 +19,13 @@ using oauthd::v1::OAuthApps;
 using oauthd::v1::StatusOK;
 using oauthd::v1::UpdateOAuthAppRequest;
 
-#define EXPECT_APP_ERROR(result, http, error_id)                 \
-  do {                                                           \
-    const auto& r_ = (result);                                   \
-    EXPECT_FALSE(r_.ok());                                       \
-    EXPECT_TRUE(r_.has_app_error) << r_.Describe();              \
-    EXPECT_EQ(r_.http_status(), (http)) << r_.Describe();        \
-    EXPECT_EQ(r_.app_error.id(), (error_id)) << r_.Describe();   \
+#define EXPECT_APP_ERROR(result, http, error_id)               \
+  do {                                                         \
+    const auto& r_ = (result);                                 \
+    EXPECT_FALSE(r_.ok());                                     \
+    EXPECT_TRUE(r_.has_app_error) << r_.Describe();            \
+    EXPECT_EQ(r_.http_status(), (http)) << r_.Describe();      \
+    EXPECT_EQ(r_.app_error.id(), (error_id)) << r_.Describe(); \
   } while (0)
 
 OAuthAppIdRequest Id(const std::string& id) {
@@ -42,25 +42,30 @@ class AppsTest : public ServerTest {
   }
   CallResult Get(const std::string& id, const SeededUser& who, OAuthApp* out = nullptr) {
     OAuthApp tmp;
-    return Call(apps_.get(), &OAuthApps::Stub::GetOAuthApp, Id(id), out ? out : &tmp, Metadata().Bearer(who.token));
+    return Call(apps_.get(), &OAuthApps::Stub::GetOAuthApp, Id(id), out ? out : &tmp,
+                Metadata().Bearer(who.token));
   }
   CallResult List(const SeededUser& who, OAuthAppList* out, const std::string& page = "",
                   const std::string& per_page = "") {
     GetOAuthAppsRequest req;
     req.set_page(page);
     req.set_per_page(per_page);
-    return Call(apps_.get(), &OAuthApps::Stub::GetOAuthApps, req, out, Metadata().Bearer(who.token));
+    return Call(apps_.get(), &OAuthApps::Stub::GetOAuthApps, req, out,
+                Metadata().Bearer(who.token));
   }
-  CallResult Update(const std::string& id, const std::string& json, const SeededUser& who, OAuthApp* out = nullptr) {
+  CallResult Update(const std::string& id, const std::string& json, const SeededUser& who,
+                    OAuthApp* out = nullptr) {
     UpdateOAuthAppRequest req;
     req.set_app_id(id);
     *req.mutable_body() = JsonBody(json);
     OAuthApp tmp;
-    return Call(apps_.get(), &OAuthApps::Stub::UpdateOAuthApp, req, out ? out : &tmp, Metadata().Bearer(who.token));
+    return Call(apps_.get(), &OAuthApps::Stub::UpdateOAuthApp, req, out ? out : &tmp,
+                Metadata().Bearer(who.token));
   }
   CallResult Delete(const std::string& id, const SeededUser& who) {
     StatusOK ok;
-    auto r = Call(apps_.get(), &OAuthApps::Stub::DeleteOAuthApp, Id(id), &ok, Metadata().Bearer(who.token));
+    auto r = Call(apps_.get(), &OAuthApps::Stub::DeleteOAuthApp, Id(id), &ok,
+                  Metadata().Bearer(who.token));
     if (r.ok()) {
       EXPECT_EQ(ok.status(), "OK");
     }
@@ -78,16 +83,19 @@ class AppsTest : public ServerTest {
   CallResult Authorized(const std::string& user_id, const SeededUser& who, OAuthAppList* out) {
     GetAuthorizedOAuthAppsRequest req;
     req.set_user_id(user_id);
-    return Call(apps_.get(), &OAuthApps::Stub::GetAuthorizedOAuthAppsForUser, req, out, Metadata().Bearer(who.token));
+    return Call(apps_.get(), &OAuthApps::Stub::GetAuthorizedOAuthAppsForUser, req, out,
+                Metadata().Bearer(who.token));
   }
   static std::string AppJson(const OAuthApp& a, const std::string& extra = "") {
-    return absl::StrCat(R"({"id":")", a.id(), R"(","name":")", a.name(),
-                        R"(","callback_urls":["https://app.example.com/cb2"],"homepage":"https://new.example.com")",
-                        extra, "}");
+    return absl::StrCat(
+        R"({"id":")", a.id(), R"(","name":")", a.name(),
+        R"(","callback_urls":["https://app.example.com/cb2"],"homepage":"https://new.example.com")",
+        extra, "}");
   }
 };
 
-// ---- create -------------------------------------------------------------------------------------------------
+// ---- create
+// -------------------------------------------------------------------------------------------------
 
 TEST_F(AppsTest, Create_AdminGets201WithEverything) {
   auto req = ValidCreate();
@@ -129,7 +137,8 @@ TEST_F(AppsTest, Create_NonAdminCannotSetTrusted) {
 
 TEST_F(AppsTest, Create_NoSessionIs401) {
   EXPECT_APP_ERROR(Create(ValidCreate(), Metadata()), 401, "api.context.session_expired.app_error");
-  EXPECT_APP_ERROR(Create(ValidCreate(), Metadata().Bearer(NewId())), 401, "api.context.session_expired.app_error");
+  EXPECT_APP_ERROR(Create(ValidCreate(), Metadata().Bearer(NewId())), 401,
+                   "api.context.session_expired.app_error");
 }
 
 TEST_F(AppsTest, Create_WithoutManageOAuthIs403) {
@@ -148,16 +157,21 @@ TEST_F(AppsTest, Create_ValidationInMattermostOrder) {
     mutate(req);
     return Create(req, md);
   };
-  EXPECT_APP_ERROR(with([](auto& r) { r.clear_name(); }), 400, "model.oauth.is_valid.name.app_error");
-  EXPECT_APP_ERROR(with([](auto& r) { r.set_name(std::string(65, 'n')); }), 400, "model.oauth.is_valid.name.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.clear_name(); }), 400,
+                   "model.oauth.is_valid.name.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.set_name(std::string(65, 'n')); }), 400,
+                   "model.oauth.is_valid.name.app_error");
   EXPECT_TRUE(with([](auto& r) { r.set_name(std::string(64, 'n')); }).ok());
-  // 22 two-byte characters = 44 bytes: fine; 33 of them = 66 bytes: too long (bytes, not characters).
+  // 22 two-byte characters = 44 bytes: fine; 33 of them = 66 bytes: too long (bytes, not
+  // characters).
   std::string e22, e33;
   for (int i = 0; i < 22; ++i) e22 += "é";
   for (int i = 0; i < 33; ++i) e33 += "é";
   EXPECT_TRUE(with([&](auto& r) { r.set_name(e22); }).ok());
-  EXPECT_APP_ERROR(with([&](auto& r) { r.set_name(e33); }), 400, "model.oauth.is_valid.name.app_error");
-  EXPECT_APP_ERROR(with([](auto& r) { r.clear_callback_urls(); }), 400, "model.oauth.is_valid.callback.app_error");
+  EXPECT_APP_ERROR(with([&](auto& r) { r.set_name(e33); }), 400,
+                   "model.oauth.is_valid.name.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.clear_callback_urls(); }), 400,
+                   "model.oauth.is_valid.callback.app_error");
   EXPECT_APP_ERROR(with([](auto& r) { r.set_callback_urls(0, "ftp://x/cb"); }), 400,
                    "model.oauth.is_valid.callback.app_error");
   EXPECT_APP_ERROR(with([](auto& r) { r.set_callback_urls(0, "HTTPS://x/cb"); }), 400,
@@ -176,18 +190,23 @@ TEST_F(AppsTest, Create_ValidationInMattermostOrder) {
                      r.add_callback_urls(sized(511));  // 1025
                    }),
                    400, "model.oauth.is_valid.callback.app_error");
-  EXPECT_APP_ERROR(with([](auto& r) { r.clear_homepage(); }), 400, "model.oauth.is_valid.homepage.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.clear_homepage(); }), 400,
+                   "model.oauth.is_valid.homepage.app_error");
   EXPECT_APP_ERROR(with([](auto& r) { r.set_homepage("example.com"); }), 400,
                    "model.oauth.is_valid.homepage.app_error");
-  EXPECT_APP_ERROR(with([](auto& r) { r.set_homepage("https://x.com/" + std::string(250, 'a')); }), 400,
-                   "model.oauth.is_valid.homepage.app_error");
-  EXPECT_TRUE(with([](auto& r) { r.set_homepage("https://nowhere_update.com"); }).ok());  // underscores are fine
+  EXPECT_APP_ERROR(with([](auto& r) { r.set_homepage("https://x.com/" + std::string(250, 'a')); }),
+                   400, "model.oauth.is_valid.homepage.app_error");
+  EXPECT_TRUE(with([](auto& r) {
+                r.set_homepage("https://nowhere_update.com");
+              }).ok());  // underscores are fine
   std::string d512, d513;
   for (int i = 0; i < 512; ++i) d512 += "ü";  // runes, not bytes
   d513 = d512 + "x";
   EXPECT_TRUE(with([&](auto& r) { r.set_description(d512); }).ok());
-  EXPECT_APP_ERROR(with([&](auto& r) { r.set_description(d513); }), 400, "model.oauth.is_valid.description.app_error");
-  EXPECT_APP_ERROR(with([](auto& r) { r.set_icon_url("not a url"); }), 400, "model.oauth.is_valid.icon_url.app_error");
+  EXPECT_APP_ERROR(with([&](auto& r) { r.set_description(d513); }), 400,
+                   "model.oauth.is_valid.description.app_error");
+  EXPECT_APP_ERROR(with([](auto& r) { r.set_icon_url("not a url"); }), 400,
+                   "model.oauth.is_valid.icon_url.app_error");
   EXPECT_TRUE(with([](auto& r) { r.clear_icon_url(); }).ok());
   // Order: name is checked before callbacks, callbacks before homepage.
   EXPECT_APP_ERROR(with([](auto& r) {
@@ -202,7 +221,8 @@ TEST_F(AppsTest, Create_ValidationInMattermostOrder) {
                    400, "model.oauth.is_valid.callback.app_error");
 }
 
-// ---- list -------------------------------------------------------------------------------------------------
+// ---- list
+// -------------------------------------------------------------------------------------------------
 
 TEST_F(AppsTest, List_SystemWideSeesAllOthersSeeTheirOwn) {
   OAuthApp a = CreateApp(admin_, "admin app");
@@ -232,17 +252,17 @@ TEST_F(AppsTest, List_PaginationRules) {
     EXPECT_TRUE(r.ok()) << r.Describe();
     return out.apps_size();
   };
-  EXPECT_EQ(count("", ""), 5);         // defaults: page 0, 60 per page
+  EXPECT_EQ(count("", ""), 5);  // defaults: page 0, 60 per page
   EXPECT_EQ(count("0", "2"), 2);
   EXPECT_EQ(count("2", "2"), 1);
   EXPECT_EQ(count("3", "2"), 0);
-  EXPECT_EQ(count("0", "0"), 0);       // per_page=0 is allowed and empty
-  EXPECT_EQ(count("-1", "2"), 2);      // negative page → 0
-  EXPECT_EQ(count("x", "2"), 2);       // junk page → 0
-  EXPECT_EQ(count("0", "-5"), 5);      // negative per_page → 60
-  EXPECT_EQ(count("0", "junk"), 5);    // junk per_page → 60
-  EXPECT_EQ(count("0", "1000"), 5);    // capped at 200
-  EXPECT_EQ(count("99999999999999999999", "2"), 2);  // out of range → 0
+  EXPECT_EQ(count("0", "0"), 0);                      // per_page=0 is allowed and empty
+  EXPECT_EQ(count("-1", "2"), 2);                     // negative page → 0
+  EXPECT_EQ(count("x", "2"), 2);                      // junk page → 0
+  EXPECT_EQ(count("0", "-5"), 5);                     // negative per_page → 60
+  EXPECT_EQ(count("0", "junk"), 5);                   // junk per_page → 60
+  EXPECT_EQ(count("0", "1000"), 5);                   // capped at 200
+  EXPECT_EQ(count("99999999999999999999", "2"), 2);   // out of range → 0
   EXPECT_EQ(count("9223372036854775807", "200"), 0);  // offset overflow → nothing, not an error
   // Stable paging: pages 0..4 of size 1 list every app once.
   std::set<std::string> seen;
@@ -255,7 +275,8 @@ TEST_F(AppsTest, List_PaginationRules) {
   EXPECT_EQ(seen.size(), 5u);
 }
 
-// ---- get -------------------------------------------------------------------------------------------------
+// ---- get
+// -------------------------------------------------------------------------------------------------
 
 TEST_F(AppsTest, Get_OwnerAndSystemWideSeeTheSecret) {
   OAuthApp m = CreateApp(manager_);
@@ -272,23 +293,27 @@ TEST_F(AppsTest, Get_ErrorsInOrder) {
   EXPECT_APP_ERROR(Get("junk", admin_), 400, "api.context.invalid_url_param.app_error");
   EXPECT_APP_ERROR(Get(m.id(), user_), 403, "api.context.permissions.app_error");
   EXPECT_APP_ERROR(Get(NewId(), admin_), 404, "app.oauth.get_app.find.app_error");
-  // A non-owner without system-wide rights: 403 for an existing app, 404 for a missing one (lookup first).
+  // A non-owner without system-wide rights: 403 for an existing app, 404 for a missing one (lookup
+  // first).
   auto r = Get(m.id(), manager2_);
   EXPECT_APP_ERROR(r, 403, "api.context.permissions.app_error");
   EXPECT_APP_ERROR(Get(NewId(), manager2_), 404, "app.oauth.get_app.find.app_error");
   // 400 for a bad id comes after 401.
   OAuthApp tmp;
-  EXPECT_APP_ERROR(Call(apps_.get(), &OAuthApps::Stub::GetOAuthApp, Id("junk"), &tmp, Metadata()), 401,
-                   "api.context.session_expired.app_error");
+  EXPECT_APP_ERROR(Call(apps_.get(), &OAuthApps::Stub::GetOAuthApp, Id("junk"), &tmp, Metadata()),
+                   401, "api.context.session_expired.app_error");
 }
 
-// ---- update ----------------------------------------------------------------------------------------------
+// ---- update
+// ----------------------------------------------------------------------------------------------
 
 TEST_F(AppsTest, Update_IsAFullReplacementThatKeepsIdentity) {
   OAuthApp a = CreateApp(admin_);
   OAuthApp got;
-  auto r = Update(a.id(), AppJson(a, R"(,"is_trusted":true,"creator_id":"x","client_secret":"y","create_at":5)"),
-                  admin_, &got);
+  auto r =
+      Update(a.id(),
+             AppJson(a, R"(,"is_trusted":true,"creator_id":"x","client_secret":"y","create_at":5)"),
+             admin_, &got);
   ASSERT_TRUE(r.ok()) << r.Describe();
   EXPECT_EQ(r.http_status(), 200);
   EXPECT_EQ(got.id(), a.id());
@@ -309,7 +334,8 @@ TEST_F(AppsTest, Update_IsAFullReplacementThatKeepsIdentity) {
 TEST_F(AppsTest, Update_PermissionIsCheckedBeforeTheBody) {
   OAuthApp m = CreateApp(manager_);
   EXPECT_APP_ERROR(Update(m.id(), "{not json", user_), 403, "api.context.permissions.app_error");
-  EXPECT_APP_ERROR(Update(m.id(), "{not json", manager_), 400, "api.context.invalid_body_param.app_error");
+  EXPECT_APP_ERROR(Update(m.id(), "{not json", manager_), 400,
+                   "api.context.invalid_body_param.app_error");
   EXPECT_APP_ERROR(Update(m.id(), "", manager_), 400, "api.context.invalid_body_param.app_error");
   EXPECT_APP_ERROR(Update(m.id(), R"({"callback_urls":"not a list"})", manager_), 400,
                    "api.context.invalid_body_param.app_error");
@@ -319,19 +345,24 @@ TEST_F(AppsTest, Update_PermissionIsCheckedBeforeTheBody) {
 TEST_F(AppsTest, Update_ErrorsAfterDecoding) {
   OAuthApp m = CreateApp(manager_);
   OAuthApp other = CreateApp(manager2_);
-  EXPECT_APP_ERROR(Update(m.id(), AppJson(other), manager_), 400, "api.context.invalid_body_param.app_error");
-  EXPECT_APP_ERROR(Update(m.id(), "null", manager_), 400, "api.context.invalid_body_param.app_error");  // id ""
+  EXPECT_APP_ERROR(Update(m.id(), AppJson(other), manager_), 400,
+                   "api.context.invalid_body_param.app_error");
+  EXPECT_APP_ERROR(Update(m.id(), "null", manager_), 400,
+                   "api.context.invalid_body_param.app_error");  // id ""
   const std::string missing = NewId();
   OAuthApp ghost = m;
   ghost.set_id(missing);
-  EXPECT_APP_ERROR(Update(missing, AppJson(ghost), manager_), 404, "app.oauth.get_app.find.app_error");
-  EXPECT_APP_ERROR(Update(other.id(), AppJson(other), manager_), 403, "api.context.permissions.app_error");
-  EXPECT_APP_ERROR(Update(m.id(), absl::StrCat(R"({"id":")", m.id(), R"(","name":""})"), manager_), 400,
-                   "model.oauth.is_valid.name.app_error");
+  EXPECT_APP_ERROR(Update(missing, AppJson(ghost), manager_), 404,
+                   "app.oauth.get_app.find.app_error");
+  EXPECT_APP_ERROR(Update(other.id(), AppJson(other), manager_), 403,
+                   "api.context.permissions.app_error");
+  EXPECT_APP_ERROR(Update(m.id(), absl::StrCat(R"({"id":")", m.id(), R"(","name":""})"), manager_),
+                   400, "model.oauth.is_valid.name.app_error");
 }
 
 TEST_F(AppsTest, Update_NonAdminCannotChangeTrust) {
-  // An admin trusts the manager's app; the manager's update cannot undo it, nor can it set trust on its own.
+  // An admin trusts the manager's app; the manager's update cannot undo it, nor can it set trust on
+  // its own.
   OAuthApp m = CreateApp(manager_);
   ASSERT_TRUE(Update(m.id(), AppJson(m, R"(,"is_trusted":true)"), admin_).ok());
   OAuthApp got;
@@ -345,7 +376,8 @@ TEST_F(AppsTest, Update_NonAdminCannotChangeTrust) {
   EXPECT_FALSE(got.is_trusted());
 }
 
-// ---- delete ----------------------------------------------------------------------------------------------
+// ---- delete
+// ----------------------------------------------------------------------------------------------
 
 TEST_F(AppsTest, Delete_RemovesTheApp) {
   OAuthApp m = CreateApp(manager_);
@@ -361,7 +393,8 @@ TEST_F(AppsTest, Delete_RemovesTheApp) {
   EXPECT_TRUE(Delete(other.id(), admin_).ok());  // system-wide managers may delete anyone's
 }
 
-// ---- regenerate secret -----------------------------------------------------------------------------------
+// ---- regenerate secret
+// -----------------------------------------------------------------------------------
 
 TEST_F(AppsTest, Regen_ReplacesTheSecret) {
   OAuthApp m = CreateApp(manager_);
@@ -378,7 +411,8 @@ TEST_F(AppsTest, Regen_ReplacesTheSecret) {
 
 TEST_F(AppsTest, Regen_Errors) {
   OAuthApp pub = CreateApp(manager_, "public", /*is_public=*/true);
-  EXPECT_APP_ERROR(Regen(pub.id(), manager_), 400, "api.oauth.regenerate_secret.public_client.app_error");
+  EXPECT_APP_ERROR(Regen(pub.id(), manager_), 400,
+                   "api.oauth.regenerate_secret.public_client.app_error");
   OAuthApp m = CreateApp(manager_);
   EXPECT_APP_ERROR(Regen(m.id(), user_), 403, "api.context.permissions.app_error");
   EXPECT_APP_ERROR(Regen(m.id(), manager2_), 403, "api.context.permissions.app_error");
@@ -386,7 +420,8 @@ TEST_F(AppsTest, Regen_Errors) {
   EXPECT_APP_ERROR(Regen("junk", manager_), 400, "api.context.invalid_url_param.app_error");
 }
 
-// ---- info ------------------------------------------------------------------------------------------------
+// ---- info
+// ------------------------------------------------------------------------------------------------
 
 TEST_F(AppsTest, Info_AnySessionSeesTheAppWithoutItsSecret) {
   OAuthApp m = CreateApp(manager_);
@@ -398,18 +433,21 @@ TEST_F(AppsTest, Info_AnySessionSeesTheAppWithoutItsSecret) {
   EXPECT_EQ(got.callback_urls(0), m.callback_urls(0));
   EXPECT_EQ(got.homepage(), m.homepage());
   EXPECT_APP_ERROR(Info(m.id(), Metadata()), 401, "api.context.session_expired.app_error");
-  EXPECT_APP_ERROR(Info("junk", Metadata().Bearer(user_.token)), 400, "api.context.invalid_url_param.app_error");
-  EXPECT_APP_ERROR(Info(NewId(), Metadata().Bearer(user_.token)), 404, "app.oauth.get_app.find.app_error");
+  EXPECT_APP_ERROR(Info("junk", Metadata().Bearer(user_.token)), 400,
+                   "api.context.invalid_url_param.app_error");
+  EXPECT_APP_ERROR(Info(NewId(), Metadata().Bearer(user_.token)), 404,
+                   "app.oauth.get_app.find.app_error");
 }
 
-// ---- authorized apps -------------------------------------------------------------------------------------
+// ---- authorized apps
+// -------------------------------------------------------------------------------------
 
 TEST_F(AppsTest, Authorized_ListsTheUsersAuthorizedAppsWithoutSecrets) {
   OAuthApp a = CreateApp(admin_, "a"), b = CreateApp(admin_, "b");
   CreateApp(admin_, "c");
-  db().Exec(absl::StrCat("INSERT INTO Preferences (UserId, Category, Name, Value) VALUES ('", user_.id,
-                         "', 'oauth_app', '", b.id(), "', 'user'), ('", user_.id, "', 'oauth_app', '", a.id(),
-                         "', 'user')"));
+  db().Exec(absl::StrCat("INSERT INTO Preferences (UserId, Category, Name, Value) VALUES ('",
+                         user_.id, "', 'oauth_app', '", b.id(), "', 'user'), ('", user_.id,
+                         "', 'oauth_app', '", a.id(), "', 'user')"));
   OAuthAppList out;
   auto r = Authorized("me", user_, &out);
   ASSERT_TRUE(r.ok()) << r.Describe();
@@ -429,7 +467,8 @@ TEST_F(AppsTest, Authorized_ListsTheUsersAuthorizedAppsWithoutSecrets) {
 
 TEST_F(AppsTest, Authorized_EditOtherUsersReachesOnlyNonAdmins) {
   db().Exec(
-      "INSERT INTO Roles (Id, Name, Permissions) VALUES ('usermanagerroleid000000000', 'user_manager', "
+      "INSERT INTO Roles (Id, Name, Permissions) VALUES ('usermanagerroleid000000000', "
+      "'user_manager', "
       "'edit_other_users')");
   SeededUser um = SeedUser(db().pool(), "system_user user_manager");
   OAuthAppList out;
@@ -437,7 +476,8 @@ TEST_F(AppsTest, Authorized_EditOtherUsersReachesOnlyNonAdmins) {
   EXPECT_APP_ERROR(Authorized(admin_.id, um, &out), 403, "api.context.permissions.app_error");
 }
 
-// ---- the provider switched off ---------------------------------------------------------------------------
+// ---- the provider switched off
+// ---------------------------------------------------------------------------
 
 TEST_F(AppsTest, ProviderDisabled_Is501AfterPermissionChecks) {
   OAuthApp m = CreateApp(manager_);
@@ -446,23 +486,26 @@ TEST_F(AppsTest, ProviderDisabled_Is501AfterPermissionChecks) {
   OAuthApp app;
   OAuthAppList list;
   const Metadata admin = Metadata().Bearer(admin_.token);
-  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::CreateOAuthApp, ValidCreate(), &app, admin), 501,
-                   "api.oauth.register_oauth_app.turn_off.app_error");
-  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::GetOAuthApps, GetOAuthAppsRequest(), &list, admin), 501,
-                   "api.oauth.allow_oauth.turn_off.app_error");
+  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::CreateOAuthApp, ValidCreate(), &app, admin),
+                   501, "api.oauth.register_oauth_app.turn_off.app_error");
+  EXPECT_APP_ERROR(
+      Call(stub.get(), &OAuthApps::Stub::GetOAuthApps, GetOAuthAppsRequest(), &list, admin), 501,
+      "api.oauth.allow_oauth.turn_off.app_error");
   EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::GetOAuthApp, Id(m.id()), &app, admin), 501,
                    "api.oauth.allow_oauth.turn_off.app_error");
-  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::GetOAuthAppInfo, Id(m.id()), &app, admin), 501,
-                   "api.oauth.allow_oauth.turn_off.app_error");
-  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::RegenerateOAuthAppSecret, Id(m.id()), &app, admin), 501,
-                   "api.oauth.allow_oauth.turn_off.app_error");
+  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::GetOAuthAppInfo, Id(m.id()), &app, admin),
+                   501, "api.oauth.allow_oauth.turn_off.app_error");
+  EXPECT_APP_ERROR(
+      Call(stub.get(), &OAuthApps::Stub::RegenerateOAuthAppSecret, Id(m.id()), &app, admin), 501,
+      "api.oauth.allow_oauth.turn_off.app_error");
   StatusOK ok;
   EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::DeleteOAuthApp, Id(m.id()), &ok, admin), 501,
                    "api.oauth.allow_oauth.turn_off.app_error");
   GetAuthorizedOAuthAppsRequest me;
   me.set_user_id("me");
-  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::GetAuthorizedOAuthAppsForUser, me, &list, admin), 501,
-                   "api.oauth.allow_oauth.turn_off.app_error");
+  EXPECT_APP_ERROR(
+      Call(stub.get(), &OAuthApps::Stub::GetAuthorizedOAuthAppsForUser, me, &list, admin), 501,
+      "api.oauth.allow_oauth.turn_off.app_error");
   // 403 beats 501, and 401 beats both.
   EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::CreateOAuthApp, ValidCreate(), &app,
                         Metadata().Bearer(user_.token)),
@@ -470,8 +513,9 @@ TEST_F(AppsTest, ProviderDisabled_Is501AfterPermissionChecks) {
   EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::GetOAuthApps, GetOAuthAppsRequest(), &list,
                         Metadata().Bearer(user_.token)),
                    403, "api.command.admin_only.app_error");
-  EXPECT_APP_ERROR(Call(stub.get(), &OAuthApps::Stub::CreateOAuthApp, ValidCreate(), &app, Metadata()), 401,
-                   "api.context.session_expired.app_error");
+  EXPECT_APP_ERROR(
+      Call(stub.get(), &OAuthApps::Stub::CreateOAuthApp, ValidCreate(), &app, Metadata()), 401,
+      "api.context.session_expired.app_error");
 }
 
 }  // namespace

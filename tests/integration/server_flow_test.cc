@@ -1,5 +1,5 @@
-// The authorization flow over gRPC against the real oauthd and MariaDB (spec §6): codes, PKCE, tokens, refresh,
-// deauthorization, the browser page's redirects and every flow error id.
+// The authorization flow over gRPC against the real oauthd and MariaDB (spec §6): codes, PKCE,
+// tokens, refresh, deauthorization, the browser page's redirects and every flow error id.
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
@@ -37,7 +37,8 @@ std::map<std::string, std::string> QueryOf(const std::string& url) {
   std::map<std::string, std::string> out;
   size_t q = url.find('?');
   if (q == std::string::npos) return out;
-  std::string query = url.substr(q + 1, url.find('#') == std::string::npos ? std::string::npos : url.find('#') - q - 1);
+  std::string query = url.substr(
+      q + 1, url.find('#') == std::string::npos ? std::string::npos : url.find('#') - q - 1);
   model::ParseForm(query, &out);
   return out;
 }
@@ -51,7 +52,8 @@ class FlowTest : public ServerTest {
     req.set_is_public(is_public);
     req.set_is_trusted(trusted);
     OAuthApp app;
-    auto r = Call(apps_.get(), &OAuthApps::Stub::CreateOAuthApp, req, &app, Metadata().Bearer(admin_.token));
+    auto r = Call(apps_.get(), &OAuthApps::Stub::CreateOAuthApp, req, &app,
+                  Metadata().Bearer(admin_.token));
     EXPECT_TRUE(r.ok()) << r.Describe();
     return app;
   }
@@ -63,7 +65,8 @@ class FlowTest : public ServerTest {
     r.set_state(state);
     return r;
   }
-  CallResult Authorize(const AuthorizeRequest& req, const Metadata& md, std::string* redirect = nullptr) {
+  CallResult Authorize(const AuthorizeRequest& req, const Metadata& md,
+                       std::string* redirect = nullptr) {
     AuthorizeResponse resp;
     auto r = Call(flow_.get(), &Authorization::Stub::Authorize, req, &resp, md);
     if (redirect) *redirect = resp.redirect();
@@ -76,19 +79,23 @@ class FlowTest : public ServerTest {
     EXPECT_TRUE(r.ok()) << r.Describe();
     return QueryOf(redirect)["code"];
   }
-  CallResult Token(const std::vector<std::pair<std::string, std::string>>& form, AccessTokenResponse* out = nullptr) {
+  CallResult Token(const std::vector<std::pair<std::string, std::string>>& form,
+                   AccessTokenResponse* out = nullptr) {
     AccessTokenRequest req;
     req.mutable_body()->set_content_type("application/x-www-form-urlencoded");
     std::string body;
-    for (const auto& [k, v] : form) absl::StrAppend(&body, body.empty() ? "" : "&", k, "=", model::QueryEscape(v));
+    for (const auto& [k, v] : form)
+      absl::StrAppend(&body, body.empty() ? "" : "&", k, "=", model::QueryEscape(v));
     req.mutable_body()->set_data(body);
     AccessTokenResponse tmp;
     return Call(flow_.get(), &Authorization::Stub::AccessToken, req, out ? out : &tmp);
   }
-  CallResult CodeToken(const OAuthApp& app, const std::string& code, AccessTokenResponse* out = nullptr,
-                       const std::string& verifier = "") {
-    std::vector<std::pair<std::string, std::string>> form = {
-        {"grant_type", "authorization_code"}, {"client_id", app.id()}, {"code", code}, {"redirect_uri", kCallback}};
+  CallResult CodeToken(const OAuthApp& app, const std::string& code,
+                       AccessTokenResponse* out = nullptr, const std::string& verifier = "") {
+    std::vector<std::pair<std::string, std::string>> form = {{"grant_type", "authorization_code"},
+                                                             {"client_id", app.id()},
+                                                             {"code", code},
+                                                             {"redirect_uri", kCallback}};
     if (!app.client_secret().empty()) form.emplace_back("client_secret", app.client_secret());
     if (!verifier.empty()) form.emplace_back("code_verifier", verifier);
     return Token(form, out);
@@ -115,9 +122,10 @@ TEST_F(FlowTest, ConfidentialCodeFlow) {
   EXPECT_EQ(q["keep"], "1");
   EXPECT_EQ(q["state"], "xyz ä/&=");
   EXPECT_EQ(q["code"].size(), 52u);
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Preferences WHERE Category = 'oauth_app' AND UserId = '" + user_.id +
-                          "' AND Name = '" + app.id() + "' AND Value = 'user'"),
-            1);
+  EXPECT_EQ(
+      db().QueryInt("SELECT COUNT(*) FROM Preferences WHERE Category = 'oauth_app' AND UserId = '" +
+                    user_.id + "' AND Name = '" + app.id() + "' AND Value = 'user'"),
+      1);
 
   AccessTokenResponse tok;
   auto t = CodeToken(app, q["code"], &tok);
@@ -132,7 +140,8 @@ TEST_F(FlowTest, ConfidentialCodeFlow) {
   EXPECT_EQ(t.Header("cache-control"), "no-store");
   EXPECT_EQ(t.Header("pragma"), "no-cache");
 
-  // The token is a session: it authenticates /api/v4 calls, and the authorized list shows the app sans secret.
+  // The token is a session: it authenticates /api/v4 calls, and the authorized list shows the app
+  // sans secret.
   OAuthAppList list;
   ASSERT_EQ(UseToken(tok.access_token(), &list), 200);
   ASSERT_EQ(list.apps_size(), 1);
@@ -142,13 +151,15 @@ TEST_F(FlowTest, ConfidentialCodeFlow) {
   OAuthAppList via_query;
   oauthd::v1::GetAuthorizedOAuthAppsRequest me;
   me.set_user_id("me");
-  EXPECT_TRUE(Call(apps_.get(), &OAuthApps::Stub::GetAuthorizedOAuthAppsForUser, me, &via_query,
-                   Metadata().Add("x-original-uri", "/api/v4/users/me/oauth/apps/authorized?access_token=" +
-                                                        tok.access_token()))
-                  .ok());
+  EXPECT_TRUE(
+      Call(apps_.get(), &OAuthApps::Stub::GetAuthorizedOAuthAppsForUser, me, &via_query,
+           Metadata().Add("x-original-uri", "/api/v4/users/me/oauth/apps/authorized?access_token=" +
+                                                tok.access_token()))
+          .ok());
 
   // A code is single use.
-  EXPECT_APP_ERROR(CodeToken(app, q["code"]), 400, "api.oauth.get_access_token.expired_code.app_error");
+  EXPECT_APP_ERROR(CodeToken(app, q["code"]), 400,
+                   "api.oauth.get_access_token.expired_code.app_error");
   // A new code for the same (user, client) while the token lives yields the same token.
   AccessTokenResponse again;
   ASSERT_TRUE(CodeToken(app, Code(Request(app), user_), &again).ok());
@@ -167,8 +178,12 @@ TEST_F(FlowTest, PublicClientPkceFlow) {
   const std::string code = Code(req, user_);
   ASSERT_FALSE(code.empty());
   EXPECT_APP_ERROR(CodeToken(app, code), 400, "model.oauth.validate_grant.pkce_required.app_error");
-  EXPECT_APP_ERROR(Token({{"grant_type", "authorization_code"}, {"client_id", app.id()}, {"code", code},
-                          {"redirect_uri", kCallback}, {"client_secret", "x"}, {"code_verifier", kVerifier}}),
+  EXPECT_APP_ERROR(Token({{"grant_type", "authorization_code"},
+                          {"client_id", app.id()},
+                          {"code", code},
+                          {"redirect_uri", kCallback},
+                          {"client_secret", "x"},
+                          {"code_verifier", kVerifier}}),
                    400, "model.oauth.validate_grant.public_client_secret.app_error");
   EXPECT_APP_ERROR(CodeToken(app, code, nullptr, std::string(43, 'a')), 400,
                    "model.authorize.validate_pkce.verification_failed.app_error");
@@ -177,8 +192,9 @@ TEST_F(FlowTest, PublicClientPkceFlow) {
   ASSERT_TRUE(t.ok()) << t.Describe();
   EXPECT_EQ(tok.refresh_token(), "");  // public clients cannot refresh
   EXPECT_EQ(UseToken(tok.access_token()), 200);
-  EXPECT_APP_ERROR(Token({{"grant_type", "refresh_token"}, {"client_id", app.id()}, {"refresh_token", "x"}}), 400,
-                   "model.oauth.validate_grant.public_client_refresh_token.app_error");
+  EXPECT_APP_ERROR(
+      Token({{"grant_type", "refresh_token"}, {"client_id", app.id()}, {"refresh_token", "x"}}),
+      400, "model.oauth.validate_grant.public_client_refresh_token.app_error");
   // plain is refused at authorization.
   req.set_code_challenge_method("plain");
   EXPECT_APP_ERROR(Authorize(req, Metadata().Bearer(user_.token)), 400,
@@ -191,7 +207,8 @@ TEST_F(FlowTest, ConfidentialClientWithPkce) {
   req.set_code_challenge(kChallenge);
   req.set_code_challenge_method("S256");
   const std::string code = Code(req, user_);
-  EXPECT_APP_ERROR(CodeToken(app, code), 400, "model.authorize.validate_pkce.verifier_required.app_error");
+  EXPECT_APP_ERROR(CodeToken(app, code), 400,
+                   "model.authorize.validate_pkce.verifier_required.app_error");
   EXPECT_TRUE(CodeToken(app, code, nullptr, kVerifier).ok());
   // A verifier for a code made without PKCE is refused.
   EXPECT_APP_ERROR(CodeToken(app, Code(Request(app), manager_), nullptr, kVerifier), 400,
@@ -203,7 +220,9 @@ TEST_F(FlowTest, RefreshRotationTwice) {
   AccessTokenResponse first;
   ASSERT_TRUE(CodeToken(app, Code(Request(app), user_), &first).ok());
   auto refresh = [&](const std::string& rt, AccessTokenResponse* out) {
-    return Token({{"grant_type", "refresh_token"}, {"client_id", app.id()}, {"client_secret", app.client_secret()},
+    return Token({{"grant_type", "refresh_token"},
+                  {"client_id", app.id()},
+                  {"client_secret", app.client_secret()},
                   {"refresh_token", rt}},
                  out);
   };
@@ -214,7 +233,8 @@ TEST_F(FlowTest, RefreshRotationTwice) {
   EXPECT_NE(second.refresh_token(), first.refresh_token());
   EXPECT_EQ(UseToken(first.access_token()), 401);  // the old session is gone
   EXPECT_EQ(UseToken(second.access_token()), 200);
-  EXPECT_APP_ERROR(refresh(first.refresh_token(), nullptr), 404, "api.oauth.get_access_token.refresh_token.app_error");
+  EXPECT_APP_ERROR(refresh(first.refresh_token(), nullptr), 404,
+                   "api.oauth.get_access_token.refresh_token.app_error");
   ASSERT_TRUE(refresh(second.refresh_token(), &third).ok());
   EXPECT_NE(third.refresh_token(), second.refresh_token());
   EXPECT_EQ(UseToken(second.access_token()), 401);
@@ -233,12 +253,15 @@ TEST_F(FlowTest, ExpiredCodeIsRefusedAndDeleted) {
 TEST_F(FlowTest, RedirectMismatch) {
   OAuthApp app = NewApp();
   AuthorizeRequest req = Request(app);
-  req.set_redirect_uri("https://client.example.com/cb");  // registered with ?keep=1: exact match only
+  req.set_redirect_uri(
+      "https://client.example.com/cb");  // registered with ?keep=1: exact match only
   EXPECT_APP_ERROR(Authorize(req, Metadata().Bearer(user_.token)), 400,
                    "api.oauth.allow_oauth.redirect_callback.app_error");
   const std::string code = Code(Request(app), user_);
-  EXPECT_APP_ERROR(Token({{"grant_type", "authorization_code"}, {"client_id", app.id()},
-                          {"client_secret", app.client_secret()}, {"code", code},
+  EXPECT_APP_ERROR(Token({{"grant_type", "authorization_code"},
+                          {"client_id", app.id()},
+                          {"client_secret", app.client_secret()},
+                          {"code", code},
                           {"redirect_uri", "https://client.example.com/other"}}),
                    400, "api.oauth.get_access_token.redirect_uri.app_error");
   EXPECT_TRUE(CodeToken(app, code).ok());  // a failed attempt does not burn the code
@@ -252,7 +275,8 @@ TEST_F(FlowTest, DeauthorizeEndsTheGrant) {
   oauthd::v1::DeauthorizeRequest req;
   req.set_client_id(app.id());
   oauthd::v1::StatusOK ok;
-  auto r = Call(flow_.get(), &Authorization::Stub::Deauthorize, req, &ok, Metadata().Bearer(user_.token));
+  auto r = Call(flow_.get(), &Authorization::Stub::Deauthorize, req, &ok,
+                Metadata().Bearer(user_.token));
   ASSERT_TRUE(r.ok()) << r.Describe();
   EXPECT_EQ(ok.status(), "OK");
   EXPECT_EQ(UseToken(tok.access_token()), 401);
@@ -262,10 +286,13 @@ TEST_F(FlowTest, DeauthorizeEndsTheGrant) {
   EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData"), 0);
   // Unknown but valid client: a no-op; a bad id: 400.
   req.set_client_id(NewId());
-  EXPECT_TRUE(Call(flow_.get(), &Authorization::Stub::Deauthorize, req, &ok, Metadata().Bearer(user_.token)).ok());
+  EXPECT_TRUE(
+      Call(flow_.get(), &Authorization::Stub::Deauthorize, req, &ok, Metadata().Bearer(user_.token))
+          .ok());
   req.set_client_id("junk");
-  EXPECT_APP_ERROR(Call(flow_.get(), &Authorization::Stub::Deauthorize, req, &ok, Metadata().Bearer(user_.token)), 400,
-                   "api.context.invalid_body_param.app_error");
+  EXPECT_APP_ERROR(Call(flow_.get(), &Authorization::Stub::Deauthorize, req, &ok,
+                        Metadata().Bearer(user_.token)),
+                   400, "api.context.invalid_body_param.app_error");
 }
 
 TEST_F(FlowTest, DeletedAppAndRegeneratedSecret) {
@@ -277,13 +304,17 @@ TEST_F(FlowTest, DeletedAppAndRegeneratedSecret) {
   OAuthApp regen;
   oauthd::v1::OAuthAppIdRequest id;
   id.set_app_id(app.id());
-  ASSERT_TRUE(Call(apps_.get(), &OAuthApps::Stub::RegenerateOAuthAppSecret, id, &regen, Metadata().Bearer(admin_.token)).ok());
+  ASSERT_TRUE(Call(apps_.get(), &OAuthApps::Stub::RegenerateOAuthAppSecret, id, &regen,
+                   Metadata().Bearer(admin_.token))
+                  .ok());
   EXPECT_APP_ERROR(CodeToken(app, code), 401, "model.oauth.validate_grant.credentials.app_error");
   EXPECT_TRUE(CodeToken(regen, code).ok());
   EXPECT_EQ(UseToken(tok.access_token()), 200);
   // Deleting the app ends its tokens.
   oauthd::v1::StatusOK ok;
-  ASSERT_TRUE(Call(apps_.get(), &OAuthApps::Stub::DeleteOAuthApp, id, &ok, Metadata().Bearer(admin_.token)).ok());
+  ASSERT_TRUE(
+      Call(apps_.get(), &OAuthApps::Stub::DeleteOAuthApp, id, &ok, Metadata().Bearer(admin_.token))
+          .ok());
   EXPECT_EQ(UseToken(tok.access_token()), 401);
 }
 
@@ -291,9 +322,11 @@ TEST_F(FlowTest, TokenEndpointErrors) {
   OAuthApp app = NewApp();
   const std::string code = Code(Request(app), user_);
   auto base = [&](std::vector<std::pair<std::string, std::string>> extra) {
-    std::vector<std::pair<std::string, std::string>> f = {{"grant_type", "authorization_code"}, {"client_id", app.id()},
+    std::vector<std::pair<std::string, std::string>> f = {{"grant_type", "authorization_code"},
+                                                          {"client_id", app.id()},
                                                           {"client_secret", app.client_secret()},
-                                                          {"redirect_uri", kCallback}, {"code", code}};
+                                                          {"redirect_uri", kCallback},
+                                                          {"code", code}};
     for (auto& [k, v] : extra) {
       bool replaced = false;
       for (auto& kv : f) {
@@ -311,14 +344,20 @@ TEST_F(FlowTest, TokenEndpointErrors) {
   AccessTokenResponse resp;
   EXPECT_APP_ERROR(Call(flow_.get(), &Authorization::Stub::AccessToken, raw, &resp), 400,
                    "api.oauth.get_access_token.bad_request.app_error");
-  EXPECT_APP_ERROR(Token(base({{"code", ""}})), 400, "api.oauth.get_access_token.missing_code.app_error");
+  EXPECT_APP_ERROR(Token(base({{"code", ""}})), 400,
+                   "api.oauth.get_access_token.missing_code.app_error");
   EXPECT_APP_ERROR(Token(base({{"grant_type", "refresh_token"}})), 400,
                    "api.oauth.get_access_token.missing_refresh_token.app_error");
-  EXPECT_APP_ERROR(Token(base({{"grant_type", "password"}})), 400, "api.oauth.get_access_token.bad_grant.app_error");
-  EXPECT_APP_ERROR(Token(base({{"client_id", "junk"}})), 400, "api.oauth.get_access_token.bad_client_id.app_error");
-  EXPECT_APP_ERROR(Token(base({{"client_id", NewId()}})), 404, "api.oauth.get_access_token.credentials.app_error");
-  EXPECT_APP_ERROR(Token(base({{"client_secret", "wrong"}})), 401, "model.oauth.validate_grant.credentials.app_error");
-  EXPECT_APP_ERROR(Token(base({{"code", NewId() + NewId()}})), 400, "api.oauth.get_access_token.expired_code.app_error");
+  EXPECT_APP_ERROR(Token(base({{"grant_type", "password"}})), 400,
+                   "api.oauth.get_access_token.bad_grant.app_error");
+  EXPECT_APP_ERROR(Token(base({{"client_id", "junk"}})), 400,
+                   "api.oauth.get_access_token.bad_client_id.app_error");
+  EXPECT_APP_ERROR(Token(base({{"client_id", NewId()}})), 404,
+                   "api.oauth.get_access_token.credentials.app_error");
+  EXPECT_APP_ERROR(Token(base({{"client_secret", "wrong"}})), 401,
+                   "model.oauth.validate_grant.credentials.app_error");
+  EXPECT_APP_ERROR(Token(base({{"code", NewId() + NewId()}})), 400,
+                   "api.oauth.get_access_token.expired_code.app_error");
   EXPECT_APP_ERROR(Token(base({{"resource", "https://api.example.com"}})), 400,
                    "api.oauth.get_access_token.resource_mismatch.app_error");
   // The user behind the code was deactivated, or is gone.
@@ -327,9 +366,11 @@ TEST_F(FlowTest, TokenEndpointErrors) {
   db().Exec("DELETE FROM Users WHERE Id = '" + user_.id + "'");
   EXPECT_APP_ERROR(Token(base({})), 404, "api.oauth.get_access_token.internal_user.app_error");
   auto off = StartServer({"--enable-oauth-service-provider=false"});
-  auto stub = Authorization::NewStub(grpc::CreateChannel(off->target(), grpc::InsecureChannelCredentials()));
+  auto stub = Authorization::NewStub(
+      grpc::CreateChannel(off->target(), grpc::InsecureChannelCredentials()));
   AccessTokenRequest req;
-  req.mutable_body()->set_data(absl::StrCat("grant_type=authorization_code&code=x&client_id=", app.id()));
+  req.mutable_body()->set_data(
+      absl::StrCat("grant_type=authorization_code&code=x&client_id=", app.id()));
   EXPECT_APP_ERROR(Call(stub.get(), &Authorization::Stub::AccessToken, req, &resp), 501,
                    "api.oauth.get_access_token.disabled.app_error");
 }
@@ -340,8 +381,11 @@ TEST_F(FlowTest, ResourceBecomesTheAudience) {
   req.set_resource("https://api.example.com/mcp");
   const std::string code = Code(req, user_);
   AccessTokenResponse tok;
-  ASSERT_TRUE(Token({{"grant_type", "authorization_code"}, {"client_id", app.id()},
-                     {"client_secret", app.client_secret()}, {"code", code}, {"redirect_uri", kCallback},
+  ASSERT_TRUE(Token({{"grant_type", "authorization_code"},
+                     {"client_id", app.id()},
+                     {"client_secret", app.client_secret()},
+                     {"code", code},
+                     {"redirect_uri", kCallback},
                      {"resource", "https://api.example.com/mcp"}},
                     &tok)
                   .ok());
@@ -350,15 +394,19 @@ TEST_F(FlowTest, ResourceBecomesTheAudience) {
 
 TEST_F(FlowTest, AuthorizeErrorsAndResponseTypes) {
   OAuthApp app = NewApp();
-  EXPECT_APP_ERROR(Authorize(Request(app), Metadata()), 401, "api.context.session_expired.app_error");
+  EXPECT_APP_ERROR(Authorize(Request(app), Metadata()), 401,
+                   "api.context.session_expired.app_error");
   AuthorizeRequest bad = Request(app);
   bad.set_client_id("junk");
-  EXPECT_APP_ERROR(Authorize(bad, Metadata().Bearer(user_.token)), 400, "model.authorize.is_valid.client_id.app_error");
+  EXPECT_APP_ERROR(Authorize(bad, Metadata().Bearer(user_.token)), 400,
+                   "model.authorize.is_valid.client_id.app_error");
   AuthorizeRequest unknown = Request(app);
   unknown.set_client_id(NewId());
-  EXPECT_APP_ERROR(Authorize(unknown, Metadata().Bearer(user_.token)), 404, "app.oauth.get_app.find.app_error");
+  EXPECT_APP_ERROR(Authorize(unknown, Metadata().Bearer(user_.token)), 404,
+                   "app.oauth.get_app.find.app_error");
   // An OAuth session cannot grant access to apps.
-  const std::string oauth_session = SeedSession(db().pool(), user_.id, "system_user", 0, /*is_oauth=*/true);
+  const std::string oauth_session =
+      SeedSession(db().pool(), user_.id, "system_user", 0, /*is_oauth=*/true);
   auto r = Authorize(Request(app), Metadata().Bearer(oauth_session));
   EXPECT_APP_ERROR(r, 403, "api.context.permissions.app_error");
   // Unsupported response types come back in the redirect, not as an error status.
@@ -366,7 +414,8 @@ TEST_F(FlowTest, AuthorizeErrorsAndResponseTypes) {
   other.set_response_type("id_token");
   std::string redirect;
   ASSERT_TRUE(Authorize(other, Metadata().Bearer(user_.token), &redirect).ok());
-  EXPECT_EQ(redirect, "https://client.example.com/cb?keep=1&error=unsupported_response_type&state=st");
+  EXPECT_EQ(redirect,
+            "https://client.example.com/cb?keep=1&error=unsupported_response_type&state=st");
   // Implicit grant: the token in the fragment works.
   AuthorizeRequest implicit = Request(app, "st");
   implicit.set_response_type("token");
@@ -380,9 +429,11 @@ TEST_F(FlowTest, AuthorizeErrorsAndResponseTypes) {
   EXPECT_EQ(UseToken(fragment["access_token"]), 200);
   // The provider switched off.
   auto off = StartServer({"--enable-oauth-service-provider=false"});
-  auto stub = Authorization::NewStub(grpc::CreateChannel(off->target(), grpc::InsecureChannelCredentials()));
+  auto stub = Authorization::NewStub(
+      grpc::CreateChannel(off->target(), grpc::InsecureChannelCredentials()));
   AuthorizeResponse resp;
-  EXPECT_APP_ERROR(Call(stub.get(), &Authorization::Stub::Authorize, Request(app), &resp, Metadata().Bearer(user_.token)),
+  EXPECT_APP_ERROR(Call(stub.get(), &Authorization::Stub::Authorize, Request(app), &resp,
+                        Metadata().Bearer(user_.token)),
                    501, "api.oauth.allow_oauth.turn_off.app_error");
 }
 
@@ -397,22 +448,26 @@ TEST_F(FlowTest, BrowserPageRedirectsAndPages) {
   auto login = page(Request(app), Metadata().Add("x-original-uri", uri), &body);
   ASSERT_TRUE(login.ok()) << login.Describe();
   EXPECT_EQ(login.http_status(), 302);
-  EXPECT_EQ(login.Header("location"), "https://chat.example.com/login?redirect_to=" + model::QueryEscape(uri));
+  EXPECT_EQ(login.Header("location"),
+            "https://chat.example.com/login?redirect_to=" + model::QueryEscape(uri));
   AuthorizeRequest saml = Request(app);
   saml.set_login_hint("saml");
   EXPECT_EQ(page(saml, Metadata().Add("x-original-uri", uri), &body).Header("location"),
             "https://chat.example.com/login/sso/saml?redirect_to=" + model::QueryEscape(uri));
-  // With a session: the consent page, escaped, with its security headers and the session's CSRF token.
+  // With a session: the consent page, escaped, with its security headers and the session's CSRF
+  // token.
   const Metadata browser = Metadata().Add("cookie", "MMAUTHTOKEN=" + user_.token);
   auto consent = page(Request(app, "<script>"), browser, &body);
   ASSERT_TRUE(consent.ok()) << consent.Describe();
   EXPECT_EQ(consent.http_status(), 200);
   EXPECT_EQ(body.content_type(), "text/html; charset=utf-8");
   EXPECT_NE(body.data().find("Flow app"), std::string::npos);
-  EXPECT_EQ(body.data().find("<script>\""), std::string::npos);  // the state is escaped wherever it appears
+  EXPECT_EQ(body.data().find("<script>\""),
+            std::string::npos);  // the state is escaped wherever it appears
   EXPECT_NE(body.data().find(user_.csrf), std::string::npos);
   EXPECT_NE(body.data().find("error=access_denied"), std::string::npos);
-  EXPECT_NE(consent.Header("content-security-policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_NE(consent.Header("content-security-policy").find("frame-ancestors 'none'"),
+            std::string::npos);
   // Once authorized, the page goes straight back to the callback with a new code.
   Code(Request(app), user_);
   auto again = page(Request(app), browser, &body);

@@ -1,11 +1,11 @@
-// How oauthd identifies callers (spec §7) and what every response carries, over gRPC with the real binary.
+// How oauthd identifies callers (spec §7) and what every response carries, over gRPC with the real
+// binary.
 #include <arpa/inet.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <grpcpp/generic/generic_stub.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -49,9 +49,11 @@ TEST_F(IdentityTest, CookieNeedsCsrfOnWritesButNotOnReads) {
   auto bad = CreateWith(Metadata().Add("cookie", cookie));
   EXPECT_EQ(bad.http_status(), 401) << bad.Describe();
   EXPECT_EQ(bad.app_error.id(), "api.context.session_expired.app_error");
-  EXPECT_EQ(CreateWith(Metadata().Add("cookie", cookie).Add("x-csrf-token", "wrong")).http_status(), 401);
+  EXPECT_EQ(CreateWith(Metadata().Add("cookie", cookie).Add("x-csrf-token", "wrong")).http_status(),
+            401);
   EXPECT_TRUE(CreateWith(Metadata().Add("cookie", cookie).Add("x-csrf-token", admin_.csrf)).ok());
-  EXPECT_TRUE(CreateWith(Metadata().Add("cookie", cookie).Add("x-requested-with", "XMLHttpRequest")).ok());
+  EXPECT_TRUE(
+      CreateWith(Metadata().Add("cookie", cookie).Add("x-requested-with", "XMLHttpRequest")).ok());
   // A header token is never CSRF-checked.
   EXPECT_TRUE(CreateWith(Metadata().Bearer(admin_.token)).ok());
 }
@@ -68,17 +70,21 @@ TEST_F(IdentityTest, ExpiredUnknownAndDeactivatedSessionsAre401) {
   auto r = ListWith(Metadata().Bearer(expired));
   EXPECT_EQ(r.http_status(), 401);
   EXPECT_EQ(r.app_error.id(), "api.context.session_expired.app_error");
-  EXPECT_EQ(ListWith(Metadata().Bearer(NewId())).app_error.id(), "api.context.session_expired.app_error");
+  EXPECT_EQ(ListWith(Metadata().Bearer(NewId())).app_error.id(),
+            "api.context.session_expired.app_error");
   SeededUser gone = SeedUser(db().pool(), "system_user system_admin");
   db().Exec("UPDATE Users SET DeleteAt = 1 WHERE Id = '" + gone.id + "'");
   EXPECT_EQ(ListWith(Metadata().Bearer(gone.token)).http_status(), 401);
 }
 
 TEST_F(IdentityTest, AccessTokenInTheQueryOnlyForOAuthSessions) {
-  const std::string oauth_token = SeedSession(db().pool(), admin_.id, "system_user system_admin", 0, true);
-  auto ok = ListWith(Metadata().Add("x-original-uri", "/api/v4/oauth/apps?access_token=" + oauth_token));
+  const std::string oauth_token =
+      SeedSession(db().pool(), admin_.id, "system_user system_admin", 0, true);
+  auto ok =
+      ListWith(Metadata().Add("x-original-uri", "/api/v4/oauth/apps?access_token=" + oauth_token));
   EXPECT_TRUE(ok.ok()) << ok.Describe();
-  auto bad = ListWith(Metadata().Add("x-original-uri", "/api/v4/oauth/apps?page=0&access_token=" + admin_.token));
+  auto bad = ListWith(
+      Metadata().Add("x-original-uri", "/api/v4/oauth/apps?page=0&access_token=" + admin_.token));
   EXPECT_EQ(bad.http_status(), 401) << bad.Describe();
   EXPECT_EQ(bad.app_error.id(), "api.context.token_provided.app_error");
 }
@@ -98,8 +104,10 @@ class DeveloperModeTest : public ServerTest {
 
 TEST_F(DeveloperModeTest, DetailedErrorIsFilled) {
   OAuthApp app;
-  auto r = Call(apps_.get(), &OAuthApps::Stub::CreateOAuthApp, ValidCreate(), &app, Metadata().Bearer(user_.token));
-  EXPECT_EQ(r.app_error.detailed_error(), absl::StrCat("userId=", user_.id, ", permission=manage_oauth"));
+  auto r = Call(apps_.get(), &OAuthApps::Stub::CreateOAuthApp, ValidCreate(), &app,
+                Metadata().Bearer(user_.token));
+  EXPECT_EQ(r.app_error.detailed_error(),
+            absl::StrCat("userId=", user_.id, ", permission=manage_oauth"));
 }
 
 TEST_F(IdentityTest, HealthCheckingIsOn) {
@@ -176,22 +184,26 @@ class ObservabilityTest : public ServerTest {
 
 TEST_F(ObservabilityTest, MetricsAndOneLogLinePerCall) {
   oauthd::v1::OAuthAppList list;
-  auto r = Call(apps_.get(), &oauthd::v1::OAuthApps::Stub::GetOAuthApps, oauthd::v1::GetOAuthAppsRequest(), &list,
+  auto r = Call(apps_.get(), &oauthd::v1::OAuthApps::Stub::GetOAuthApps,
+                oauthd::v1::GetOAuthAppsRequest(), &list,
                 Metadata().Bearer(admin_.token).Add("x-request-id", "metrics-req-1"));
   ASSERT_TRUE(r.ok()) << r.Describe();
-  Call(apps_.get(), &oauthd::v1::OAuthApps::Stub::GetOAuthApps, oauthd::v1::GetOAuthAppsRequest(), &list,
-       Metadata().Bearer(user_.token));
+  Call(apps_.get(), &oauthd::v1::OAuthApps::Stub::GetOAuthApps, oauthd::v1::GetOAuthAppsRequest(),
+       &list, Metadata().Bearer(user_.token));
   const std::string metrics = HttpGet(metrics_port_, "/metrics");
   EXPECT_NE(metrics.find("HTTP/1.1 200"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("oauthd_requests_total{method=\"GetOAuthApps\",code=\"200\"} 1"), std::string::npos)
+  EXPECT_NE(metrics.find("oauthd_requests_total{method=\"GetOAuthApps\",code=\"200\"} 1"),
+            std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("oauthd_requests_total{method=\"GetOAuthApps\",code=\"403\"} 1"), std::string::npos);
-  EXPECT_NE(metrics.find("oauthd_request_duration_seconds_count{method=\"GetOAuthApps\"} 2"), std::string::npos);
+  EXPECT_NE(metrics.find("oauthd_requests_total{method=\"GetOAuthApps\",code=\"403\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("oauthd_request_duration_seconds_count{method=\"GetOAuthApps\"} 2"),
+            std::string::npos);
   EXPECT_NE(metrics.find("oauthd_db_pool_connections{state=\"max\"} 8"), std::string::npos);
   EXPECT_NE(HttpGet(metrics_port_, "/other").find("404"), std::string::npos);
   const std::string log = server_->Log();
-  EXPECT_NE(log.find("\"request_id\":\"metrics-req-1\",\"method\":\"GetOAuthApps\",\"user_id\":\"" + admin_.id +
-                     "\",\"status\":200"),
+  EXPECT_NE(log.find("\"request_id\":\"metrics-req-1\",\"method\":\"GetOAuthApps\",\"user_id\":\"" +
+                     admin_.id + "\",\"status\":200"),
             std::string::npos)
       << log;
 }

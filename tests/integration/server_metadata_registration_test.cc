@@ -1,7 +1,8 @@
-// RFC 8414 metadata and RFC 7591 dynamic client registration (spec §4, §5) over gRPC with the real binary.
-#include <thread>
-
+// RFC 8414 metadata and RFC 7591 dynamic client registration (spec §4, §5) over gRPC with the real
+// binary.
 #include <gtest/gtest.h>
+
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "tests/lib/server_fixture.h"
@@ -20,8 +21,8 @@ CallResult Metadata_(AuthorizationServer::Stub* stub, AuthorizationServerMetadat
               GetAuthorizationServerMetadataRequest(), out);
 }
 
-CallResult Register(AuthorizationServer::Stub* stub, const std::string& json, ClientRegistrationResponse* out,
-                    const std::string& client_ip = "203.0.113.7") {
+CallResult Register(AuthorizationServer::Stub* stub, const std::string& json,
+                    ClientRegistrationResponse* out, const std::string& client_ip = "203.0.113.7") {
   RegisterOAuthClientRequest req;
   *req.mutable_body() = JsonBody(json);
   return Call(stub, &AuthorizationServer::Stub::RegisterOAuthClient, req, out,
@@ -29,7 +30,8 @@ CallResult Register(AuthorizationServer::Stub* stub, const std::string& json, Cl
 }
 
 std::unique_ptr<AuthorizationServer::Stub> Stub(const OauthdProcess& p) {
-  return AuthorizationServer::NewStub(grpc::CreateChannel(p.target(), grpc::InsecureChannelCredentials()));
+  return AuthorizationServer::NewStub(
+      grpc::CreateChannel(p.target(), grpc::InsecureChannelCredentials()));
 }
 
 class MetadataTest : public ServerTest {};
@@ -42,10 +44,12 @@ TEST_F(MetadataTest, PublishesTheDocumentFromTheSiteUrl) {
   EXPECT_EQ(m.authorization_endpoint(), "https://chat.example.com/oauth/authorize");
   EXPECT_EQ(m.token_endpoint(), "https://chat.example.com/oauth/access_token");
   EXPECT_FALSE(m.has_registration_endpoint());  // DCR is off by default
-  EXPECT_EQ(std::vector<std::string>(m.response_types_supported().begin(), m.response_types_supported().end()),
+  EXPECT_EQ(std::vector<std::string>(m.response_types_supported().begin(),
+                                     m.response_types_supported().end()),
             std::vector<std::string>{"code"});
-  EXPECT_EQ(std::vector<std::string>(m.grant_types_supported().begin(), m.grant_types_supported().end()),
-            (std::vector<std::string>{"authorization_code", "refresh_token"}));
+  EXPECT_EQ(
+      std::vector<std::string>(m.grant_types_supported().begin(), m.grant_types_supported().end()),
+      (std::vector<std::string>{"authorization_code", "refresh_token"}));
   EXPECT_EQ(std::vector<std::string>(m.token_endpoint_auth_methods_supported().begin(),
                                      m.token_endpoint_auth_methods_supported().end()),
             (std::vector<std::string>{"client_secret_post", "none"}));
@@ -55,7 +59,8 @@ TEST_F(MetadataTest, PublishesTheDocumentFromTheSiteUrl) {
 
 TEST_F(MetadataTest, SiteUrlVariantsAndFailures) {
   {
-    auto p = StartServer({"--site-url=https://example.com/mm/", "--enable-dynamic-client-registration=true"});
+    auto p = StartServer(
+        {"--site-url=https://example.com/mm/", "--enable-dynamic-client-registration=true"});
     AuthorizationServerMetadata m;
     ASSERT_TRUE(Metadata_(Stub(*p).get(), &m).ok());
     EXPECT_EQ(m.issuer(), "https://example.com/mm/");  // verbatim
@@ -67,13 +72,15 @@ TEST_F(MetadataTest, SiteUrlVariantsAndFailures) {
     AuthorizationServerMetadata m;
     auto r = Metadata_(Stub(*p).get(), &m);
     EXPECT_EQ(r.http_status(), 500) << r.Describe();
-    EXPECT_EQ(r.app_error.id(), "api.oauth.authorization_server_metadata.site_url_required.app_error");
+    EXPECT_EQ(r.app_error.id(),
+              "api.oauth.authorization_server_metadata.site_url_required.app_error");
   }
   {
     auto p = StartServer({"--site-url=not a url"});
     AuthorizationServerMetadata m;
     auto r = Metadata_(Stub(*p).get(), &m);
-    EXPECT_EQ(r.app_error.id(), "api.oauth.authorization_server_metadata.invalid_url.app_error") << r.Describe();
+    EXPECT_EQ(r.app_error.id(), "api.oauth.authorization_server_metadata.invalid_url.app_error")
+        << r.Describe();
   }
   {
     auto p = StartServer({"--enable-oauth-service-provider=false"});
@@ -87,7 +94,8 @@ TEST_F(MetadataTest, SiteUrlVariantsAndFailures) {
 class RegistrationTest : public ServerTest {
  protected:
   std::vector<std::string> ExtraFlags() override {
-    return {"--enable-dynamic-client-registration=true", "--dcr-rate-limit=1000", "--dcr-rate-burst=1000"};
+    return {"--enable-dynamic-client-registration=true", "--dcr-rate-limit=1000",
+            "--dcr-rate-burst=1000"};
   }
   void ExpectOAuthError(const CallResult& r, int http, const std::string& error) {
     EXPECT_FALSE(r.ok());
@@ -99,11 +107,12 @@ class RegistrationTest : public ServerTest {
 
 TEST_F(RegistrationTest, ConfidentialClient) {
   ClientRegistrationResponse resp;
-  auto r = Register(as_.get(),
-                    R"({"redirect_uris":["https://client.example.com/cb"],"client_name":"MCP client",
+  auto r =
+      Register(as_.get(),
+               R"({"redirect_uris":["https://client.example.com/cb"],"client_name":"MCP client",
                         "client_uri":"https://client.example.com","grant_types":["authorization_code"],
                         "logo_uri":"https://ignored"})",
-                    &resp);
+               &resp);
   ASSERT_TRUE(r.ok()) << r.Describe();
   EXPECT_EQ(r.http_status(), 201);
   EXPECT_EQ(resp.client_id().size(), 26u);
@@ -122,12 +131,14 @@ TEST_F(RegistrationTest, ConfidentialClient) {
   oauthd::v1::OAuthApp app;
   oauthd::v1::OAuthAppIdRequest id;
   id.set_app_id(resp.client_id());
-  auto g = Call(apps_.get(), &oauthd::v1::OAuthApps::Stub::GetOAuthApp, id, &app, Metadata().Bearer(admin_.token));
+  auto g = Call(apps_.get(), &oauthd::v1::OAuthApps::Stub::GetOAuthApp, id, &app,
+                Metadata().Bearer(admin_.token));
   ASSERT_TRUE(g.ok()) << g.Describe();
   EXPECT_EQ(app.creator_id(), "");
   EXPECT_TRUE(app.is_dynamically_registered());
   EXPECT_EQ(app.client_secret(), resp.client_secret());
-  EXPECT_EQ(Call(apps_.get(), &oauthd::v1::OAuthApps::Stub::GetOAuthApp, id, &app, Metadata().Bearer(manager_.token))
+  EXPECT_EQ(Call(apps_.get(), &oauthd::v1::OAuthApps::Stub::GetOAuthApp, id, &app,
+                 Metadata().Bearer(manager_.token))
                 .http_status(),
             403);
 }
@@ -149,29 +160,41 @@ TEST_F(RegistrationTest, PublicClientWithCustomScheme) {
 TEST_F(RegistrationTest, ValidationErrors) {
   ClientRegistrationResponse resp;
   ExpectOAuthError(Register(as_.get(), "{not json", &resp), 400, "invalid_client_metadata");
-  EXPECT_EQ(Register(as_.get(), "{not json", &resp).oauth_error.error_description(), "Invalid JSON in request body");
-  ExpectOAuthError(Register(as_.get(), R"({"redirect_uris":[]})", &resp), 400, "invalid_client_metadata");
+  EXPECT_EQ(Register(as_.get(), "{not json", &resp).oauth_error.error_description(),
+            "Invalid JSON in request body");
+  ExpectOAuthError(Register(as_.get(), R"({"redirect_uris":[]})", &resp), 400,
+                   "invalid_client_metadata");
   ExpectOAuthError(Register(as_.get(), R"({})", &resp), 400, "invalid_client_metadata");
-  for (const char* bad : {"javascript://x/alert", "DATA://x/y", "/relative/cb", "https:///nohost", " https://x/cb"}) {
-    ExpectOAuthError(Register(as_.get(), absl::StrCat(R"({"redirect_uris":[")", bad, R"("]})"), &resp), 400,
-                     "invalid_client_metadata");
+  for (const char* bad :
+       {"javascript://x/alert", "DATA://x/y", "/relative/cb", "https:///nohost", " https://x/cb"}) {
+    ExpectOAuthError(
+        Register(as_.get(), absl::StrCat(R"({"redirect_uris":[")", bad, R"("]})"), &resp), 400,
+        "invalid_client_metadata");
   }
-  ExpectOAuthError(Register(as_.get(), absl::StrCat(R"({"redirect_uris":["https://x/cb"],"client_name":")",
-                                                    std::string(65, 'n'), R"("})"),
+  ExpectOAuthError(Register(as_.get(),
+                            absl::StrCat(R"({"redirect_uris":["https://x/cb"],"client_name":")",
+                                         std::string(65, 'n'), R"("})"),
                             &resp),
                    400, "invalid_client_metadata");
-  ExpectOAuthError(Register(as_.get(), R"({"redirect_uris":["https://x/cb"],"client_uri":"ftp://x"})", &resp), 400,
-                   "invalid_client_metadata");
-  ExpectOAuthError(Register(as_.get(), absl::StrCat(R"({"redirect_uris":["https://x/cb"],"client_uri":"https://x/)",
-                                                    std::string(250, 'a'), R"("})"),
-                            &resp),
-                   400, "invalid_client_metadata");
-  ExpectOAuthError(Register(as_.get(), R"({"redirect_uris":["https://x/cb"],"token_endpoint_auth_method":"private_key_jwt"})",
-                            &resp),
-                   400, "invalid_client_metadata");
+  ExpectOAuthError(
+      Register(as_.get(), R"({"redirect_uris":["https://x/cb"],"client_uri":"ftp://x"})", &resp),
+      400, "invalid_client_metadata");
+  ExpectOAuthError(
+      Register(as_.get(),
+               absl::StrCat(R"({"redirect_uris":["https://x/cb"],"client_uri":"https://x/)",
+                            std::string(250, 'a'), R"("})"),
+               &resp),
+      400, "invalid_client_metadata");
+  ExpectOAuthError(
+      Register(
+          as_.get(),
+          R"({"redirect_uris":["https://x/cb"],"token_endpoint_auth_method":"private_key_jwt"})",
+          &resp),
+      400, "invalid_client_metadata");
   // A present but empty name fails the app's own validation (400, still invalid_client_metadata).
-  ExpectOAuthError(Register(as_.get(), R"({"redirect_uris":["https://x/cb"],"client_name":""})", &resp), 400,
-                   "invalid_client_metadata");
+  ExpectOAuthError(
+      Register(as_.get(), R"({"redirect_uris":["https://x/cb"],"client_name":""})", &resp), 400,
+      "invalid_client_metadata");
 }
 
 TEST_F(RegistrationTest, GatesComeAfterDecoding) {
@@ -182,17 +205,19 @@ TEST_F(RegistrationTest, GatesComeAfterDecoding) {
   auto r = Register(stub.get(), R"({"redirect_uris":["https://x/cb"]})", &resp);
   ExpectOAuthError(r, 400, "unsupported_operation");
   EXPECT_EQ(r.oauth_error.error_description(), "Dynamic client registration is disabled");
-  auto provider_off = StartServer(
-      {"--enable-dynamic-client-registration=true", "--enable-oauth-service-provider=false", "--dcr-rate-burst=100"});
+  auto provider_off =
+      StartServer({"--enable-dynamic-client-registration=true",
+                   "--enable-oauth-service-provider=false", "--dcr-rate-burst=100"});
   auto r2 = Register(Stub(*provider_off).get(), R"({"redirect_uris":["https://x/cb"]})", &resp);
   ExpectOAuthError(r2, 400, "unsupported_operation");
   EXPECT_EQ(r2.oauth_error.error_description(), "OAuth service provider is disabled");
 }
 
 TEST_F(RegistrationTest, AllowlistMatchesPerComponent) {
-  auto p = StartServer({"--enable-dynamic-client-registration=true", "--dcr-rate-limit=1000",
-                        "--dcr-rate-burst=1000",
-                        "--dcr-redirect-uri-allowlist=https://*.example.com/**, http://localhost:*/cb"});
+  auto p =
+      StartServer({"--enable-dynamic-client-registration=true", "--dcr-rate-limit=1000",
+                   "--dcr-rate-burst=1000",
+                   "--dcr-redirect-uri-allowlist=https://*.example.com/**, http://localhost:*/cb"});
   auto stub = Stub(*p);
   ClientRegistrationResponse resp;
   auto reg = [&](const std::string& uri) {
@@ -200,20 +225,25 @@ TEST_F(RegistrationTest, AllowlistMatchesPerComponent) {
   };
   EXPECT_TRUE(reg("https://app.example.com/oauth/cb").ok());
   EXPECT_TRUE(reg("http://localhost:33418/cb").ok());
-  ExpectOAuthError(reg("https://attacker.example.net?x=.example.com/cb"), 400, "invalid_redirect_uri");
+  ExpectOAuthError(reg("https://attacker.example.net?x=.example.com/cb"), 400,
+                   "invalid_redirect_uri");
   ExpectOAuthError(reg("https://evil.com/.example.com/cb"), 400, "invalid_redirect_uri");
-  ExpectOAuthError(reg("https://app.example.com/cb?x=1"), 400, "invalid_redirect_uri");  // pattern has no query
+  ExpectOAuthError(reg("https://app.example.com/cb?x=1"), 400,
+                   "invalid_redirect_uri");  // pattern has no query
   ExpectOAuthError(reg("http://localhost:8080/other"), 400, "invalid_redirect_uri");
   EXPECT_EQ(reg("https://evil.com/cb").oauth_error.error_description(),
             "One or more redirect URIs do not match the allowlist");
   // Every redirect URI must match.
-  auto r = Register(stub.get(), R"({"redirect_uris":["https://a.example.com/cb","https://evil.com/cb"]})", &resp);
+  auto r = Register(
+      stub.get(), R"({"redirect_uris":["https://a.example.com/cb","https://evil.com/cb"]})", &resp);
   ExpectOAuthError(r, 400, "invalid_redirect_uri");
 }
 
 class RateLimitTest : public ServerTest {
  protected:
-  std::vector<std::string> ExtraFlags() override { return {"--enable-dynamic-client-registration=true"}; }
+  std::vector<std::string> ExtraFlags() override {
+    return {"--enable-dynamic-client-registration=true"};
+  }
 };
 
 TEST_F(RateLimitTest, SecondRegistrationFromOneAddressIs429) {
@@ -228,7 +258,8 @@ TEST_F(RateLimitTest, SecondRegistrationFromOneAddressIs429) {
   EXPECT_EQ(r.raw_error.content_type(), "text/plain; charset=utf-8");
   EXPECT_EQ(r.Header("retry-after"), "1");
   EXPECT_FALSE(r.Header("x-ratelimit-limit").empty());
-  // Another address has its own bucket; the first gets a token back after half a second (2 per second).
+  // Another address has its own bucket; the first gets a token back after half a second (2 per
+  // second).
   EXPECT_TRUE(Register(as_.get(), body, &resp, "198.51.100.2").ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   EXPECT_TRUE(Register(as_.get(), body, &resp, "198.51.100.1").ok());

@@ -9,7 +9,8 @@ namespace oauthd::testing {
 void FillResult(grpc::ClientContext& ctx, grpc::Status status, CallResult* out) {
   out->status = status;
   for (const auto* md : {&ctx.GetServerInitialMetadata(), &ctx.GetServerTrailingMetadata()}) {
-    for (const auto& [k, v] : *md) out->metadata.emplace(std::string(k.data(), k.size()), std::string(v.data(), v.size()));
+    for (const auto& [k, v] : *md)
+      out->metadata.emplace(std::string(k.data(), k.size()), std::string(v.data(), v.size()));
   }
   if (status.ok() || status.error_details().empty()) return;
   google::rpc::Status rpc;
@@ -34,14 +35,22 @@ int CallResult::http_status() const {
   }
   if (has_app_error && app_error.has_status_code()) return app_error.status_code();
   switch (status.error_code()) {
-    case grpc::StatusCode::INVALID_ARGUMENT: return 400;
-    case grpc::StatusCode::UNAUTHENTICATED: return 401;
-    case grpc::StatusCode::PERMISSION_DENIED: return 403;
-    case grpc::StatusCode::NOT_FOUND: return 404;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
-    case grpc::StatusCode::UNIMPLEMENTED: return 501;
-    case grpc::StatusCode::UNAVAILABLE: return 503;
-    default: return 500;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return 400;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 401;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return 403;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return 429;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return 501;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
+    default:
+      return 500;
   }
 }
 

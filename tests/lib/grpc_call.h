@@ -1,12 +1,13 @@
-// Calling oauthd over gRPC in tests and reading what came back the way a gateway would: the status, the error
-// body in the status details, and the response metadata (x-http-code, x-request-id, retry-after…).
+// Calling oauthd over gRPC in tests and reading what came back the way a gateway would: the status,
+// the error body in the status details, and the response metadata (x-http-code, x-request-id,
+// retry-after…).
 #ifndef OAUTHD_TESTS_LIB_GRPC_CALL_H_
 #define OAUTHD_TESTS_LIB_GRPC_CALL_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <map>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "google/api/httpbody.pb.h"
 #include "oauthd/v1/errors.pb.h"
@@ -24,7 +25,8 @@ struct CallResult {
   google::api::HttpBody raw_error;
 
   bool ok() const { return status.ok(); }
-  // The HTTP status the REST API answers: x-http-code / 200 on success, the error body's status_code otherwise.
+  // The HTTP status the REST API answers: x-http-code / 200 on success, the error body's
+  // status_code otherwise.
   int http_status() const;
   std::string Header(const std::string& name) const;
   // "code=... id=... message=..." for failure messages.

@@ -1,5 +1,6 @@
-// Runs the real `oauthd serve` binary for a test: on a free port, against the test's database, stopped (SIGTERM)
-// when the object goes away. Its log is kept in a temporary file and printed if it fails to start.
+// Runs the real `oauthd serve` binary for a test: on a free port, against the test's database,
+// stopped (SIGTERM) when the object goes away. Its log is kept in a temporary file and printed if
+// it fails to start.
 #ifndef OAUTHD_TESTS_LIB_OAUTHD_PROCESS_H_
 #define OAUTHD_TESTS_LIB_OAUTHD_PROCESS_H_
 
@@ -12,7 +13,8 @@ namespace oauthd::testing {
 
 class OauthdProcess {
  public:
-  // Starts `oauthd serve --db=DB_URL --grpc-listen=127.0.0.1:0 FLAGS...`; throws if it does not come up.
+  // Starts `oauthd serve --db=DB_URL --grpc-listen=127.0.0.1:0 FLAGS...`; throws if it does not
+  // come up.
   OauthdProcess(const std::string& db_url, const std::vector<std::string>& flags);
   ~OauthdProcess();
   OauthdProcess(const OauthdProcess&) = delete;

@@ -9,8 +9,8 @@
 
 namespace oauthd::testing {
 
-std::string SeedSession(storage::ConnectionPool& pool, const std::string& user_id, const std::string& roles,
-                        int64_t expires_at, bool is_oauth) {
+std::string SeedSession(storage::ConnectionPool& pool, const std::string& user_id,
+                        const std::string& roles, int64_t expires_at, bool is_oauth) {
   storage::IdentityStore identity(&pool);
   storage::SessionRow s;
   s.id = NewId();
@@ -21,11 +21,13 @@ std::string SeedSession(storage::ConnectionPool& pool, const std::string& user_i
   s.roles = roles;
   s.is_oauth = is_oauth;
   s.props_json = absl::StrCat("{\"csrf\":\"csrf-", s.token, "\"}");
-  if (absl::Status st = identity.CreateSession(s); !st.ok()) throw std::runtime_error(st.ToString());
+  if (absl::Status st = identity.CreateSession(s); !st.ok())
+    throw std::runtime_error(st.ToString());
   return s.token;
 }
 
-SeededUser SeedUser(storage::ConnectionPool& pool, const std::string& roles, int64_t expires_at, bool is_oauth) {
+SeededUser SeedUser(storage::ConnectionPool& pool, const std::string& roles, int64_t expires_at,
+                    bool is_oauth) {
   storage::IdentityStore identity(&pool);
   storage::UserRow u;
   u.id = NewId();

@@ -1,5 +1,5 @@
-// Rows a test needs before it calls the server: users with roles and their sessions (tokens), written straight
-// into the test database as Mattermost (or `oauthd user/session create`) would.
+// Rows a test needs before it calls the server: users with roles and their sessions (tokens),
+// written straight into the test database as Mattermost (or `oauthd user/session create`) would.
 #ifndef OAUTHD_TESTS_LIB_SEED_H_
 #define OAUTHD_TESTS_LIB_SEED_H_
 
@@ -20,8 +20,8 @@ struct SeededUser {
 SeededUser SeedUser(storage::ConnectionPool& pool, const std::string& roles, int64_t expires_at = 0,
                     bool is_oauth = false);
 // Another session for an existing user.
-std::string SeedSession(storage::ConnectionPool& pool, const std::string& user_id, const std::string& roles,
-                        int64_t expires_at = 0, bool is_oauth = false);
+std::string SeedSession(storage::ConnectionPool& pool, const std::string& user_id,
+                        const std::string& roles, int64_t expires_at = 0, bool is_oauth = false);
 
 }  // namespace oauthd::testing
 

@@ -12,8 +12,10 @@ google::api::HttpBody JsonBody(const std::string& json) {
 void ServerTest::SetUp() {
   db_ = std::make_unique<TestDatabase>();
   db_->Exec(
-      "INSERT INTO Roles (Id, Name, DisplayName, Description, CreateAt, UpdateAt, DeleteAt, Permissions, "
-      "SchemeManaged, BuiltIn) VALUES ('oauthmanagerroleid00000000', 'oauth_manager', 'OAuth manager', '', 1, 1, "
+      "INSERT INTO Roles (Id, Name, DisplayName, Description, CreateAt, UpdateAt, DeleteAt, "
+      "Permissions, "
+      "SchemeManaged, BuiltIn) VALUES ('oauthmanagerroleid00000000', 'oauth_manager', 'OAuth "
+      "manager', '', 1, 1, "
       "0, 'manage_oauth', 0, 0)");
   admin_ = SeedUser(db_->pool(), "system_user system_admin");
   manager_ = SeedUser(db_->pool(), "system_user oauth_manager");
@@ -43,7 +45,8 @@ std::unique_ptr<OauthdProcess> ServerTest::StartServer(const std::vector<std::st
 }
 
 std::unique_ptr<oauthd::v1::OAuthApps::Stub> ServerTest::AppsStub(const OauthdProcess& p) {
-  return oauthd::v1::OAuthApps::NewStub(grpc::CreateChannel(p.target(), grpc::InsecureChannelCredentials()));
+  return oauthd::v1::OAuthApps::NewStub(
+      grpc::CreateChannel(p.target(), grpc::InsecureChannelCredentials()));
 }
 
 oauthd::v1::CreateOAuthAppRequest ServerTest::ValidCreate(const std::string& name) {
@@ -56,11 +59,13 @@ oauthd::v1::CreateOAuthAppRequest ServerTest::ValidCreate(const std::string& nam
   return req;
 }
 
-oauthd::v1::OAuthApp ServerTest::CreateApp(const SeededUser& who, const std::string& name, bool is_public) {
+oauthd::v1::OAuthApp ServerTest::CreateApp(const SeededUser& who, const std::string& name,
+                                           bool is_public) {
   auto req = ValidCreate(name);
   req.set_is_public(is_public);
   oauthd::v1::OAuthApp app;
-  auto r = Call(apps_.get(), &oauthd::v1::OAuthApps::Stub::CreateOAuthApp, req, &app, Metadata().Bearer(who.token));
+  auto r = Call(apps_.get(), &oauthd::v1::OAuthApps::Stub::CreateOAuthApp, req, &app,
+                Metadata().Bearer(who.token));
   EXPECT_TRUE(r.ok()) << r.Describe();
   return app;
 }

@@ -6,12 +6,12 @@
 #ifndef OAUTHD_TESTS_LIB_SERVER_FIXTURE_H_
 #define OAUTHD_TESTS_LIB_SERVER_FIXTURE_H_
 
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
 
 #include "oauthd/v1/apps.grpc.pb.h"
 #include "oauthd/v1/authorize.grpc.pb.h"
@@ -36,7 +36,8 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<oauthd::v1::OAuthApps::Stub> AppsStub(const OauthdProcess& p);
 
   // Creates an app as `who` and returns it (fails the test otherwise).
-  oauthd::v1::OAuthApp CreateApp(const SeededUser& who, const std::string& name = "My App", bool is_public = false);
+  oauthd::v1::OAuthApp CreateApp(const SeededUser& who, const std::string& name = "My App",
+                                 bool is_public = false);
   oauthd::v1::CreateOAuthAppRequest ValidCreate(const std::string& name = "My App");
 
   TestDatabase& db() { return *db_; }

@@ -1,13 +1,13 @@
-// A fresh, migrated database per test on the private MariaDB, dropped afterwards, so tests never see each
-// other's rows and can run in parallel.
+// A fresh, migrated database per test on the private MariaDB, dropped afterwards, so tests never
+// see each other's rows and can run in parallel.
 #ifndef OAUTHD_TESTS_LIB_TEST_DATABASE_H_
 #define OAUTHD_TESTS_LIB_TEST_DATABASE_H_
+
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "storage/connection_pool.h"
 

@@ -12,8 +12,9 @@ namespace {
 std::string Required(const char* name) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') {
-    throw std::runtime_error(std::string("$") + name +
-                             " is not set: run the tests through tests/run.sh, which starts the private MariaDB");
+    throw std::runtime_error(
+        std::string("$") + name +
+        " is not set: run the tests through tests/run.sh, which starts the private MariaDB");
   }
   return v;
 }
@@ -23,7 +24,8 @@ std::string Required(const char* name) {
 std::string MysqlAddress() { return Required("OAUTHD_TEST_MYSQL"); }
 
 std::string MariadbCtlCommand(const std::string& verb) {
-  return Required("OAUTHD_TEST_MARIADB_CTL") + " " + verb + " " + Required("OAUTHD_TEST_MARIADB_DIR");
+  return Required("OAUTHD_TEST_MARIADB_CTL") + " " + verb + " " +
+         Required("OAUTHD_TEST_MARIADB_DIR");
 }
 
 std::string BinDir() { return Required("OAUTHD_BIN_DIR"); }

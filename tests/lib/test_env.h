@@ -1,5 +1,6 @@
-// What tests/run.sh tells the tests through the environment: where the private MariaDB listens, how to restart
-// it, and where the built binaries are. Missing variables fail the test with a hint (never a silent skip).
+// What tests/run.sh tells the tests through the environment: where the private MariaDB listens, how
+// to restart it, and where the built binaries are. Missing variables fail the test with a hint
+// (never a silent skip).
 #ifndef OAUTHD_TESTS_LIB_TEST_ENV_H_
 #define OAUTHD_TESTS_LIB_TEST_ENV_H_
 
@@ -9,7 +10,8 @@ namespace oauthd::testing {
 
 // OAUTHD_TEST_MYSQL: HOST:PORT of the private MariaDB (user oauthd/oauthd with all privileges).
 std::string MysqlAddress();
-// OAUTHD_TEST_MARIADB_CTL and OAUTHD_TEST_MARIADB_DIR: deploy/lib/mariadb.sh and the server's folder.
+// OAUTHD_TEST_MARIADB_CTL and OAUTHD_TEST_MARIADB_DIR: deploy/lib/mariadb.sh and the server's
+// folder.
 std::string MariadbCtlCommand(const std::string& verb);
 // OAUTHD_BIN_DIR: build/bin.
 std::string BinDir();

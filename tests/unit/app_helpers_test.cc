@@ -1,4 +1,5 @@
-// Pure pieces of server/app: token extraction, the CSRF prop, error bodies, the rate limiter, URL joining.
+// Pure pieces of server/app: token extraction, the CSRF prop, error bodies, the rate limiter, URL
+// joining.
 #include <gtest/gtest.h>
 
 #include "server/app/api_error.h"
@@ -47,7 +48,8 @@ TEST(ApiError, BodiesAndCodes) {
   ErrorBody o = ExtractErrorBody(OAuthError(400, "invalid_client_metadata", "bad"));
   EXPECT_EQ(o.kind, ErrorBody::Kind::kOAuth);
   EXPECT_EQ(o.oauth.error(), "invalid_client_metadata");
-  ErrorBody r = ExtractErrorBody(WithHeader(RawError(429, "text/plain", "limit exceeded\n"), "retry-after", "1"));
+  ErrorBody r = ExtractErrorBody(
+      WithHeader(RawError(429, "text/plain", "limit exceeded\n"), "retry-after", "1"));
   EXPECT_EQ(r.kind, ErrorBody::Kind::kRaw);
   EXPECT_EQ(r.http_status, 429);
   ASSERT_EQ(r.headers.size(), 1u);
@@ -76,8 +78,10 @@ TEST(RateLimiter, TokenBucketPerKey) {
 }
 
 TEST(JoinUrlPath, CleansSlashes) {
-  EXPECT_EQ(*JoinUrlPath("https://example.com", "oauth/authorize"), "https://example.com/oauth/authorize");
-  EXPECT_EQ(*JoinUrlPath("https://example.com/", "oauth/authorize"), "https://example.com/oauth/authorize");
+  EXPECT_EQ(*JoinUrlPath("https://example.com", "oauth/authorize"),
+            "https://example.com/oauth/authorize");
+  EXPECT_EQ(*JoinUrlPath("https://example.com/", "oauth/authorize"),
+            "https://example.com/oauth/authorize");
   EXPECT_EQ(*JoinUrlPath("https://example.com:8443/mm//", "a"), "https://example.com:8443/mm/a");
   EXPECT_FALSE(JoinUrlPath("example.com", "a").ok());
 }

@@ -1,25 +1,31 @@
-// The built descriptor set is the gateway's and Envoy's input: every RPC of the contract must be in it with the
-// REST mapping of the spec.
-#include <map>
+// The built descriptor set is the gateway's and Envoy's input: every RPC of the contract must be in
+// it with the REST mapping of the spec.
+#include "descriptor_set.h"
 
 #include <google/api/annotations.pb.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
 #include <gtest/gtest.h>
 
-#include "descriptor_set.h"
+#include <map>
 
 namespace oauthd {
 namespace {
 
 std::string Rule(const google::api::HttpRule& r) {
   switch (r.pattern_case()) {
-    case google::api::HttpRule::kGet: return "GET " + r.get();
-    case google::api::HttpRule::kPost: return "POST " + r.post();
-    case google::api::HttpRule::kPut: return "PUT " + r.put();
-    case google::api::HttpRule::kDelete: return "DELETE " + r.delete_();
-    case google::api::HttpRule::kPatch: return "PATCH " + r.patch();
-    default: return "?";
+    case google::api::HttpRule::kGet:
+      return "GET " + r.get();
+    case google::api::HttpRule::kPost:
+      return "POST " + r.post();
+    case google::api::HttpRule::kPut:
+      return "PUT " + r.put();
+    case google::api::HttpRule::kDelete:
+      return "DELETE " + r.delete_();
+    case google::api::HttpRule::kPatch:
+      return "PATCH " + r.patch();
+    default:
+      return "?";
   }
 }
 

@@ -1,8 +1,8 @@
 #include "common/flag_set.h"
 
-#include <cstdlib>
-
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 
 namespace oauthd {
 namespace {
@@ -18,7 +18,9 @@ TEST(FlagSet, ParsesBothFormsAndPositionals) {
   f.Int("count", &n, "an int");
   f.Duration("ttl", &d, "a duration");
   std::vector<std::string> pos;
-  ASSERT_TRUE(f.Parse({"grant", "--some-name", "x y", "--flag", "--count=7", "--ttl=720h", "last"}, &pos).ok());
+  ASSERT_TRUE(
+      f.Parse({"grant", "--some-name", "x y", "--flag", "--count=7", "--ttl=720h", "last"}, &pos)
+          .ok());
   EXPECT_EQ(s, "x y");
   EXPECT_TRUE(b);
   EXPECT_EQ(n, 7);

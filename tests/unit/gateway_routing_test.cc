@@ -1,8 +1,8 @@
 // Path templates, route matching and the route table, on a test-only API (library.proto).
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "gateway/http_template.h"
 #include "gateway/path_matcher.h"
@@ -38,7 +38,8 @@ TEST(HttpTemplate, ParsesLiteralsVariablesAndVerbs) {
 }
 
 TEST(HttpTemplate, RejectsMalformed) {
-  for (const char* bad : {"", "v1/x", "/v1//x", "/v1/{x", "/v1/{x=}", "/v1/**/x", "/v1/{a={b}}", "/v1/x:", "/{}"}) {
+  for (const char* bad :
+       {"", "v1/x", "/v1//x", "/v1/{x", "/v1/{x=}", "/v1/**/x", "/v1/{a={b}}", "/v1/x:", "/{}"}) {
     EXPECT_FALSE(ParseHttpTemplate(bad).ok()) << bad;
   }
 }
@@ -53,7 +54,9 @@ class MatcherTest : public ::testing::Test {
     Add("GET", "/v1/files/{path=**}", 4);
     Add("POST", "/v1/books/{id}:publish", 5);
   }
-  void Add(const char* method, const char* tmpl, int id) { m_.Add(method, *ParseHttpTemplate(tmpl), id); }
+  void Add(const char* method, const char* tmpl, int id) {
+    m_.Add(method, *ParseHttpTemplate(tmpl), id);
+  }
   PathMatcher::Result Match(const char* method, const char* path) {
     allowed_.clear();
     return m_.Match(method, path, &match_, &allowed_);
@@ -106,9 +109,11 @@ TEST(RouteTable, BuildsABindingPerRuleIncludingAdditionalBindings) {
   std::vector<std::string> allowed;
   ASSERT_EQ((*table)->Match("GET", "/v2/books/5", &b, &m, &allowed), PathMatcher::Result::kMatched);
   EXPECT_EQ(b->grpc_path, "/test.library.v1.Library/GetBook");
-  ASSERT_EQ((*table)->Match("GET", "/v1/shelves/s/books", &b, &m, &allowed), PathMatcher::Result::kMatched);
+  ASSERT_EQ((*table)->Match("GET", "/v1/shelves/s/books", &b, &m, &allowed),
+            PathMatcher::Result::kMatched);
   EXPECT_EQ(b->response_body, "books");
-  ASSERT_EQ((*table)->Match("PATCH", "/v1/shelves/s/books/b", &b, &m, &allowed), PathMatcher::Result::kMatched);
+  ASSERT_EQ((*table)->Match("PATCH", "/v1/shelves/s/books/b", &b, &m, &allowed),
+            PathMatcher::Result::kMatched);
   EXPECT_EQ(b->body, "*");
   EXPECT_EQ(m.variables[0].second, "shelves/s/books/b");
 }

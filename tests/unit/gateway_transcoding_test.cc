@@ -1,10 +1,10 @@
-// Building request messages and rendering responses and errors, on a test-only API (library.proto): nothing here
-// is specific to oauthd's contract.
-#include <fstream>
-#include <sstream>
-
+// Building request messages and rendering responses and errors, on a test-only API (library.proto):
+// nothing here is specific to oauthd's contract.
 #include <google/rpc/status.pb.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "gateway/request_builder.h"
 #include "gateway/response_renderer.h"
@@ -29,26 +29,28 @@ class TranscodingTest : public ::testing::Test {
 
   // Routes and builds; parses the dynamic request into the generated type `T`.
   template <typename T>
-  BuildError Build(const std::string& method, const std::string& target, const std::string& body, T* out,
-                   const std::string& content_type = "application/json") {
+  BuildError Build(const std::string& method, const std::string& target, const std::string& body,
+                   T* out, const std::string& content_type = "application/json") {
     const size_t q = target.find('?');
     PathMatch match;
     std::vector<std::string> allowed;
     const Binding* b = nullptr;
-    EXPECT_EQ(table_->Match(method, target.substr(0, q), &b, &match, &allowed), PathMatcher::Result::kMatched)
+    EXPECT_EQ(table_->Match(method, target.substr(0, q), &b, &match, &allowed),
+              PathMatcher::Result::kMatched)
         << target;
     if (b == nullptr) return {RequestPart::kPath, absl::NotFoundError("no route")};
     binding_ = b;
     auto msg = table_->NewMessage(b->method->input_type());
-    BuildError e = BuildRequest(*b, match, q == std::string::npos ? "" : target.substr(q + 1), content_type, body,
-                                msg.get());
+    BuildError e = BuildRequest(*b, match, q == std::string::npos ? "" : target.substr(q + 1),
+                                content_type, body, msg.get());
     out->ParseFromString(msg->SerializeAsString());
     return e;
   }
 
   // A generated message as the dynamic type of the same name, for rendering.
   std::unique_ptr<google::protobuf::Message> Dynamic(const google::protobuf::Message& m) {
-    auto d = table_->NewMessage(table_->pool().FindMessageTypeByName(m.GetDescriptor()->full_name()));
+    auto d =
+        table_->NewMessage(table_->pool().FindMessageTypeByName(m.GetDescriptor()->full_name()));
     d->ParseFromString(m.SerializeAsString());
     return d;
   }
@@ -59,9 +61,11 @@ class TranscodingTest : public ::testing::Test {
 
 TEST_F(TranscodingTest, PathVariablesAndQueryParameters) {
   lib::GetBookRequest req;
-  auto e = Build("GET", "/v1/shelves/fic%2Fnew/books/123?fields=a&fields=b&filter.name=Ann+Lee&limit=5&genre=POETRY"
-                        "&unknown=1&filter.nope=2&book.id=999&shelf=other",
-                 "", &req);
+  auto e = Build(
+      "GET",
+      "/v1/shelves/fic%2Fnew/books/123?fields=a&fields=b&filter.name=Ann+Lee&limit=5&genre=POETRY"
+      "&unknown=1&filter.nope=2&book.id=999&shelf=other",
+      "", &req);
   ASSERT_TRUE(e.status.ok()) << e.status;
   EXPECT_EQ(req.shelf(), "fic/new");
   EXPECT_EQ(req.book().id(), 123);  // the query cannot override what the path bound
@@ -97,7 +101,8 @@ TEST_F(TranscodingTest, BodyIntoOneFieldLeavesTheQueryForTheRest) {
 
 TEST_F(TranscodingTest, WholeBodyWithPathWinningAndNoQueryBinding) {
   lib::UpdateBookRequest req;
-  auto e = Build("PATCH", "/v1/shelves/a/books/b?title=fromquery", R"({"name":"spoofed","title":"T","id":7})", &req);
+  auto e = Build("PATCH", "/v1/shelves/a/books/b?title=fromquery",
+                 R"({"name":"spoofed","title":"T","id":7})", &req);
   ASSERT_TRUE(e.status.ok()) << e.status;
   EXPECT_EQ(req.name(), "shelves/a/books/b");
   EXPECT_EQ(req.title(), "T");
@@ -109,7 +114,8 @@ TEST_F(TranscodingTest, WholeBodyWithPathWinningAndNoQueryBinding) {
 
 TEST_F(TranscodingTest, HttpBodyCarriesRawBytesAndContentType) {
   lib::UploadRequest req;
-  auto e = Build("POST", "/v1/uploads/cover", "grant_type=x&code=y", &req, "application/x-www-form-urlencoded");
+  auto e = Build("POST", "/v1/uploads/cover", "grant_type=x&code=y", &req,
+                 "application/x-www-form-urlencoded");
   ASSERT_TRUE(e.status.ok()) << e.status;
   EXPECT_EQ(req.kind(), "cover");
   EXPECT_EQ(req.body().content_type(), "application/x-www-form-urlencoded");
@@ -141,7 +147,8 @@ TEST_F(TranscodingTest, RendersHttpBodyResponsesRaw) {
   google::api::HttpBody page;
   page.set_content_type("text/html; charset=utf-8");
   page.set_data("<h1>hi</h1>");
-  HttpResponse r = RenderSuccess(*binding_, *Dynamic(page), {{"x-http-code", "302"}, {"location", "https://x/cb"}});
+  HttpResponse r = RenderSuccess(*binding_, *Dynamic(page),
+                                 {{"x-http-code", "302"}, {"location", "https://x/cb"}});
   EXPECT_EQ(r.status, 302);
   EXPECT_EQ(r.body, "<h1>hi</h1>");
   EXPECT_EQ(r.headers[0].second, "text/html; charset=utf-8");
@@ -149,8 +156,8 @@ TEST_F(TranscodingTest, RendersHttpBodyResponsesRaw) {
 }
 
 TEST_F(TranscodingTest, ErrorDetailOfAnyTypeInTheSetWithItsStatusCode) {
-  // Any message of the descriptor set can be the error body; this one has no status_code, so the gRPC code
-  // decides (NOT_FOUND → 404).
+  // Any message of the descriptor set can be the error body; this one has no status_code, so the
+  // gRPC code decides (NOT_FOUND → 404).
   lib::Author detail;
   detail.set_name("missing");
   google::rpc::Status st;
@@ -162,7 +169,8 @@ TEST_F(TranscodingTest, ErrorDetailOfAnyTypeInTheSetWithItsStatusCode) {
 }
 
 TEST_F(TranscodingTest, ErrorsWithoutDetailFallBackToTheTable) {
-  HttpResponse unavailable = RenderFailure(*table_, 14, "connection refused 10.0.0.1", "", {}, "rid");
+  HttpResponse unavailable =
+      RenderFailure(*table_, 14, "connection refused 10.0.0.1", "", {}, "rid");
   EXPECT_EQ(unavailable.status, 503);
   EXPECT_EQ(unavailable.body.find("10.0.0.1"), std::string::npos);  // transport text stays out
   EXPECT_NE(unavailable.body.find("\"request_id\":\"rid\""), std::string::npos);

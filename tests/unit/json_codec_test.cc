@@ -1,9 +1,10 @@
-// The JSON ⇄ protobuf codec of common/ on a test-only message: the wire rules of design/architecture.md.
-#include <limits>
-
+// The JSON ⇄ protobuf codec of common/ on a test-only message: the wire rules of
+// design/architecture.md.
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
+
+#include <limits>
 
 #include "common/json_reader.h"
 #include "common/json_writer.h"
@@ -33,9 +34,11 @@ TEST(JsonWriter, Int64ExtremesAreNumbers) {
 
 TEST(JsonWriter, PlainFieldsAlwaysPresenceFieldsOnlyWhenSet) {
   Book b;
-  EXPECT_EQ(Json(b),
-            "{\"id\":0,\"big\":0,\"small\":0,\"price\":0,\"in_stock\":false,\"title\":\"\",\"tags\":[],"
-            "\"editors\":[],\"counts\":{},\"genre\":\"GENRE_UNSPECIFIED\",\"cover\":\"\",\"ratings\":[]}");
+  EXPECT_EQ(
+      Json(b),
+      "{\"id\":0,\"big\":0,\"small\":0,\"price\":0,\"in_stock\":false,\"title\":\"\",\"tags\":[],"
+      "\"editors\":[],\"counts\":{},\"genre\":\"GENRE_UNSPECIFIED\",\"cover\":\"\",\"ratings\":[]"
+      "}");
   b.set_subtitle("");  // set to the default: still printed (presence, not value)
   b.set_signed_copy(false);
   b.mutable_author();
@@ -58,13 +61,16 @@ TEST(JsonWriter, NestedRepeatedMapsEnumsBytesDoubles) {
   EXPECT_NE(j.find("\"genre\":\"POETRY\""), std::string::npos);
   EXPECT_NE(j.find("\"cover\":\"AQL/\""), std::string::npos);
   EXPECT_NE(j.find("\"counts\":{\"sold\":3}"), std::string::npos);
-  EXPECT_NE(j.find("\"editors\":[{\"name\":\"Ann\",\"born\":0},{\"name\":\"\",\"born\":1990}]"), std::string::npos);
+  EXPECT_NE(j.find("\"editors\":[{\"name\":\"Ann\",\"born\":0},{\"name\":\"\",\"born\":1990}]"),
+            std::string::npos);
 }
 
 TEST(JsonWriter, EscapesLikeGo) {
   Book b;
   b.set_title("a\"b\\c\n<&>\x01 \xE2\x80\xA8 ü");
-  EXPECT_NE(Json(b).find(R"("title":"a\"b\\c\n\u003c\u0026\u003e\u0001 \u2028 ü")"), std::string::npos) << Json(b);
+  EXPECT_NE(Json(b).find(R"("title":"a\"b\\c\n\u003c\u0026\u003e\u0001 \u2028 ü")"),
+            std::string::npos)
+      << Json(b);
 }
 
 TEST(JsonWriter, OutputParsesWithProtobufsOwnParser) {
@@ -81,9 +87,11 @@ TEST(JsonWriter, OutputParsesWithProtobufsOwnParser) {
 
 TEST(JsonReader, KeysMatchExactlyJsonNameOrCaseInsensitively) {
   Book b;
-  ASSERT_TRUE(ReadJson(R"({"TITLE":"a","inStock":true,"Small":3,"unknown":{"deep":[1,{"x":null}]},"tags":["x"]})",
-                       &b)
-                  .ok());
+  ASSERT_TRUE(
+      ReadJson(
+          R"({"TITLE":"a","inStock":true,"Small":3,"unknown":{"deep":[1,{"x":null}]},"tags":["x"]})",
+          &b)
+          .ok());
   EXPECT_EQ(b.title(), "a");
   EXPECT_TRUE(b.in_stock());
   EXPECT_EQ(b.small(), 3);
@@ -96,13 +104,17 @@ TEST(JsonReader, NullsAndTrailingData) {
   EXPECT_TRUE(ReadJson(R"({"title":null,"author":null,"tags":null,"subtitle":null})", &b).ok());
   EXPECT_FALSE(b.has_author());
   EXPECT_FALSE(b.has_subtitle());
-  EXPECT_TRUE(ReadJson(R"({"title":"first"} {"title":"second"} garbage)", &b).ok());  // first value only
+  EXPECT_TRUE(
+      ReadJson(R"({"title":"first"} {"title":"second"} garbage)", &b).ok());  // first value only
   EXPECT_EQ(b.title(), "first");
 }
 
 TEST(JsonReader, NumbersIncludingExtremesAndQuotedInt64) {
   Book b;
-  ASSERT_TRUE(ReadJson(R"({"id":-9223372036854775808,"big":18446744073709551615,"ratings":[1,"2",3e2]})", &b).ok());
+  ASSERT_TRUE(
+      ReadJson(R"({"id":-9223372036854775808,"big":18446744073709551615,"ratings":[1,"2",3e2]})",
+               &b)
+          .ok());
   EXPECT_EQ(b.id(), std::numeric_limits<int64_t>::min());
   EXPECT_EQ(b.big(), std::numeric_limits<uint64_t>::max());
   EXPECT_EQ(b.ratings_size(), 3);
@@ -114,9 +126,10 @@ TEST(JsonReader, NumbersIncludingExtremesAndQuotedInt64) {
 
 TEST(JsonReader, TypeMismatchesAndMalformedJsonAreErrors) {
   Book b;
-  for (const char* bad : {"", "{", "{\"title\":}", "{\"title\":1}", "{\"tags\":\"x\"}", "{\"in_stock\":\"yes\"}",
-                          "{\"author\":[]}", "[1]", "{\"title\":\"a\",}", "{'title':'a'}", "{\"id\":01}",
-                          "{\"genre\":\"NOPE\"}", "{\"cover\":\"***\"}", "{\"title\":\"\x01\"}"}) {
+  for (const char* bad :
+       {"", "{", "{\"title\":}", "{\"title\":1}", "{\"tags\":\"x\"}", "{\"in_stock\":\"yes\"}",
+        "{\"author\":[]}", "[1]", "{\"title\":\"a\",}", "{'title':'a'}", "{\"id\":01}",
+        "{\"genre\":\"NOPE\"}", "{\"cover\":\"***\"}", "{\"title\":\"\x01\"}"}) {
     EXPECT_FALSE(ReadJson(bad, &b).ok()) << bad;
   }
   std::string deep;
@@ -126,9 +139,11 @@ TEST(JsonReader, TypeMismatchesAndMalformedJsonAreErrors) {
 
 TEST(JsonReader, EnumsMapsBytesAndEscapes) {
   Book b;
-  ASSERT_TRUE(ReadJson(R"({"genre":"FICTION","counts":{"a":1,"b":"2"},"cover":"AQL/","title":"\u00fc\ud83d\ude00\n"})",
-                       &b)
-                  .ok());
+  ASSERT_TRUE(
+      ReadJson(
+          R"({"genre":"FICTION","counts":{"a":1,"b":"2"},"cover":"AQL/","title":"\u00fc\ud83d\ude00\n"})",
+          &b)
+          .ok());
   EXPECT_EQ(b.genre(), test::library::v1::FICTION);
   EXPECT_EQ(b.counts().at("b"), 2);
   EXPECT_EQ(b.cover(), "\x01\x02\xff");

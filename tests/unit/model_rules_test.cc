@@ -1,4 +1,5 @@
-// The pure rules of server/model: URL checks, app validation, pagination parsing and the DCR allowlist glob.
+// The pure rules of server/model: URL checks, app validation, pagination parsing and the DCR
+// allowlist glob.
 #include <gtest/gtest.h>
 
 #include "server/app/api_error.h"
@@ -27,12 +28,14 @@ oauthd::v1::OAuthApp ValidApp() {
 }
 
 TEST(UrlRules, IsValidHttpUrlFollowsMattermost) {
-  for (const char* ok : {"http://a", "https://a.b/c?d=e#f", "https://nowhere_update.com", "http://[::1]:8080/x",
-                         "https://user:pw@host:443/p", "http://localhost:8065/cb"}) {
+  for (const char* ok :
+       {"http://a", "https://a.b/c?d=e#f", "https://nowhere_update.com", "http://[::1]:8080/x",
+        "https://user:pw@host:443/p", "http://localhost:8065/cb"}) {
     EXPECT_TRUE(IsValidHttpUrl(ok)) << ok;
   }
-  for (const char* bad : {"", "a.com", "ftp://a", "HTTP://a", "https://", "https:///p", "https://a:b/", "https://a b",
-                          "https://a/\x01", "https://a/%zz", "javascript:alert(1)", "//a.com/x"}) {
+  for (const char* bad :
+       {"", "a.com", "ftp://a", "HTTP://a", "https://", "https:///p", "https://a:b/", "https://a b",
+        "https://a/\x01", "https://a/%zz", "javascript:alert(1)", "//a.com/x"}) {
     EXPECT_FALSE(IsValidHttpUrl(bad)) << bad;
   }
 }
@@ -69,11 +72,13 @@ TEST(OAuthAppValidation, RulesInOrder) {
   EXPECT_EQ(bad([](auto& a) { a.set_id("x"); }), "model.oauth.is_valid.app_id.app_error");
   EXPECT_EQ(bad([](auto& a) { a.set_create_at(0); }), "model.oauth.is_valid.create_at.app_error");
   EXPECT_EQ(bad([](auto& a) { a.set_update_at(0); }), "model.oauth.is_valid.update_at.app_error");
-  EXPECT_EQ(bad([](auto& a) { a.set_creator_id(""); }), "model.oauth.is_valid.creator_id.app_error");
+  EXPECT_EQ(bad([](auto& a) { a.set_creator_id(""); }),
+            "model.oauth.is_valid.creator_id.app_error");
   EXPECT_EQ(bad([](auto& a) { a.set_client_secret(std::string(129, 's')); }),
             "model.oauth.is_valid.client_secret.app_error");
   EXPECT_EQ(bad([](auto& a) { a.set_name(""); }), "model.oauth.is_valid.name.app_error");
-  EXPECT_EQ(bad([](auto& a) { a.clear_callback_urls(); }), "model.oauth.is_valid.callback.app_error");
+  EXPECT_EQ(bad([](auto& a) { a.clear_callback_urls(); }),
+            "model.oauth.is_valid.callback.app_error");
   EXPECT_EQ(bad([](auto& a) { a.set_homepage(""); }), "model.oauth.is_valid.homepage.app_error");
   EXPECT_EQ(bad([](auto& a) { a.set_description(std::string(513, 'd')); }),
             "model.oauth.is_valid.description.app_error");
@@ -127,11 +132,14 @@ TEST(Pagination, GoAtoiSemantics) {
   EXPECT_EQ(v, 5);
   EXPECT_TRUE(ParseGoInt("-9223372036854775808", &v));
   EXPECT_FALSE(ParseGoInt("9223372036854775808", &v));
-  for (const char* bad : {"", " 1", "1 ", "1.0", "0x1", "+", "a"}) EXPECT_FALSE(ParseGoInt(bad, &v)) << bad;
+  for (const char* bad : {"", " 1", "1 ", "1.0", "0x1", "+", "a"})
+    EXPECT_FALSE(ParseGoInt(bad, &v)) << bad;
 }
 
 TEST(Pagination, DefaultsAndCaps) {
-  auto p = [](const char* page, const char* per, const char* legacy = "") { return ParsePage(page, per, legacy); };
+  auto p = [](const char* page, const char* per, const char* legacy = "") {
+    return ParsePage(page, per, legacy);
+  };
   EXPECT_EQ(p("", "").offset, 0);
   EXPECT_EQ(p("", "").limit, 60);
   EXPECT_EQ(p("2", "10").offset, 20);
@@ -140,8 +148,8 @@ TEST(Pagination, DefaultsAndCaps) {
   EXPECT_EQ(p("0", "-1").limit, 60);
   EXPECT_EQ(p("0", "201").limit, 200);
   EXPECT_EQ(p("0", "0").limit, 0);
-  EXPECT_EQ(p("0", "x", "7").limit, 7);   // legacy pageSize when per_page does not parse
-  EXPECT_EQ(p("0", "5", "7").limit, 5);   // per_page wins
+  EXPECT_EQ(p("0", "x", "7").limit, 7);  // legacy pageSize when per_page does not parse
+  EXPECT_EQ(p("0", "5", "7").limit, 5);  // per_page wins
   EXPECT_EQ(p("9223372036854775807", "2").limit, 0);  // offset would overflow: empty
 }
 
@@ -156,8 +164,10 @@ TEST(Allowlist, WildcardsStayInsideTheirComponent) {
   EXPECT_TRUE(RedirectUriMatchesAllowlist("https://a.example.com/", list));
   EXPECT_FALSE(RedirectUriMatchesAllowlist("https://attacker.example.net?x=.example.com/cb", list));
   EXPECT_FALSE(RedirectUriMatchesAllowlist("https://attacker.net/.example.com/cb", list));
-  EXPECT_FALSE(RedirectUriMatchesAllowlist("http://a.example.com/x", list));  // scheme must be equal
-  EXPECT_FALSE(RedirectUriMatchesAllowlist("https://a.example.com/x?q=1", list));  // no query in pattern
+  EXPECT_FALSE(
+      RedirectUriMatchesAllowlist("http://a.example.com/x", list));  // scheme must be equal
+  EXPECT_FALSE(
+      RedirectUriMatchesAllowlist("https://a.example.com/x?q=1", list));  // no query in pattern
   EXPECT_FALSE(RedirectUriMatchesAllowlist("https://a.example.com/x#frag", list));
 }
 
@@ -210,7 +220,8 @@ oauthd::v1::AuthorizeRequest ValidAuthorize() {
 }
 
 TEST(Pkce, Rfc7636AppendixB) {
-  EXPECT_EQ(PkceS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  EXPECT_EQ(PkceS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
   EXPECT_TRUE(ValidatePkce("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
                            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", true)
                   .ok());
@@ -219,13 +230,17 @@ TEST(Pkce, Rfc7636AppendixB) {
 TEST(Pkce, Failures) {
   const std::string ch = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
   auto id = [](const absl::Status& st) { return app::ExtractErrorBody(st).app.id(); };
-  EXPECT_EQ(id(ValidatePkce("", "", true)), "model.authorize.validate_pkce.public_client_required.app_error");
-  EXPECT_EQ(id(ValidatePkce("", std::string(43, 'a'), false)), "model.authorize.validate_pkce.not_used_in_auth.app_error");
+  EXPECT_EQ(id(ValidatePkce("", "", true)),
+            "model.authorize.validate_pkce.public_client_required.app_error");
+  EXPECT_EQ(id(ValidatePkce("", std::string(43, 'a'), false)),
+            "model.authorize.validate_pkce.not_used_in_auth.app_error");
   EXPECT_TRUE(ValidatePkce("", "", false).ok());
-  EXPECT_EQ(id(ValidatePkce(ch, "", false)), "model.authorize.validate_pkce.verifier_required.app_error");
+  EXPECT_EQ(id(ValidatePkce(ch, "", false)),
+            "model.authorize.validate_pkce.verifier_required.app_error");
   EXPECT_EQ(id(ValidatePkce(ch, std::string(43, 'a'), false)),
             "model.authorize.validate_pkce.verification_failed.app_error");
-  EXPECT_EQ(id(ValidatePkce(ch, "short", false)), "model.authorize.validate_pkce.verification_failed.app_error");
+  EXPECT_EQ(id(ValidatePkce(ch, "short", false)),
+            "model.authorize.validate_pkce.verification_failed.app_error");
   EXPECT_FALSE(IsValidCodeVerifier(std::string(129, 'a')));
   EXPECT_FALSE(IsValidCodeVerifier(std::string(42, 'a') + "!"));
   EXPECT_TRUE(IsValidCodeVerifier(std::string(40, 'a') + "-._~"));
@@ -238,13 +253,20 @@ TEST(AuthorizeRequestValidation, IdsInOrder) {
     return app::ExtractErrorBody(ValidateAuthorizeRequest(r)).app.id();
   };
   EXPECT_TRUE(ValidateAuthorizeRequest(ValidAuthorize()).ok());
-  EXPECT_EQ(id([](auto& r) { r.set_client_id("x"); }), "model.authorize.is_valid.client_id.app_error");
-  EXPECT_EQ(id([](auto& r) { r.clear_response_type(); }), "model.authorize.is_valid.response_type.app_error");
-  EXPECT_EQ(id([](auto& r) { r.clear_redirect_uri(); }), "model.authorize.is_valid.redirect_uri.app_error");
-  EXPECT_EQ(id([](auto& r) { r.set_redirect_uri("javascript://x/y"); }), "model.authorize.is_valid.redirect_uri.app_error");
-  EXPECT_EQ(id([](auto& r) { r.set_state(std::string(1025, 's')); }), "model.authorize.is_valid.state.app_error");
-  EXPECT_EQ(id([](auto& r) { r.set_scope(std::string(129, 's')); }), "model.authorize.is_valid.scope.app_error");
-  EXPECT_EQ(id([](auto& r) { r.set_code_challenge_method("S256"); }), "model.authorize.is_valid.code_challenge.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_client_id("x"); }),
+            "model.authorize.is_valid.client_id.app_error");
+  EXPECT_EQ(id([](auto& r) { r.clear_response_type(); }),
+            "model.authorize.is_valid.response_type.app_error");
+  EXPECT_EQ(id([](auto& r) { r.clear_redirect_uri(); }),
+            "model.authorize.is_valid.redirect_uri.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_redirect_uri("javascript://x/y"); }),
+            "model.authorize.is_valid.redirect_uri.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_state(std::string(1025, 's')); }),
+            "model.authorize.is_valid.state.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_scope(std::string(129, 's')); }),
+            "model.authorize.is_valid.scope.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_code_challenge_method("S256"); }),
+            "model.authorize.is_valid.code_challenge.app_error");
   EXPECT_EQ(id([](auto& r) { r.set_code_challenge(std::string(43, 'a')); }),
             "model.authorize.is_valid.code_challenge_method.app_error");
   EXPECT_EQ(id([](auto& r) {
@@ -264,13 +286,16 @@ TEST(AuthorizeRequestValidation, IdsInOrder) {
             "model.authorize.is_valid.code_challenge.format.app_error");
   EXPECT_EQ(id([](auto& r) { r.set_resource("https://api/" + std::string(510, 'r')); }),
             "model.authorize.is_valid.resource.length.app_error");
-  EXPECT_EQ(id([](auto& r) { r.set_resource("relative/path"); }), "model.authorize.is_valid.resource.not_absolute.app_error");
-  EXPECT_EQ(id([](auto& r) { r.set_resource("https://"); }), "model.authorize.is_valid.resource.invalid_uri.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_resource("relative/path"); }),
+            "model.authorize.is_valid.resource.not_absolute.app_error");
+  EXPECT_EQ(id([](auto& r) { r.set_resource("https://"); }),
+            "model.authorize.is_valid.resource.invalid_uri.app_error");
   EXPECT_EQ(id([](auto& r) { r.set_resource("https://api.example.com/#x"); }),
             "model.authorize.is_valid.resource.has_fragment.app_error");
   EXPECT_TRUE(ValidateAuthorizeRequest([] {
                 auto r = ValidAuthorize();
-                r.set_redirect_uri("com.example.app://callback");  // custom schemes of native/DCR clients
+                r.set_redirect_uri(
+                    "com.example.app://callback");  // custom schemes of native/DCR clients
                 return r;
               }())
                   .ok());
@@ -284,8 +309,10 @@ TEST(UrlEncoding, QueryEscapeFormAndRedirectMerging) {
   EXPECT_EQ(form["x"], "1 2");
   EXPECT_EQ(form["empty"], "");
   EXPECT_FALSE(ParseForm("a=%zz", &form));
-  EXPECT_EQ(AddQueryParams("https://c/cb", {{"code", "x"}, {"state", "s t&u"}}), "https://c/cb?code=x&state=s+t%26u");
-  EXPECT_EQ(AddQueryParams("https://c/cb?keep=%41&b=", {{"code", "x"}}), "https://c/cb?keep=%41&b=&code=x");
+  EXPECT_EQ(AddQueryParams("https://c/cb", {{"code", "x"}, {"state", "s t&u"}}),
+            "https://c/cb?code=x&state=s+t%26u");
+  EXPECT_EQ(AddQueryParams("https://c/cb?keep=%41&b=", {{"code", "x"}}),
+            "https://c/cb?keep=%41&b=&code=x");
   EXPECT_EQ(AddQueryParams("https://c/cb?#frag", {{"code", "x"}}), "https://c/cb?code=x#frag");
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));

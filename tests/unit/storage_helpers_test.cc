@@ -1,7 +1,8 @@
-// Pure functions of storage/: the database URL, Mattermost ids, the CallbackUrls JSON and statement splitting.
-#include <set>
-
+// Pure functions of storage/: the database URL, Mattermost ids, the CallbackUrls JSON and statement
+// splitting.
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "storage/db_url.h"
 #include "storage/mattermost_id.h"
@@ -29,8 +30,9 @@ TEST(DbUrl, DefaultsPortAndAllowsEmptyPassword) {
 }
 
 TEST(DbUrl, RejectsMalformed) {
-  for (const char* bad : {"postgres://a:b@h/d", "mysql://h:1/d", "mysql://a:b@h:99999/d", "mysql://a:b@h:1/",
-                          "mysql://a:b@:1/d", "mysql://a:b@h:x/d", "mysql://a:%zz@h/d", "mysql://a:b@h/d`x"}) {
+  for (const char* bad :
+       {"postgres://a:b@h/d", "mysql://h:1/d", "mysql://a:b@h:99999/d", "mysql://a:b@h:1/",
+        "mysql://a:b@:1/d", "mysql://a:b@h:x/d", "mysql://a:%zz@h/d", "mysql://a:b@h/d`x"}) {
     EXPECT_FALSE(ParseDbUrl(bad).ok()) << bad;
   }
 }
@@ -79,7 +81,8 @@ TEST(StringListJson, RejectsGarbage) {
 }
 
 TEST(SplitStatements, SplitsAtLineEndingSemicolonsAndDropsComments) {
-  auto stmts = SplitStatements("-- comment\nCREATE TABLE a (x int);\n\nINSERT INTO a VALUES (';');\n  -- x\nDO 1");
+  auto stmts = SplitStatements(
+      "-- comment\nCREATE TABLE a (x int);\n\nINSERT INTO a VALUES (';');\n  -- x\nDO 1");
   ASSERT_EQ(stmts.size(), 3u);
   EXPECT_EQ(stmts[0], "CREATE TABLE a (x int)");
   EXPECT_EQ(stmts[1], "INSERT INTO a VALUES (';')");
