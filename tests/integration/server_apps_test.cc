@@ -520,3 +520,36 @@ TEST_F(AppsTest, ProviderDisabled_Is501AfterPermissionChecks) {
 
 }  // namespace
 }  // namespace oauthd::testing
+
+namespace oauthd::testing {
+namespace {
+
+// Database failures answer 500 with the spec's ids, and a failed delete changes nothing.
+class AppsFailureTest : public AppsTest {};
+
+TEST_F(AppsFailureTest, MissingTablesAnswer500WithTheSpecIds) {
+  OAuthApp m = CreateApp(manager_);
+  db().Exec("RENAME TABLE Preferences TO Preferences_gone");
+  OAuthAppList list;
+  EXPECT_APP_ERROR(Authorized("me", user_, &list), 500, "app.oauth.get_apps.find.app_error");
+  // Deleting the app touches Preferences last: the whole transaction rolls back.
+  EXPECT_APP_ERROR(Delete(m.id(), manager_), 500, "app.oauth.delete_app.app_error");
+  db().Exec("RENAME TABLE Preferences_gone TO Preferences");
+  EXPECT_TRUE(Get(m.id(), manager_).ok());
+
+  db().Exec("RENAME TABLE OAuthApps TO OAuthApps_gone");
+  EXPECT_APP_ERROR(Get(m.id(), manager_), 500, "app.oauth.get_app.finding.app_error");
+  EXPECT_APP_ERROR(List(admin_, &list), 500, "app.oauth.get_apps.find.app_error");
+  EXPECT_APP_ERROR(List(manager_, &list), 500, "app.oauth.get_app_by_user.find.app_error");
+  EXPECT_APP_ERROR(Create(ValidCreate(), Metadata().Bearer(admin_.token)), 500,
+                   "app.oauth.save_app.save.app_error");
+  db().Exec("RENAME TABLE OAuthApps_gone TO OAuthApps");
+
+  // A write the database refuses (a column narrowed behind our back) is a 500 on update.
+  db().Exec("ALTER TABLE OAuthApps MODIFY MattermostAppID varchar(1) NOT NULL DEFAULT ''");
+  EXPECT_APP_ERROR(Update(m.id(), AppJson(m, R"(,"mattermost_app_id":"com.example")"), manager_),
+                   500, "app.oauth.update_app.updating.app_error");
+}
+
+}  // namespace
+}  // namespace oauthd::testing
