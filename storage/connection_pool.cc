@@ -173,6 +173,11 @@ bool ConnectionPool::IsConnectionLost(const sql::SQLException& e) {
   }
 }
 
+bool ConnectionPool::IsRetryableTransactionError(const sql::SQLException& e) {
+  return e.getErrorCode() == 1213 /* ER_LOCK_DEADLOCK */ ||
+         e.getErrorCode() == 1205 /* ER_LOCK_WAIT_TIMEOUT */;
+}
+
 absl::Status ConnectionPool::FromException(const sql::SQLException& e) {
   const std::string msg = absl::StrCat("MySQL error ", e.getErrorCode(), ": ", e.what());
   if (IsConnectionLost(e)) return absl::UnavailableError(msg);

@@ -92,7 +92,9 @@ class ConnectionPool {
   template <typename Fn>
   auto Run(Fn&& fn) -> decltype(fn(std::declval<DbConn&>()));
 
-  // Like Run, inside BEGIN … COMMIT; any error (status or exception) rolls back.
+  // Like Run, inside BEGIN … COMMIT; any error (status or exception) rolls back. A transaction the
+  // server chose as a deadlock victim (or that timed out on a lock) rolled back whole, so it is run
+  // again, up to 3 times.
   template <typename Fn>
   auto RunInTransaction(Fn&& fn) -> decltype(fn(std::declval<DbConn&>()));
 
@@ -106,6 +108,7 @@ class ConnectionPool {
   absl::StatusOr<std::unique_ptr<DbConn>> Connect();
   static absl::Status FromException(const sql::SQLException& e);
   static bool IsConnectionLost(const sql::SQLException& e);
+  static bool IsRetryableTransactionError(const sql::SQLException& e);
   void Begin(DbConn& c);
   void Commit(DbConn& c);
   void Rollback(DbConn& c);
@@ -148,25 +151,33 @@ auto ConnectionPool::Run(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
 
 template <typename Fn>
 auto ConnectionPool::RunInTransaction(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
-  return Run([&](DbConn& c) -> decltype(fn(c)) {
-    Begin(c);
-    try {
-      auto result = fn(c);
-      if (result.ok()) {
-        Commit(c);
-      } else {
-        Rollback(c);
-      }
-      return result;
-    } catch (...) {
+  for (int attempt = 1;; ++attempt) {
+    bool retry = false;
+    auto result = Run([&](DbConn& c) -> decltype(fn(c)) {
+      Begin(c);
       try {
-        Rollback(c);
-      } catch (...) {
-        // The connection is gone; the server rolls back on its own.
+        auto inner = fn(c);
+        if (inner.ok()) {
+          Commit(c);
+        } else {
+          Rollback(c);
+        }
+        return inner;
+      } catch (const sql::SQLException& e) {
+        try {
+          Rollback(c);
+        } catch (...) {
+          // The connection is gone; the server rolls back on its own.
+        }
+        if (attempt < 3 && IsRetryableTransactionError(e)) {
+          retry = true;
+          return absl::AbortedError(e.what());
+        }
+        throw;
       }
-      throw;
-    }
-  });
+    });
+    if (!retry) return result;
+  }
 }
 
 }  // namespace oauthd::storage

@@ -122,14 +122,15 @@ absl::Status GrantStore::IssueToken(const SessionRow& s, const AccessDataRow& a,
       del.executeUpdate();
     }
     InsertSession(c, s);
-    auto& del_access = c.Prepare("DELETE FROM OAuthAccessData WHERE ClientId = ? AND UserId = ?");
-    del_access.setString(1, a.client_id);
-    del_access.setString(2, a.user_id);
-    del_access.executeUpdate();
+    // One row per (client, user): an upsert on that unique key. (DELETE-then-INSERT took InnoDB gap
+    // locks that deadlocked concurrent first-time grants.)
     auto& access = c.Prepare(
         "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, "
         "ExpiresAt, Scope, "
-        "Audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        "Audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE Token = VALUES(Token), "
+        "RefreshToken = VALUES(RefreshToken), RedirectUri = VALUES(RedirectUri), ExpiresAt = "
+        "VALUES(ExpiresAt), "
+        "Scope = VALUES(Scope), Audience = VALUES(Audience)");
     access.setString(1, a.token);
     access.setString(2, a.refresh_token);
     access.setString(3, a.redirect_uri);

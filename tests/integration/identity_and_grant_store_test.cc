@@ -174,3 +174,38 @@ TEST_F(StoresTest, DeauthorizeRevokesOnlyThatUsersGrantForThatClient) {
 
 }  // namespace
 }  // namespace oauthd::testing
+
+#include <thread>
+
+namespace oauthd::testing {
+namespace {
+
+// Many first-time grants at once (distinct users of the same clients) all succeed: no deadlock
+// surfaces.
+TEST_F(StoresTest, ConcurrentTokenIssuanceDoesNotFail) {
+  storage::GrantStore s(&db().pool());
+  const std::string clients[2] = {NewId(), NewId()};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        SessionRow session;
+        session.id = NewId();
+        session.token = NewId();
+        session.user_id = NewId();
+        AccessDataRow ad;
+        ad.token = session.token;
+        ad.client_id = clients[(t + i) % 2];
+        ad.user_id = session.user_id;
+        if (!s.IssueToken(session, ad, std::nullopt).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAccessData"), 200);
+}
+
+}  // namespace
+}  // namespace oauthd::testing
