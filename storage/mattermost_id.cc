@@ -5,29 +5,26 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <random>
 
 #include "absl/strings/ascii.h"
 
 namespace oauthd {
+namespace {
 
-std::string NewId() {
+// 16 bytes as a UUIDv4 in Mattermost's base32: 5 bits at a time, most significant first; 128 bits →
+// 26 characters (the last one padded with zeros).
+std::string EncodeId(uint8_t* b) {
   static constexpr char kAlphabet[] = "ybndrfg8ejkmcpqxot1uwisza345h769";
-  uint8_t b[16];
-  if (RAND_bytes(b, sizeof b) != 1) {
-    std::fprintf(stderr,
-                 "fatal: OpenSSL RAND_bytes failed; refusing to generate a predictable id\n");
-    std::abort();
-  }
   b[6] = (b[6] & 0x0f) | 0x40;  // UUID version 4
   b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
   std::string out;
   out.reserve(26);
-  // Base32: 5 bits at a time, most significant first; 128 bits → 26 characters (the last one padded
-  // with zeros).
   uint32_t buffer = 0;
   int bits = 0;
-  for (uint8_t byte : b) {
-    buffer = (buffer << 8) | byte;
+  for (int i = 0; i < 16; ++i) {
+    buffer = (buffer << 8) | b[i];
     bits += 8;
     while (bits >= 5) {
       out.push_back(kAlphabet[(buffer >> (bits - 5)) & 0x1f]);
@@ -36,6 +33,37 @@ std::string NewId() {
   }
   if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 0x1f]);
   return out;
+}
+
+void SecureRandom(uint8_t* b, int n) {
+  if (RAND_bytes(b, n) != 1) {
+    std::fprintf(stderr,
+                 "fatal: OpenSSL RAND_bytes failed; refusing to generate a predictable id\n");
+    std::abort();
+  }
+}
+
+}  // namespace
+
+std::string NewId() {
+  uint8_t b[16];
+  SecureRandom(b, sizeof b);
+  return EncodeId(b);
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng([] {
+    uint8_t seed[8];
+    SecureRandom(seed, sizeof seed);
+    uint64_t v;
+    std::memcpy(&v, seed, sizeof v);
+    return v;
+  }());
+  uint8_t b[16];
+  const uint64_t hi = rng(), lo = rng();
+  std::memcpy(b, &hi, 8);
+  std::memcpy(b + 8, &lo, 8);
+  return EncodeId(b);
 }
 
 bool IsValidId(absl::string_view id) {

@@ -105,28 +105,24 @@ absl::StatusOr<Session> Authenticator::RequireSession(Caller* caller_ptr) {
   return s;
 }
 
-std::set<std::string> Authenticator::PermissionsOf(const std::vector<std::string>& roles) {
-  std::set<std::string> out;
-  for (const std::string& name : roles) {
-    auto cached = role_permissions_.Get(name);
-    if (!cached) {
-      auto role = identity_->GetRoleByName(name);
-      std::set<std::string> perms;
-      if (role.ok()) {
-        for (absl::string_view p : absl::StrSplit(role->permissions, ' ', absl::SkipEmpty())) {
-          perms.insert(std::string(p));
-        }
-      }
-      role_permissions_.Put(name, perms);
-      cached = std::move(perms);
+std::shared_ptr<const std::set<std::string>> Authenticator::PermissionsOf(
+    const std::string& roles) {
+  if (auto cached = role_permissions_.Get(roles)) return *cached;
+  auto perms = std::make_shared<std::set<std::string>>();
+  for (absl::string_view name : absl::StrSplit(roles, ' ', absl::SkipEmpty())) {
+    auto role = identity_->GetRoleByName(std::string(name));
+    if (!role.ok()) continue;  // an unknown role grants nothing
+    for (absl::string_view p : absl::StrSplit(role->permissions, ' ', absl::SkipEmpty())) {
+      perms->insert(std::string(p));
     }
-    out.insert(cached->begin(), cached->end());
   }
+  std::shared_ptr<const std::set<std::string>> out = std::move(perms);
+  role_permissions_.Put(roles, out);
   return out;
 }
 
 bool Authenticator::HasPermission(const Session& session, const std::string& permission) {
-  return PermissionsOf(session.roles).count(permission) > 0;
+  return PermissionsOf(session.row.roles)->count(permission) > 0;
 }
 
 bool Authenticator::HasPermissionToUser(const Session& session, const std::string& user_id) {
@@ -136,7 +132,8 @@ bool Authenticator::HasPermissionToUser(const Session& session, const std::strin
   if (!HasPermission(session, "edit_other_users")) return false;
   auto target = LookupUser(user_id);
   if (!target.ok()) return false;
-  std::vector<std::string> target_roles = absl::StrSplit(target->roles, ' ', absl::SkipEmpty());
+  std::vector<absl::string_view> target_roles =
+      absl::StrSplit(target->roles, ' ', absl::SkipEmpty());
   return std::find(target_roles.begin(), target_roles.end(), "system_admin") == target_roles.end();
 }
 

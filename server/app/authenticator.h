@@ -5,6 +5,7 @@
 #ifndef OAUTHD_SERVER_APP_AUTHENTICATOR_H_
 #define OAUTHD_SERVER_APP_AUTHENTICATOR_H_
 
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -59,12 +60,15 @@ class Authenticator {
  private:
   absl::StatusOr<storage::SessionRow> LookupSession(const std::string& token);
   absl::StatusOr<storage::UserRow> LookupUser(const std::string& user_id);
-  std::set<std::string> PermissionsOf(const std::vector<std::string>& roles);
+  // The union of the roles' permissions, cached per role string ("system_user system_admin") and
+  // shared, so a permission check is one lookup with no set built or copied.
+  std::shared_ptr<const std::set<std::string>> PermissionsOf(const std::string& roles);
 
   storage::IdentityStore* identity_;
   TtlCache<storage::SessionRow> sessions_;
   TtlCache<storage::UserRow> users_;
-  TtlCache<std::set<std::string>> role_permissions_;  // role name → permissions
+  TtlCache<std::shared_ptr<const std::set<std::string>>>
+      role_permissions_;  // role string → permissions
 };
 
 // Mattermost's ParseAuthTokenFromRequest (spec §7.1); `from_cookie` tells whether CSRF applies.

@@ -29,7 +29,7 @@ std::string RequestId(const std::string& supplied) {
       })) {
     return supplied;
   }
-  return NewId();
+  return NewRequestId();
 }
 
 // ipv4:1.2.3.4:5678 / ipv6:[::1]:5678 → the address.

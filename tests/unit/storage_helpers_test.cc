@@ -91,3 +91,19 @@ TEST(SplitStatements, SplitsAtLineEndingSemicolonsAndDropsComments) {
 
 }  // namespace
 }  // namespace oauthd::storage
+
+namespace oauthd {
+namespace {
+
+TEST(MattermostId, RequestIdsAreValidAndDistinct) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 2000; ++i) {
+    std::string id = NewRequestId();
+    ASSERT_TRUE(IsValidId(id)) << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 2000u);
+}
+
+}  // namespace
+}  // namespace oauthd
