@@ -136,7 +136,7 @@ EXPLAIN=$(mariadb --no-defaults -h127.0.0.1 -P"$PORT" -uoauthd -poauthd "$DBNAME
   EXPLAIN SELECT o.Id FROM OAuthApps o WHERE o.CreatorId = 'usr00000000000000000000001' ORDER BY o.CreateAt, o.Id LIMIT 60;
   EXPLAIN SELECT o.Id FROM OAuthApps o ORDER BY o.CreateAt, o.Id LIMIT 60;
   EXPLAIN SELECT o.Id FROM OAuthApps o INNER JOIN Preferences p ON p.Name = o.Id AND p.UserId = 'usr00000000000000000000001' AND p.Category = 'oauth_app' ORDER BY o.CreateAt, o.Id LIMIT 60;" |
-  awk -F'\t' '{ printf "%s%s: type=%s key=%s rows=%s extra=%s", (NR > 1 ? "; " : ""), $3, $5, $7, $10, $11 }')
+  awk -F'\t' '{ printf "%s%s: type=%s key=%s rows=%s extra=%s", (NR > 1 ? "; " : ""), $3, $4, $6, $9, $10 }')
 
 # One table, ratios against the ceilings of this same run.
 awk -v scale="$SCALE" -v oauthd_rss="$OAUTHD_RSS" -v gateway_rss="$GATEWAY_RSS" -v compare="$COMPARE" \
