@@ -19,15 +19,6 @@ using oauthd::v1::OAuthApps;
 using oauthd::v1::StatusOK;
 using oauthd::v1::UpdateOAuthAppRequest;
 
-#define EXPECT_APP_ERROR(result, http, error_id)               \
-  do {                                                         \
-    const auto& r_ = (result);                                 \
-    EXPECT_FALSE(r_.ok());                                     \
-    EXPECT_TRUE(r_.has_app_error) << r_.Describe();            \
-    EXPECT_EQ(r_.http_status(), (http)) << r_.Describe();      \
-    EXPECT_EQ(r_.app_error.id(), (error_id)) << r_.Describe(); \
-  } while (0)
-
 OAuthAppIdRequest Id(const std::string& id) {
   OAuthAppIdRequest r;
   r.set_app_id(id);

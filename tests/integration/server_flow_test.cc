@@ -24,14 +24,6 @@ constexpr char kVerifier[] = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";  // 
 constexpr char kChallenge[] = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 constexpr char kCallback[] = "https://client.example.com/cb?keep=1";
 
-#define EXPECT_APP_ERROR(result, http, error_id)               \
-  do {                                                         \
-    const auto& r_ = (result);                                 \
-    EXPECT_FALSE(r_.ok());                                     \
-    EXPECT_EQ(r_.http_status(), (http)) << r_.Describe();      \
-    EXPECT_EQ(r_.app_error.id(), (error_id)) << r_.Describe(); \
-  } while (0)
-
 // Query parameters of a URL (after '?', before '#').
 std::map<std::string, std::string> QueryOf(const std::string& url) {
   std::map<std::string, std::string> out;

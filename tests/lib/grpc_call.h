@@ -63,4 +63,14 @@ CallResult Call(Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, c
 
 }  // namespace oauthd::testing
 
+// Expects a failed call with a Mattermost AppError of this HTTP status and id.
+#define EXPECT_APP_ERROR(result, http, error_id)               \
+  do {                                                         \
+    const auto& r_ = (result);                                 \
+    EXPECT_FALSE(r_.ok());                                     \
+    EXPECT_TRUE(r_.has_app_error) << r_.Describe();            \
+    EXPECT_EQ(r_.http_status(), (http)) << r_.Describe();      \
+    EXPECT_EQ(r_.app_error.id(), (error_id)) << r_.Describe(); \
+  } while (0)
+
 #endif  // OAUTHD_TESTS_LIB_GRPC_CALL_H_
