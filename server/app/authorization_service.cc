@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "common/json_writer.h"
 #include "server/app/api_error.h"
+#include "server/app/app_lookup.h"
 #include "server/app/metadata_service.h"
 #include "server/app/pages.h"
 #include "server/model/authorize_request.h"
@@ -69,18 +70,6 @@ std::string SessionProps(const OAuthApp& app) {
 
 }  // namespace
 
-absl::StatusOr<OAuthApp> AuthorizationService::LoadApp(const std::string& client_id,
-                                                       absl::string_view not_found_id) {
-  if (!config_->enable_oauth_service_provider)
-    return AppError(501, "api.oauth.allow_oauth.turn_off.app_error");
-  auto row = apps_->Get(client_id);
-  if (absl::IsNotFound(row.status()))
-    return AppError(404, not_found_id, absl::StrCat("app_id=", client_id));
-  if (!row.ok())
-    return AppError(500, "app.oauth.get_app.finding.app_error", row.status().message());
-  return model::ToProto(*row);
-}
-
 absl::Status AuthorizationService::CheckRequestAgainstApp(const AuthorizeRequest& req,
                                                           const OAuthApp& app) {
   if (!HasCallback(app, req.redirect_uri()))
@@ -96,7 +85,7 @@ absl::StatusOr<google::api::HttpBody> AuthorizationService::AuthorizePage(
   if (!config_->enable_oauth_service_provider)
     return AsHtml(AppError(501, "api.oauth.allow_oauth.turn_off.app_error"));
   if (absl::Status st = model::ValidateAuthorizeRequest(req); !st.ok()) return AsHtml(st);
-  auto app = LoadApp(req.client_id(), "app.oauth.get_app.find.app_error");
+  auto app = LoadOAuthApp(*config_, *apps_, req.client_id());
   if (!app.ok()) return AsHtml(app.status());
   // Not logged in (or a stale token): off to the login page, which comes back here afterwards.
   auto session = auth_->RequireSession(caller);
@@ -141,7 +130,7 @@ absl::StatusOr<oauthd::v1::AuthorizeResponse> AuthorizationService::Authorize(
   if (session->is_oauth()) {
     return AppError(403, "api.context.permissions.app_error", "attempted access by oauth app");
   }
-  auto app = LoadApp(req.client_id(), "app.oauth.get_app.find.app_error");
+  auto app = LoadOAuthApp(*config_, *apps_, req.client_id());
   if (!app.ok()) return app.status();
   if (absl::Status st = CheckRequestAgainstApp(req, *app); !st.ok()) return st;
   auto redirect = AllowAccess(*session, req, *app);

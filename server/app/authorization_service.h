@@ -44,9 +44,6 @@ class AuthorizationService {
   absl::Status Deauthorize(Caller* caller, const std::string& client_id);
 
  private:
-  // The app for an authorization request: 501 when the provider is off, 404 when unknown.
-  absl::StatusOr<oauthd::v1::OAuthApp> LoadApp(const std::string& client_id,
-                                               absl::string_view not_found_id);
   // Checks shared by the page and the POST once the app is known (registered redirect, PKCE for
   // public clients).
   absl::Status CheckRequestAgainstApp(const oauthd::v1::AuthorizeRequest& req,

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/app/api_error.h"
+#include "server/app/app_lookup.h"
 #include "server/app/json_body.h"
 #include "server/model/oauth_app.h"
 #include "server/model/pagination.h"
@@ -24,17 +25,6 @@ int64_t NowMillis() { return absl::ToUnixMillis(absl::Now()); }
 absl::Status OAuthAppService::ProviderEnabled() const {
   if (config_->enable_oauth_service_provider) return absl::OkStatus();
   return AppError(501, "api.oauth.allow_oauth.turn_off.app_error");
-}
-
-absl::StatusOr<OAuthApp> OAuthAppService::LoadApp(const std::string& app_id) {
-  if (absl::Status st = ProviderEnabled(); !st.ok()) return st;
-  auto row = apps_->Get(app_id);
-  if (absl::IsNotFound(row.status())) {
-    return AppError(404, "app.oauth.get_app.find.app_error", absl::StrCat("app_id=", app_id));
-  }
-  if (!row.ok())
-    return AppError(500, "app.oauth.get_app.finding.app_error", row.status().message());
-  return model::ToProto(*row);
 }
 
 absl::Status OAuthAppService::StoreUpdate(OAuthApp* app) {
@@ -122,7 +112,7 @@ absl::StatusOr<std::vector<OAuthApp>> OAuthAppService::List(
 absl::StatusOr<OAuthApp> OAuthAppService::Get(Caller* caller, const std::string& app_id) {
   auto session = ManageOAuthPrefix(caller, app_id);
   if (!session.ok()) return session.status();
-  auto app = LoadApp(app_id);
+  auto app = LoadOAuthApp(*config_, *apps_, app_id);
   if (!app.ok()) return app.status();
   if (absl::Status st = CheckOwnerOrSystemWide(*session, *app); !st.ok()) return st;
   return app;
@@ -137,7 +127,7 @@ absl::StatusOr<OAuthApp> OAuthAppService::Update(Caller* caller, const std::stri
     return InvalidBodyParam("oauth_app", st.message());
   }
   if (in.id() != app_id) return InvalidBodyParam("app_id");
-  auto old = LoadApp(app_id);
+  auto old = LoadOAuthApp(*config_, *apps_, app_id);
   if (!old.ok()) return old.status();
   if (absl::Status st = CheckOwnerOrSystemWide(*session, *old); !st.ok()) return st;
   if (!auth_->HasPermission(*session, kManageSystem)) in.set_is_trusted(old->is_trusted());
@@ -158,7 +148,7 @@ absl::StatusOr<OAuthApp> OAuthAppService::Update(Caller* caller, const std::stri
 absl::Status OAuthAppService::Delete(Caller* caller, const std::string& app_id) {
   auto session = ManageOAuthPrefix(caller, app_id);
   if (!session.ok()) return session.status();
-  auto app = LoadApp(app_id);
+  auto app = LoadOAuthApp(*config_, *apps_, app_id);
   if (!app.ok()) return app.status();
   if (absl::Status st = CheckOwnerOrSystemWide(*session, *app); !st.ok()) return st;
   absl::Status st = apps_->Delete(app_id);
@@ -171,7 +161,7 @@ absl::StatusOr<OAuthApp> OAuthAppService::RegenerateSecret(Caller* caller,
                                                            const std::string& app_id) {
   auto session = ManageOAuthPrefix(caller, app_id);
   if (!session.ok()) return session.status();
-  auto app = LoadApp(app_id);
+  auto app = LoadOAuthApp(*config_, *apps_, app_id);
   if (!app.ok()) return app.status();
   if (absl::Status st = CheckOwnerOrSystemWide(*session, *app); !st.ok()) return st;
   if (app->client_secret().empty()) {
@@ -187,7 +177,8 @@ absl::StatusOr<OAuthApp> OAuthAppService::Info(Caller* caller, const std::string
   auto session = auth_->RequireSession(caller);
   if (!session.ok()) return session.status();
   if (!IsValidId(app_id)) return InvalidUrlParam("app_id");
-  auto app = LoadApp(app_id);  // no permission check: any session may see the public part
+  auto app = LoadOAuthApp(*config_, *apps_,
+                          app_id);  // no permission check: any session may see the public part
   if (!app.ok()) return app.status();
   model::Sanitize(&*app);
   return app;

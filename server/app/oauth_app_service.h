@@ -33,9 +33,8 @@ class OAuthAppService {
       Caller* caller, const oauthd::v1::GetAuthorizedOAuthAppsRequest& req);
 
  private:
-  // Steps shared by get/update/delete/regen: the app must exist (501 when the provider is off, 404
-  // when missing) and the caller must own it or hold manage_system_wide_oauth.
-  absl::StatusOr<oauthd::v1::OAuthApp> LoadApp(const std::string& app_id);
+  // Shared by get/update/delete/regen after LoadOAuthApp: the caller must own the app or hold
+  // manage_system_wide_oauth.
   absl::Status CheckOwnerOrSystemWide(const Session& session, const oauthd::v1::OAuthApp& app);
   // Session + valid app id + manage_oauth: the common prefix of get/update/delete/regen.
   absl::StatusOr<Session> ManageOAuthPrefix(Caller* caller, const std::string& app_id);
