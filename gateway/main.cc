@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "common/flag_set.h"
 #include "common/metrics.h"
+#include "common/runtime.h"
 #include "descriptor_set.h"
 #include "gateway/gateway.h"
 #include "gateway/http_server.h"
@@ -34,6 +35,7 @@ int Fail(const std::string& message, int code = 1) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  oauthd::ConfigureRuntimeForProduction();
   using namespace oauthd;
   gateway::HttpServerOptions http;
   gateway::GatewayOptions options;

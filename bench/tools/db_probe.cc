@@ -10,10 +10,12 @@
 #include "absl/time/clock.h"
 #include "bench/tools/latency_histogram.h"
 #include "common/flag_set.h"
+#include "common/runtime.h"
 #include "storage/connection_pool.h"
 #include "storage/mattermost_id.h"
 
 int main(int argc, char** argv) {
+  oauthd::ConfigureRuntimeForProduction();
   std::string db, op = "select";
   int threads = 2, seconds = 5, apps = 100000;
   oauthd::FlagSet flags("OAUTHD_BENCH_",

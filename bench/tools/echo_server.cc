@@ -9,6 +9,7 @@
 
 #include "bench/tools/echo.grpc.pb.h"
 #include "common/flag_set.h"
+#include "common/runtime.h"
 
 namespace {
 
@@ -28,6 +29,7 @@ class EchoService final : public bench::v1::Echo::CallbackService {
 }  // namespace
 
 int main(int argc, char** argv) {
+  oauthd::ConfigureRuntimeForProduction();
   std::string listen = "127.0.0.1:0";
   oauthd::FlagSet flags(
       "OAUTHD_BENCH_",

@@ -19,6 +19,7 @@
 #include "bench/tools/echo.pb.h"
 #include "bench/tools/latency_histogram.h"
 #include "common/flag_set.h"
+#include "common/runtime.h"
 #include "oauthd/v1/apps.pb.h"
 #include "oauthd/v1/authorize.pb.h"
 #include "oauthd/v1/server.pb.h"
@@ -160,6 +161,7 @@ struct Call {
 }  // namespace
 
 int main(int argc, char** argv) {
+  oauthd::ConfigureRuntimeForProduction();
   std::string target, op;
   int in_flight = 32, seconds = 5, warmup = 1, scale = 1, offset = 0;
   oauthd::FlagSet flags(

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/flag_set.h"
+#include "common/runtime.h"
 #include "gateway/http_server.h"
 
 namespace {
@@ -15,6 +16,7 @@ std::atomic<bool> g_stop{false};
 }
 
 int main(int argc, char** argv) {
+  oauthd::ConfigureRuntimeForProduction();
   oauthd::gateway::HttpServerOptions options;
   options.listen = "127.0.0.1:0";
   oauthd::FlagSet flags("OAUTHD_BENCH_",

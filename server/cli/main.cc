@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "common/runtime.h"
 #include "server/cli/command.h"
 
 namespace oauthd::cli {
@@ -52,6 +53,7 @@ void PrintUsage(FILE* out) {
 }  // namespace oauthd::cli
 
 int main(int argc, char** argv) {
+  oauthd::ConfigureRuntimeForProduction();
   using oauthd::cli::Commands;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
