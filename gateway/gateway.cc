@@ -1,7 +1,5 @@
 #include "gateway/gateway.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <cstdio>
 
@@ -10,26 +8,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/json_writer.h"
+#include "common/mattermost_id.h"
 #include "gateway/request_builder.h"
 #include "gateway/response_renderer.h"
 
 namespace oauthd::gateway {
 namespace {
-
-std::string NewRequestId() {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  unsigned char b[26];
-  RAND_bytes(b, sizeof b);
-  std::string out;
-  for (unsigned char c : b) out.push_back(kAlphabet[c % 36]);
-  return out;
-}
-
-bool SaneRequestId(const std::string& id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.';
-  });
-}
 
 // Metadata values must be printable ASCII; anything else is dropped rather than forwarded mangled.
 bool PrintableAscii(const std::string& v) {
@@ -59,7 +43,7 @@ struct Gateway::Call {
   std::string route;  // for metrics
   absl::Time start;
   const Binding* binding = nullptr;
-  grpc::ClientContext ctx;
+  std::unique_ptr<grpc::ClientContext> ctx;  // only for calls that go upstream
   grpc::ByteBuffer request_bytes;
   grpc::ByteBuffer response_bytes;
 };
@@ -71,7 +55,8 @@ Gateway::Gateway(std::unique_ptr<RouteTable> routes, std::shared_ptr<grpc::Chann
       stub_(channel_),
       options_(std::move(options)),
       metrics_(metrics),
-      log_requests_(options_.log_requests) {}
+      log_requests_(options_.log_requests),
+      cache_(options_.response_cache_entries, options_.response_cache_max_age) {}
 
 bool Gateway::ApplyCors(const HttpRequest& req, HttpResponse* resp) const {
   const std::string& origin = req.Header("origin");
@@ -89,21 +74,24 @@ void Gateway::Finish(Call* call, HttpResponse resp) {
   resp.SetHeader("X-Request-ID", call->request_id);
   resp.SetHeader("X-Content-Type-Options", "nosniff");
   resp.SetHeader("Referrer-Policy", "no-referrer");
-  if (call->req.method == "GET") resp.SetHeader("Expires", "0");
+  // Mattermost marks API GETs as expired; an answer the upstream made cacheable keeps its own rule.
+  if (call->req.method == "GET" && !resp.HasHeader("Cache-Control")) resp.SetHeader("Expires", "0");
   ApplyCors(call->req, &resp);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - call->start);
   metrics_->ObserveRequest(call->route, resp.status, seconds);
-  // The path only: query strings may carry tokens (access_token, code).
-  std::string path = call->req.target.substr(0, call->req.target.find('?'));
-  std::string log = absl::StrCat(
-      "{\"ts\":\"", absl::FormatTime(absl::RFC3339_full, call->start, absl::UTCTimeZone()),
-      "\",\"request_id\":\"", call->request_id, "\",\"method\":");
-  AppendJsonString(call->req.method, &log);
-  absl::StrAppend(&log, ",\"path\":");
-  AppendJsonString(path, &log);
-  absl::StrAppend(&log, ",\"route\":\"", call->route, "\",\"status\":", resp.status,
-                  ",\"latency_ms\":", seconds * 1000, "}\n");
-  if (log_requests_) fputs(log.c_str(), stderr);
+  if (log_requests_) {
+    // The path only: query strings may carry tokens (access_token, code).
+    std::string path = call->req.target.substr(0, call->req.target.find('?'));
+    std::string log = absl::StrCat(
+        "{\"ts\":\"", absl::FormatTime(absl::RFC3339_full, call->start, absl::UTCTimeZone()),
+        "\",\"request_id\":\"", call->request_id, "\",\"method\":");
+    AppendJsonString(call->req.method, &log);
+    absl::StrAppend(&log, ",\"path\":");
+    AppendJsonString(path, &log);
+    absl::StrAppend(&log, ",\"route\":\"", call->route, "\",\"status\":", resp.status,
+                    ",\"latency_ms\":", seconds * 1000, "}\n");
+    fputs(log.c_str(), stderr);
+  }
   auto done = std::move(call->done);
   delete call;
   done(std::move(resp));
@@ -115,7 +103,7 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
   call->done = std::move(done);
   call->start = absl::Now();
   const std::string& supplied = call->req.Header("x-request-id");
-  call->request_id = SaneRequestId(supplied) ? supplied : NewRequestId();
+  call->request_id = IsPlainRequestId(supplied) ? supplied : NewRequestId();
   const HttpRequest& r = call->req;
   call->route = "unmatched";
 
@@ -159,6 +147,12 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
     return Finish(call, std::move(pre));
   }
 
+  // A GET the upstream answered earlier with a shareable (Cache-Control: public) response.
+  if (std::optional<CachedResponse> hit = cache_.Lookup(r, call->start)) {
+    call->route = std::move(hit->tag);
+    return Finish(call, std::move(hit->response));
+  }
+
   PathMatch match;
   std::vector<std::string> allowed;
   const Binding* binding = nullptr;
@@ -194,28 +188,29 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
   }
 
   // Metadata: the allow-listed headers, the request id, who is calling, and the original target.
+  call->ctx = std::make_unique<grpc::ClientContext>();
+  grpc::ClientContext& ctx = *call->ctx;
   for (const std::string& h : ForwardedRequestHeaders()) {
     const std::string& v = r.Header(h);
     if (!v.empty() && PrintableAscii(v))
-      call->ctx.AddMetadata(h == "user-agent" ? "x-forwarded-user-agent" : h, v);
+      ctx.AddMetadata(h == "user-agent" ? "x-forwarded-user-agent" : h, v);
   }
-  call->ctx.AddMetadata("x-request-id", call->request_id);
+  ctx.AddMetadata("x-request-id", call->request_id);
   const std::string& xff = r.Header("x-forwarded-for");
   const std::string forwarded_for = xff.empty() ? r.peer_ip : absl::StrCat(xff, ", ", r.peer_ip);
-  if (PrintableAscii(forwarded_for)) call->ctx.AddMetadata("x-forwarded-for", forwarded_for);
-  if (PrintableAscii(r.target)) call->ctx.AddMetadata("x-original-uri", r.target);
-  call->ctx.set_deadline(std::chrono::system_clock::now() +
-                         absl::ToChronoMilliseconds(options_.timeout));
+  if (PrintableAscii(forwarded_for)) ctx.AddMetadata("x-forwarded-for", forwarded_for);
+  if (PrintableAscii(r.target)) ctx.AddMetadata("x-original-uri", r.target);
+  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.timeout));
 
   std::string bytes = request->SerializeAsString();
   grpc::Slice slice(bytes);
   call->request_bytes = grpc::ByteBuffer(&slice, 1);
   stub_.UnaryCall(
-      &call->ctx, binding->grpc_path, grpc::StubOptions(), &call->request_bytes,
-      &call->response_bytes, [this, call](grpc::Status status) {
-        MetadataMap md = ToMap(call->ctx.GetServerInitialMetadata());
-        for (auto& kv : ToMap(call->ctx.GetServerTrailingMetadata())) md.insert(kv);
-        if (auto it = md.find("x-request-id"); it != md.end() && SaneRequestId(it->second)) {
+      &ctx, binding->grpc_path, grpc::StubOptions(), &call->request_bytes, &call->response_bytes,
+      [this, call](grpc::Status status) {
+        MetadataMap md = ToMap(call->ctx->GetServerInitialMetadata());
+        for (auto& kv : ToMap(call->ctx->GetServerTrailingMetadata())) md.insert(kv);
+        if (auto it = md.find("x-request-id"); it != md.end() && IsPlainRequestId(it->second)) {
           call->request_id = it->second;
         }
         if (!status.ok()) {
@@ -234,7 +229,9 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
                                                "The service sent a response that does not parse.",
                                                call->request_id));
         }
-        Finish(call, RenderSuccess(*call->binding, *response, md));
+        HttpResponse rendered = RenderSuccess(*call->binding, *response, md);
+        cache_.MaybeStore(call->req, rendered, call->route, absl::Now());
+        Finish(call, std::move(rendered));
       });
 }
 

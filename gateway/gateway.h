@@ -1,4 +1,5 @@
-// The transcoding pipeline: match route → build request → call upstream → render response. Also
+// The transcoding pipeline: match route → build request → call upstream → render response (GETs the
+// upstream marked shareable are answered from a small cache before routing). Also
 // answers /healthz and /metrics itself, applies CORS, and adds the headers every response carries.
 #ifndef OAUTHD_GATEWAY_GATEWAY_H_
 #define OAUTHD_GATEWAY_GATEWAY_H_
@@ -14,6 +15,7 @@
 #include "absl/time/time.h"
 #include "common/metrics.h"
 #include "gateway/http_types.h"
+#include "gateway/response_cache.h"
 #include "gateway/route_table.h"
 
 namespace oauthd::gateway {
@@ -24,6 +26,9 @@ struct GatewayOptions {
   // "*" or exact origins; empty: no CORS headers.
   std::vector<std::string> cors_allowed_origins;
   bool log_requests = true;  // one JSON line per request on stderr
+  // Shared cache for GET answers marked Cache-Control: public (see response_cache.h); 0 disables.
+  size_t response_cache_entries = 256;
+  absl::Duration response_cache_max_age = absl::Minutes(5);  // cap on what the upstream declares
 };
 
 class Gateway {
@@ -45,6 +50,7 @@ class Gateway {
   GatewayOptions options_;
   Metrics* metrics_;
   bool log_requests_;
+  ResponseCache cache_;
 };
 
 // Request headers forwarded to the upstream as metadata.

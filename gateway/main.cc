@@ -69,6 +69,12 @@ int main(int argc, char** argv) {
       "cors-allowed-origins", &cors,
       "space- or comma-separated origins allowed to call from browsers, or *; empty: no CORS");
   flags.Int("threads", &http.threads, "HTTP I/O threads");
+  int cache_entries = static_cast<int>(options.response_cache_entries);
+  flags.Int("response-cache-entries", &cache_entries,
+            "GET answers the upstream marks Cache-Control: public (with max-age or s-maxage) are\n"
+            "served from memory until they expire; this many at most. 0 disables the cache");
+  flags.Duration("response-cache-max-age", &options.response_cache_max_age,
+                 "longest time a cached answer is reused, whatever the upstream declares");
   flags.Bool("log-requests", &log_requests, "log one JSON line per request to stderr");
   std::vector<std::string> positional;
   absl::Status st = flags.Parse(std::vector<std::string>(argv + 1, argv + argc), &positional);
@@ -80,6 +86,8 @@ int main(int argc, char** argv) {
   if (!positional.empty()) return Fail("unexpected argument " + positional[0] + " (see --help)", 2);
   if (max_body <= 0 || max_url <= 0)
     return Fail("--max-body-bytes and --max-url-bytes must be positive", 2);
+  if (cache_entries < 0) return Fail("--response-cache-entries must be 0 or more", 2);
+  options.response_cache_entries = static_cast<size_t>(cache_entries);
   http.max_body_bytes = static_cast<size_t>(max_body);
   options.max_url_bytes = static_cast<size_t>(max_url);
   options.log_requests = log_requests;

@@ -10,7 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "storage/identity_store.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 #include "storage/migration_files.h"
 
 namespace oauthd::storage {

@@ -12,7 +12,7 @@
 #include "common/flag_set.h"
 #include "common/runtime.h"
 #include "storage/connection_pool.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 
 int main(int argc, char** argv) {
   oauthd::ConfigureRuntimeForProduction();

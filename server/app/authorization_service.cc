@@ -12,7 +12,7 @@
 #include "server/model/authorize_request.h"
 #include "server/model/oauth_app.h"
 #include "server/model/url_encoding.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 
 namespace oauthd::app {
 namespace {

@@ -50,4 +50,15 @@ absl::StatusOr<oauthd::v1::AuthorizationServerMetadata> BuildAuthorizationServer
   return m;
 }
 
+absl::StatusOr<oauthd::v1::AuthorizationServerMetadata> GetAuthorizationServerMetadata(
+    const ServiceConfig& config, Caller* caller) {
+  auto metadata = BuildAuthorizationServerMetadata(config);
+  if (metadata.ok() && config.metadata_max_age > absl::ZeroDuration()) {
+    caller->response_headers.emplace_back(
+        "cache-control",
+        absl::StrCat("public, max-age=", absl::ToInt64Seconds(config.metadata_max_age)));
+  }
+  return metadata;
+}
+
 }  // namespace oauthd::app

@@ -7,12 +7,17 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "oauthd/v1/server.pb.h"
+#include "server/app/authenticator.h"
 #include "server/app/service_config.h"
 
 namespace oauthd::app {
 
 absl::StatusOr<oauthd::v1::AuthorizationServerMetadata> BuildAuthorizationServerMetadata(
     const ServiceConfig& config);
+// The metadata for a caller: the document, and a Cache-Control header letting any cache share it
+// for config.metadata_max_age.
+absl::StatusOr<oauthd::v1::AuthorizationServerMetadata> GetAuthorizationServerMetadata(
+    const ServiceConfig& config, Caller* caller);
 
 // Go's url.JoinPath for our case: the site URL with `path` appended to its path, duplicate slashes
 // cleaned.

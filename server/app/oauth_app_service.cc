@@ -7,7 +7,7 @@
 #include "server/app/json_body.h"
 #include "server/model/oauth_app.h"
 #include "server/model/pagination.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 
 namespace oauthd::app {
 namespace {

@@ -17,6 +17,9 @@ struct ServiceConfig {
   // Lifetime of sessions (access tokens) issued to OAuth apps: Mattermost's
   // SessionLengthSSOInHours.
   absl::Duration oauth_session_length = absl::Hours(720);
+  // How long clients and shared caches (the gateway's) may reuse the metadata document:
+  // Cache-Control: public, max-age=N. It only changes when the flags do. 0: no Cache-Control.
+  absl::Duration metadata_max_age = absl::Minutes(1);
 };
 
 }  // namespace oauthd::app

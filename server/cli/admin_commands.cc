@@ -13,7 +13,7 @@
 #include "server/cli/command.h"
 #include "storage/connection_pool.h"
 #include "storage/identity_store.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 #include "storage/migrator.h"
 
 namespace oauthd::cli {

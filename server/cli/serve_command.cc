@@ -78,6 +78,9 @@ int RunServe(const std::vector<std::string>& args) {
   flags.Duration(
       "oauth-session-length", &config.oauth_session_length,
       "lifetime of access tokens issued to OAuth apps (Mattermost's SessionLengthSSOInHours)");
+  flags.Duration("metadata-max-age", &config.metadata_max_age,
+                 "Cache-Control max-age of the RFC 8414 metadata document (public; the gateway\n"
+                 "serves it from memory this long). 0s: sent without Cache-Control");
   flags.Duration(
       "cache-ttl", &cache_ttl,
       "how long sessions, users and role permissions are cached; a revoked session or a changed\n"
@@ -96,6 +99,8 @@ int RunServe(const std::vector<std::string>& args) {
   }
   if (dcr_burst < 1) return UsageError("--dcr-rate-burst must be at least 1");
   if (db_pool_size < 1) return UsageError("--db-pool-size must be at least 1");
+  if (config.metadata_max_age < absl::ZeroDuration())
+    return UsageError("--metadata-max-age must not be negative");
   if (config.oauth_session_length < absl::Minutes(1))
     return UsageError("--oauth-session-length must be at least 1m");
   for (absl::string_view p : absl::StrSplit(allowlist, ',', absl::SkipWhitespace())) {

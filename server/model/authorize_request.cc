@@ -9,7 +9,7 @@
 #include "server/app/api_error.h"
 #include "server/model/redirect_allowlist.h"
 #include "server/model/url_rules.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 
 namespace oauthd::model {
 namespace {

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/app/api_error.h"
 #include "server/model/url_rules.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 
 namespace oauthd::model {
 namespace {

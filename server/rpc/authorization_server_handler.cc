@@ -7,8 +7,8 @@ namespace oauthd::rpc {
 grpc::ServerUnaryReactor* AuthorizationServerHandler::GetAuthorizationServerMetadata(
     grpc::CallbackServerContext* ctx, const oauthd::v1::GetAuthorizationServerMetadataRequest*,
     oauthd::v1::AuthorizationServerMetadata* resp) {
-  return runner_->Run(ctx, {"GetAuthorizationServerMetadata", true, 200}, [=](app::Caller*) {
-    return Assign(app::BuildAuthorizationServerMetadata(*config_), resp);
+  return runner_->Run(ctx, {"GetAuthorizationServerMetadata", true, 200}, [=](app::Caller* c) {
+    return Assign(app::GetAuthorizationServerMetadata(*config_, c), resp);
   });
 }
 

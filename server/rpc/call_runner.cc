@@ -8,9 +8,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/mattermost_id.h"
 #include "google/rpc/status.pb.h"
 #include "server/app/api_error.h"
-#include "storage/mattermost_id.h"
 
 namespace oauthd::rpc {
 namespace {
@@ -21,15 +21,8 @@ std::string Header(const grpc::CallbackServerContext& ctx, const char* key) {
   return std::string(it->second.data(), it->second.size());
 }
 
-// A client-supplied request id is echoed only if it is short and plain; otherwise we make one.
 std::string RequestId(const std::string& supplied) {
-  if (!supplied.empty() && supplied.size() <= 64 &&
-      std::all_of(supplied.begin(), supplied.end(), [](char c) {
-        return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.';
-      })) {
-    return supplied;
-  }
-  return NewRequestId();
+  return IsPlainRequestId(supplied) ? supplied : NewRequestId();
 }
 
 // ipv4:1.2.3.4:5678 / ipv6:[::1]:5678 → the address.

@@ -84,6 +84,37 @@ test('bodies over --max-body-bytes are 413 and URLs over the bound 414', async (
   assert.equal(long.json().status_code, 414);
 });
 
+test('the metadata document is public-cacheable and the gateway answers repeats from memory', async () => {
+  const calls = () => (server.log().match(/"method":"GetAuthorizationServerMetadata"/g) || []).length;
+  const before = calls();
+  const first = await http('GET', '/.well-known/oauth-authorization-server');
+  assert.equal(first.status, 200);
+  assert.equal(first.headers.get('cache-control'), 'public, max-age=60');
+  assert.equal(first.headers.get('expires'), null, 'no Expires: 0 beside an explicit Cache-Control');
+  assert.equal(first.headers.get('age'), null);
+  const second = await http('GET', '/.well-known/oauth-authorization-server');
+  assert.equal(second.status, 200);
+  assert.equal(second.text, first.text);
+  assert.equal(second.headers.get('cache-control'), 'public, max-age=60');
+  assert.match(second.headers.get('age'), /^\d+$/);
+  assert.ok(second.headers.get('x-request-id').length > 0);
+  assert.notEqual(second.headers.get('x-request-id'), first.headers.get('x-request-id'));
+  const bypass = await http('GET', '/.well-known/oauth-authorization-server',
+    { headers: { 'Cache-Control': 'no-cache' } });
+  assert.equal(bypass.headers.get('age'), null);
+  await new Promise((r) => setTimeout(r, 100));  // oauthd's log line is written after the answer
+  assert.equal(calls() - before, 2, 'the repeat was answered by the gateway, the no-cache one by oauthd');
+
+  // Authenticated answers carry no Cache-Control, so they are never shared.
+  const created = await http('POST', '/api/v4/oauth/apps', { body: appBody, token: admin.token });
+  for (let i = 0; i < 2; i++) {
+    const got = await http('GET', `/api/v4/oauth/apps/${created.json().id}`, { token: admin.token });
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get('age'), null);
+    assert.equal(got.headers.get('expires'), '0');
+  }
+});
+
 test('metadata, registration and its rate limit over HTTP', async () => {
   const md = await http('GET', '/.well-known/oauth-authorization-server');
   assert.equal(md.status, 200);

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "storage/grant_store.h"
 #include "storage/identity_store.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 #include "storage/preference_store.h"
 #include "tests/lib/test_database.h"
 

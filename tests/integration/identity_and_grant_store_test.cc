@@ -3,7 +3,7 @@
 
 #include "storage/grant_store.h"
 #include "storage/identity_store.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 #include "storage/preference_store.h"
 #include "tests/lib/test_database.h"
 

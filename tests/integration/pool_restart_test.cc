@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "storage/app_store.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 #include "tests/lib/test_database.h"
 #include "tests/lib/test_env.h"
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 #include "tests/lib/server_fixture.h"
 
 namespace oauthd::testing {

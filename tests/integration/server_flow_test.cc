@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "server/model/url_encoding.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 #include "tests/lib/server_fixture.h"
 
 namespace oauthd::testing {

@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 #include "tests/lib/server_fixture.h"
 
 namespace oauthd::testing {

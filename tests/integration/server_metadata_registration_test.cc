@@ -55,6 +55,33 @@ TEST_F(MetadataTest, PublishesTheDocumentFromTheSiteUrl) {
             (std::vector<std::string>{"client_secret_post", "none"}));
   EXPECT_EQ(m.code_challenge_methods_supported(0), "S256");
   EXPECT_EQ(m.scopes_supported(0), "user");
+  // Shareable by any cache for a minute (the gateway's response cache relies on it).
+  auto cc = r.metadata.equal_range("cache-control");
+  ASSERT_NE(cc.first, cc.second) << r.Describe();
+  EXPECT_EQ(cc.first->second, "public, max-age=60");
+}
+
+TEST_F(MetadataTest, MaxAgeIsConfigurableAndZeroSendsNoCacheControl) {
+  AuthorizationServerMetadata m;
+  {
+    auto p = StartServer({"--metadata-max-age=10m"});
+    auto r = Metadata_(Stub(*p).get(), &m);
+    ASSERT_TRUE(r.ok()) << r.Describe();
+    EXPECT_EQ(r.metadata.find("cache-control")->second, "public, max-age=600");
+  }
+  {
+    auto p = StartServer({"--metadata-max-age=0s"});
+    auto r = Metadata_(Stub(*p).get(), &m);
+    ASSERT_TRUE(r.ok()) << r.Describe();
+    EXPECT_EQ(r.metadata.count("cache-control"), 0u);
+  }
+  {
+    // Errors are never marked cacheable.
+    auto p = StartServer({"--enable-oauth-service-provider=false"});
+    auto r = Metadata_(Stub(*p).get(), &m);
+    EXPECT_EQ(r.http_status(), 501);
+    EXPECT_EQ(r.metadata.count("cache-control"), 0u);
+  }
 }
 
 TEST_F(MetadataTest, SiteUrlVariantsAndFailures) {

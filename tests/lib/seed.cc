@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "storage/identity_store.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 
 namespace oauthd::testing {
 

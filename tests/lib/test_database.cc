@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 #include "storage/migrator.h"
 #include "tests/lib/test_env.h"
 

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "storage/db_url.h"
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 #include "storage/migrator.h"
 #include "storage/string_list_json.h"
 

@@ -1,4 +1,4 @@
-#include "storage/mattermost_id.h"
+#include "common/mattermost_id.h"
 
 #include <openssl/rand.h>
 
@@ -64,6 +64,15 @@ std::string NewRequestId() {
   std::memcpy(b, &hi, 8);
   std::memcpy(b + 8, &lo, 8);
   return EncodeId(b);
+}
+
+bool IsPlainRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      return false;
+  }
+  return true;
 }
 
 bool IsValidId(absl::string_view id) {
