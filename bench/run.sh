@@ -2,20 +2,22 @@
 # The benchmark harness (see bench/README.md): builds Release, starts a private MariaDB, seeds the data set,
 # starts the real binaries plus the ceilings, drives every operation, and prints one table (rps, p50, p99, ratio to
 # its ceiling measured in the same run), also written to bench/results/latest.json.
-#   bench/run.sh [--scale N] [--seconds S] [--compare FILE]
+#   bench/run.sh [--scale N] [--seconds S] [--compare FILE] [--only REGEX]
 #     --scale N      data set size: N × (100,000 apps over 1,000 creators, 100,000 sessions, 1,000,000 preferences)
 #     --seconds S    measured seconds per operation (default 5; each also gets 1 s of warm-up)
 #     --compare FILE bench/results/scaleN.jsonl of another run: also prints this run's list latencies as ratios
+#     --only REGEX   measure only the operations whose names match (e.g. 'GetOAuthApp$|http_'); for iterating
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-SCALE=1 SECONDS_PER_OP=5 COMPARE=""
+SCALE=1 SECONDS_PER_OP=5 COMPARE="" ONLY="."
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) SCALE=$2; shift 2 ;;
     --seconds) SECONDS_PER_OP=$2; shift 2 ;;
     --compare) COMPARE=$2; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --only) ONLY=$2; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -26,8 +28,9 @@ BUILD=${OAUTHD_BENCH_BUILD_DIR:-$ROOT/build-release}
 STATE=$BUILD/bench-state
 RESULTS=$ROOT/bench/results
 mkdir -p "$STATE" "$RESULTS"
-LINES=$STATE/results.jsonl
+LINES=$STATE/results.jsonl CEILINGS=$STATE/ceilings.jsonl
 : >"$LINES"
+: >"$CEILINGS"
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -60,7 +63,19 @@ step "seeding: $APPS apps over $CREATORS creators, $USERS users, $SESSIONS sessi
 sed -e "s/@APPS@/$APPS/g" -e "s/@USERS@/$USERS/g" -e "s/@CREATORS@/$CREATORS/g" -e "s/@SESSIONS@/$SESSIONS/g" \
     -e "s/@PREFERENCES@/$PREFERENCES/g" bench/seed.sql.in |
   mariadb --no-defaults -h127.0.0.1 -P"$PORT" -uoauthd -poauthd "$DBNAME" >/dev/null
-step "seeded"
+step "seeded; waiting for InnoDB to write the seed out (up to 90 s)"
+# Flushing a million freshly inserted rows competes with whatever is measured first: wait until the dirty pages
+# are written and the purge is done, so the first operation and its ceiling see the same quiet machine.
+sql_root() { mariadb --no-defaults -h127.0.0.1 -P"$PORT" -uroot -N -e "$1"; }
+sql_root "SET GLOBAL innodb_max_dirty_pages_pct = 0"
+for _ in $(seq 1 90); do
+  dirty=$(sql_root "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'" | awk '{print $2}')
+  history=$(sql_root "SHOW ENGINE INNODB STATUS\G" | awk '/History list length/ {print $4}')
+  [ "${dirty:-0}" -lt 100 ] && [ "${history:-0}" -lt 1000 ] && break
+  sleep 1
+done
+sql_root "SET GLOBAL innodb_max_dirty_pages_pct = DEFAULT"
+step "quiet (dirty pages ${dirty:-?}, history length ${history:-?})"
 
 # start_server NAME LOG CMD...: starts a server that reports "port N" (bench tools print it, oauthd and the gateway
 # log it), records its pid for cleanup, and sets NAME_PORT and NAME_PID.
@@ -92,42 +107,71 @@ OAUTHD_PID=$GRPC_PID
 GATEWAY_PID=$HTTP_PID
 # oauthd's per-request log lines go to a file; the gateway's are off, so neither measures the terminal.
 
-grpc() {  # grpc OP IN_FLIGHT [extra flags]
-  local op=$1 n=$2; shift 2
-  local target=127.0.0.1:$GRPC_PORT
-  [ "$op" = echo ] && target=127.0.0.1:$ECHO_PORT
-  step "gRPC $op ($n in flight)"
+# Each operation is measured right after its own ceiling, on the same cores and with the same load shape, and its
+# JSON line carries that ceiling's rate: a shared machine drifts by 2x over minutes, so a ceiling measured once at the
+# start would make the ratios of later operations a coin toss. The ceilings' own lines go to $CEILINGS.
+with_ceiling() {  # with_ceiling OP_LINE CEILING_NAME CEILING_LINE: OP_LINE plus "ceiling" and "ceiling_rps"
+  local rps; rps=$(sed -E 's/.*"rps":([0-9.]+).*/\1/' <<<"$3")
+  sed -E "s/\}$/,\"ceiling\":\"$2\",\"ceiling_rps\":$rps}/" <<<"$1"
+}
+selected() { [[ "$1" =~ $ONLY ]]; }
+
+grpc_load() {  # grpc_load TARGET OP IN_FLIGHT [extra flags]
+  local target=$1 op=$2 n=$3; shift 3
   "$BIN/oauthd-bench-grpc" --target="$target" --op="$op" --in-flight="$n" --seconds="$SECONDS_PER_OP" \
-    --scale="$SCALE" "$@" | tee -a "$LINES"
+    --scale="$SCALE" "$@"
+}
+grpc() {  # grpc OP IN_FLIGHT [extra flags]: the echo ceiling, then OP against oauthd
+  local op=$1 n=$2; shift 2
+  selected "$op" || return 0
+  step "gRPC $op ($n in flight), after the echo ceiling"
+  local ceiling line
+  ceiling=$(grpc_load "127.0.0.1:$ECHO_PORT" echo "$n") && echo "$ceiling" >>"$CEILINGS"
+  line=$(grpc_load "127.0.0.1:$GRPC_PORT" "$op" "$n" "$@")
+  with_ceiling "$line" echo "$ceiling" | tee -a "$LINES"
 }
 
-wrk_run() {  # wrk_run NAME URL [wrk args]
+db_probe() {  # db_probe select|insert
+  "$BIN/oauthd-bench-db" --db="$DB" --op="$1" --seconds="$SECONDS_PER_OP" --apps="$APPS"
+}
+
+wrk_load() {  # wrk_load NAME URL [wrk args]: one JSON line
   local name=$1 url=$2; shift 2
-  step "HTTP $name (wrk, 64 connections)"
   wrk -t2 -c64 -d1s "$@" "$url" >/dev/null 2>&1 || true  # warm-up
-  local out; out=$(wrk -t2 -c64 -d"${SECONDS_PER_OP}s" --latency "$@" "$url")
-  echo "$out" | awk -v op="$name" '
+  wrk -t2 -c64 -d"${SECONDS_PER_OP}s" --latency "$@" "$url" | awk -v op="$name" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec:/ { rps = $2 }
     /requests in/ { count = $1 } /Non-2xx or 3xx responses:/ { errors = $5 }
     END { printf "{\"op\":\"%s\",\"rps\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"count\":%d,\"errors\":%d}\n",
-          op, rps, p50, p99, count, errors + 0 }' | tee -a "$LINES"
+          op, rps, p50, p99, count, errors + 0 }'
+}
+http() {  # http NAME URL [wrk args]: the fixed-body HTTP ceiling, then NAME through the gateway
+  local name=$1 url=$2; shift 2
+  selected "$name" || return 0
+  step "HTTP $name (wrk, 64 connections), after the fixed-body ceiling"
+  local ceiling line
+  ceiling=$(wrk_load http_fixed_ceiling "http://127.0.0.1:$FIXED_PORT/") && echo "$ceiling" >>"$CEILINGS"
+  line=$(wrk_load "$name" "$url" "$@")
+  with_ceiling "$line" http_fixed_ceiling "$ceiling" | tee -a "$LINES"
 }
 
-# Ceilings first, then the operations.
-grpc echo 32
-for op in GetOAuthApp GetOAuthAppInfo GetOAuthApps_owner GetOAuthApps_systemwide GetAuthorizedOAuthAppsForUser \
-          CreateOAuthApp UpdateOAuthApp RegenerateOAuthAppSecret GetAuthorizationServerMetadata RegisterOAuthClient; do
+for op in GetOAuthApp GetOAuthAppInfo GetOAuthApps_owner GetOAuthApps_systemwide GetAuthorizedOAuthAppsForUser; do
+  grpc "$op" 32
+done
+if selected CreateOAuthApp; then  # its target is relative to the database's own single-row INSERT rate
+  step "gRPC CreateOAuthApp (32 in flight), after the database's PK SELECT and INSERT ceilings (2 threads)"
+  db_probe select | tee -a "$CEILINGS"
+  ceiling=$(db_probe insert) && echo "$ceiling" >>"$CEILINGS"
+  line=$(grpc_load "127.0.0.1:$GRPC_PORT" CreateOAuthApp 32)
+  with_ceiling "$line" db_insert "$ceiling" | tee -a "$LINES"
+fi
+for op in UpdateOAuthApp RegenerateOAuthAppSecret GetAuthorizationServerMetadata RegisterOAuthClient; do
   grpc "$op" 32
 done
 grpc AccessToken 8
-step "database: PK SELECT and single-row INSERT through Connector/C++ (2 threads)"
-"$BIN/oauthd-bench-db" --db="$DB" --op=select --seconds="$SECONDS_PER_OP" --apps="$APPS" | tee -a "$LINES"
-"$BIN/oauthd-bench-db" --db="$DB" --op=insert --seconds="$SECONDS_PER_OP" | tee -a "$LINES"
-wrk_run http_fixed_ceiling "http://127.0.0.1:$FIXED_PORT/"
 BENCH_APPS=$APPS BENCH_TOKEN=admintoken0000000000000000 \
-  wrk_run http_GetOAuthApp "http://127.0.0.1:$HTTP_PORT" -s bench/wrk/get_app.lua
-wrk_run http_metadata "http://127.0.0.1:$HTTP_PORT/.well-known/oauth-authorization-server"
+  http http_GetOAuthApp "http://127.0.0.1:$HTTP_PORT" -s bench/wrk/get_app.lua
+http http_metadata "http://127.0.0.1:$HTTP_PORT/.well-known/oauth-authorization-server"
 
 rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 OAUTHD_RSS=$(rss_mb "$OAUTHD_PID")
@@ -138,36 +182,46 @@ EXPLAIN=$(mariadb --no-defaults -h127.0.0.1 -P"$PORT" -uoauthd -poauthd "$DBNAME
   EXPLAIN SELECT o.Id FROM OAuthApps o INNER JOIN Preferences p ON p.Name = o.Id AND p.UserId = 'usr00000000000000000000001' AND p.Category = 'oauth_app' ORDER BY o.CreateAt, o.Id LIMIT 60;" |
   awk -F'\t' '{ printf "%s%s: type=%s key=%s rows=%s extra=%s", (NR > 1 ? "; " : ""), $3, $4, $6, $9, $10 }')
 
-# One table, ratios against the ceilings of this same run.
+# One table: every operation next to the ceiling measured just before it; then the ceilings' spread over the run.
 awk -v scale="$SCALE" -v oauthd_rss="$OAUTHD_RSS" -v gateway_rss="$GATEWAY_RSS" -v compare="$COMPARE" \
-    -v explain="$EXPLAIN" -v out="$RESULTS/latest.json" '
+    -v explain="$EXPLAIN" -v out="$RESULTS/latest.json" -v ceilings="$CEILINGS" '
   function field(line, name,   m) { if (match(line, "\"" name "\":\"?[^,\"}]*")) { m = substr(line, RSTART, RLENGTH); sub(/^"[^"]*":"?/, "", m); return m } return "" }
-  FNR == NR && compare != "" { if ($0 ~ /"op"/) { base_p50[field($0, "op")] = field($0, "p50_ms"); base_p99[field($0, "op")] = field($0, "p99_ms") } next }
-  { op = field($0, "op"); ops[++n] = op; rps[op] = field($0, "rps"); p50[op] = field($0, "p50_ms"); p99[op] = field($0, "p99_ms"); err[op] = field($0, "errors") }
+  function median(arr, k,   i, j, t) {  # sorts arr[1..k] in place
+    for (i = 2; i <= k; i++) { t = arr[i]; for (j = i - 1; j >= 1 && arr[j] > t; j--) arr[j + 1] = arr[j]; arr[j + 1] = t }
+    return k % 2 ? arr[(k + 1) / 2] : (arr[k / 2] + arr[k / 2 + 1]) / 2
+  }
+  FILENAME == compare { if ($0 ~ /"op"/) { base_p50[field($0, "op")] = field($0, "p50_ms"); base_p99[field($0, "op")] = field($0, "p99_ms") } next }
+  FILENAME == ceilings { c = field($0, "op"); if (!(c in cn)) corder[++nc] = c; cn[c]++; crps[c, cn[c]] = field($0, "rps"); cline[c, cn[c]] = $0; next }
+  { op = field($0, "op"); ops[++n] = op; line[op] = $0 }
   END {
-    ceiling_of["GetAuthorizationServerMetadata"] = "echo"
-    printf "\n%-32s %10s %9s %9s %8s %-20s %6s\n", "operation", "rps", "p50 ms", "p99 ms", "ratio", "ceiling", "errors"
+    printf "\n%-32s %9s %8s %8s  %-18s %9s %6s %6s\n", "operation", "rps", "p50 ms", "p99 ms", "ceiling", "its rps", "ratio", "errors"
     json = sprintf("{\"scale\":%d,\"peak_rss_mb\":{\"oauthd\":%s,\"gateway\":%s},\"plans\":\"%s\",\"results\":[", scale, oauthd_rss, gateway_rss, explain)
     for (i = 1; i <= n; i++) {
-      op = ops[i]; c = ""
-      if (op ~ /^http_/ && op != "http_fixed_ceiling") c = "http_fixed_ceiling"
-      else if (op == "CreateOAuthApp") c = "db_insert"
-      else if (op !~ /^(echo|db_|http_)/) c = "echo"
-      ratio = (c != "" && rps[c] > 0) ? sprintf("%.2f", rps[op] / rps[c]) : "-"
-      printf "%-32s %10.0f %9.3f %9.3f %8s %-20s %6s\n", op, rps[op], p50[op], p99[op], ratio, (c == "" ? "(ceiling)" : c), err[op]
-      json = json sprintf("%s{\"op\":\"%s\",\"rps\":%s,\"p50_ms\":%s,\"p99_ms\":%s,\"errors\":%s,\"ceiling\":\"%s\",\"ratio\":%s}",
-                          (i > 1 ? "," : ""), op, rps[op], p50[op], p99[op], err[op], c, (ratio == "-" ? "null" : ratio))
+      l = line[ops[i]]; c = field(l, "ceiling"); cr = field(l, "ceiling_rps") + 0; r = field(l, "rps") + 0
+      ratio = cr > 0 ? sprintf("%.2f", r / cr) : "null"
+      printf "%-32s %9.0f %8.3f %8.3f  %-18s %9.0f %6s %6s\n", ops[i], r, field(l, "p50_ms"), field(l, "p99_ms"), c, cr, ratio, field(l, "errors")
+      sub(/}$/, ",\"ratio\":" ratio "}", l)
+      json = json (i > 1 ? "," : "") l
+    }
+    json = json "],\"ceilings\":["
+    printf "\nceilings (each measured right before the operation it is compared with):\n"
+    for (i = 1; i <= nc; i++) {
+      c = corder[i]; k = cn[c]
+      for (j = 1; j <= k; j++) { v[j] = crps[c, j] + 0; json = json ((i > 1 || j > 1) ? "," : "") cline[c, j] }
+      med = median(v, k)
+      printf "  %-20s %2d runs: median %6.0f rps, min %6.0f, max %6.0f\n", c, k, med, v[1], v[k]
     }
     printf "\npeak RSS: oauthd %s MB, gateway %s MB\n", oauthd_rss, gateway_rss
     printf "list query plans: %s\n", explain
     if (compare != "") {
       printf "\nlatency against %s:\n", compare
       split("GetOAuthApps_owner GetOAuthApps_systemwide GetAuthorizedOAuthAppsForUser", cmp, " ")
-      for (k = 1; k <= 3; k++) if (base_p50[cmp[k]] > 0)
-        printf "  %-32s p50 %.2fx  p99 %.2fx\n", cmp[k], p50[cmp[k]] / base_p50[cmp[k]], p99[cmp[k]] / base_p99[cmp[k]]
+      for (k = 1; k <= 3; k++) if (base_p50[cmp[k]] > 0 && p50_of(cmp[k]) > 0)
+        printf "  %-32s p50 %.2fx  p99 %.2fx\n", cmp[k], p50_of(cmp[k]) / base_p50[cmp[k]], field(line[cmp[k]], "p99_ms") / base_p99[cmp[k]]
     }
     print json "]}" > out
-  }' ${COMPARE:+"$COMPARE"} "$LINES"
+  }
+  function p50_of(op) { return (op in line) ? field(line[op], "p50_ms") + 0 : 0 }' ${COMPARE:+"$COMPARE"} "$CEILINGS" "$LINES"
 cp "$RESULTS/latest.json" "$RESULTS/scale$SCALE.json"
 cp "$LINES" "$RESULTS/scale$SCALE.jsonl"
 echo "results: $RESULTS/latest.json"
