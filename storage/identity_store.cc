@@ -11,6 +11,44 @@ namespace {
 
 constexpr char kRoleColumns[] = "Id, Name, DisplayName, Description, Permissions, BuiltIn";
 
+// Column lists and their decoders; `first` is the 1-based column the row starts at, so that a join
+// can read both halves.
+constexpr char kUserColumns[] =
+    "u.Id, u.CreateAt, u.UpdateAt, u.DeleteAt, u.Username, u.Email, u.Roles, u.MfaActive, u.Locale";
+constexpr char kSessionColumns[] =
+    "s.Id, s.Token, s.CreateAt, s.ExpiresAt, s.LastActivityAt, s.UserId, s.DeviceId, s.Roles, "
+    "s.IsOAuth, s.Props";
+constexpr int kSessionColumnCount = 10;
+
+UserRow ReadUser(sql::ResultSet& rs, int first) {
+  UserRow u;
+  u.id = GetStr(rs, first);
+  u.create_at = GetInt(rs, first + 1);
+  u.update_at = GetInt(rs, first + 2);
+  u.delete_at = GetInt(rs, first + 3);
+  u.username = GetStr(rs, first + 4);
+  u.email = GetStr(rs, first + 5);
+  u.roles = GetStr(rs, first + 6);
+  u.mfa_active = GetInt(rs, first + 7) != 0;
+  u.locale = GetStr(rs, first + 8);
+  return u;
+}
+
+SessionRow ReadSession(sql::ResultSet& rs, int first) {
+  SessionRow s;
+  s.id = GetStr(rs, first);
+  s.token = GetStr(rs, first + 1);
+  s.create_at = GetInt(rs, first + 2);
+  s.expires_at = GetInt(rs, first + 3);
+  s.last_activity_at = GetInt(rs, first + 4);
+  s.user_id = GetStr(rs, first + 5);
+  s.device_id = GetStr(rs, first + 6);
+  s.roles = GetStr(rs, first + 7);
+  s.is_oauth = GetInt(rs, first + 8) != 0;
+  s.props_json = GetStr(rs, first + 9);
+  return s;
+}
+
 RoleRow ReadRole(sql::ResultSet& rs) {
   RoleRow r;
   r.id = GetStr(rs, 1);
@@ -46,23 +84,13 @@ absl::Status IdentityStore::CreateUser(const UserRow& u) {
 
 absl::StatusOr<UserRow> IdentityStore::GetUser(const std::string& id) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<UserRow> {
-    auto& st = c.Prepare(
-        "SELECT Id, CreateAt, UpdateAt, DeleteAt, Username, Email, Roles, MfaActive, Locale "
-        "FROM Users WHERE Id = ?");
+    static const std::string kSql =
+        absl::StrCat("SELECT ", kUserColumns, " FROM Users u WHERE u.Id = ?");
+    auto& st = c.Prepare(kSql);
     st.setString(1, id);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     if (!rs->next()) return absl::NotFoundError(absl::StrCat("no user ", id));
-    UserRow u;
-    u.id = GetStr(*rs, 1);
-    u.create_at = GetInt(*rs, 2);
-    u.update_at = GetInt(*rs, 3);
-    u.delete_at = GetInt(*rs, 4);
-    u.username = GetStr(*rs, 5);
-    u.email = GetStr(*rs, 6);
-    u.roles = GetStr(*rs, 7);
-    u.mfa_active = GetInt(*rs, 8) != 0;
-    u.locale = GetStr(*rs, 9);
-    return u;
+    return ReadUser(*rs, 1);
   });
 }
 
@@ -74,29 +102,28 @@ absl::Status IdentityStore::CreateSession(const SessionRow& s) {
 }
 
 absl::StatusOr<SessionRow> IdentityStore::GetSessionByToken(const std::string& token) {
-  return pool_->Run([&](DbConn& c) -> absl::StatusOr<SessionRow> {
-    auto& st = c.Prepare(
-        "SELECT Id, Token, CreateAt, ExpiresAt, LastActivityAt, UserId, DeviceId, Roles, IsOAuth, "
-        "Props "
-        "FROM Sessions WHERE Token = ?");
+  auto both = GetSessionAndUserByToken(token);
+  if (!both.ok()) return both.status();
+  return std::move(both->session);
+}
+
+absl::StatusOr<SessionAndUser> IdentityStore::GetSessionAndUserByToken(const std::string& token) {
+  return pool_->Run([&](DbConn& c) -> absl::StatusOr<SessionAndUser> {
+    static const std::string kSql =
+        absl::StrCat("SELECT ", kSessionColumns, ", ", kUserColumns,
+                     " FROM Sessions s LEFT JOIN Users u ON u.Id = s.UserId WHERE s.Token = ?");
+    auto& st = c.Prepare(kSql);
     st.setString(1, token);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     // The index lookup is case-insensitive under utf8mb4 collations; a token must match byte for
     // byte.
     while (rs->next()) {
       if (GetStr(*rs, 2) != token) continue;
-      SessionRow s;
-      s.id = GetStr(*rs, 1);
-      s.token = GetStr(*rs, 2);
-      s.create_at = GetInt(*rs, 3);
-      s.expires_at = GetInt(*rs, 4);
-      s.last_activity_at = GetInt(*rs, 5);
-      s.user_id = GetStr(*rs, 6);
-      s.device_id = GetStr(*rs, 7);
-      s.roles = GetStr(*rs, 8);
-      s.is_oauth = GetInt(*rs, 9) != 0;
-      s.props_json = GetStr(*rs, 10);
-      return s;
+      SessionAndUser out;
+      out.session = ReadSession(*rs, 1);
+      const int user_first = kSessionColumnCount + 1;
+      if (!rs->isNull(user_first)) out.user = ReadUser(*rs, user_first);
+      return out;
     }
     return absl::NotFoundError("no session with that token");
   });

@@ -54,13 +54,25 @@ Authenticator::Authenticator(storage::IdentityStore* identity, absl::Duration ca
       users_(cache_ttl, kCacheEntries),
       role_permissions_(cache_ttl, 1000) {}
 
-absl::StatusOr<storage::SessionRow> Authenticator::LookupSession(const std::string& token) {
-  if (auto cached = sessions_.Get(token)) return *cached;
-  auto row = identity_->GetSessionByToken(token);
+absl::StatusOr<storage::SessionAndUser> Authenticator::LookupSessionAndUser(
+    const std::string& token) {
+  if (auto cached = sessions_.Get(token)) {
+    storage::SessionAndUser out{*std::move(cached), std::nullopt};
+    auto user = LookupUser(out.session.user_id);
+    if (user.ok()) {
+      out.user = *std::move(user);
+    } else if (!absl::IsNotFound(user.status())) {
+      return user.status();
+    }
+    return out;
+  }
+  auto both = identity_->GetSessionAndUserByToken(token);
+  if (!both.ok()) return both.status();
   // OAuth sessions are never cached: deauthorizing or deleting an app must end its tokens at once,
   // on every pod.
-  if (row.ok() && !row->is_oauth) sessions_.Put(token, *row);
-  return row;
+  if (!both->session.is_oauth) sessions_.Put(token, both->session);
+  if (both->user) users_.Put(both->user->id, *both->user);
+  return both;
 }
 
 absl::StatusOr<storage::UserRow> Authenticator::LookupUser(const std::string& user_id) {
@@ -76,19 +88,15 @@ absl::StatusOr<Session> Authenticator::RequireSession(Caller* caller_ptr) {
   const Caller& caller = *caller_ptr;
   const ExtractedToken t = ExtractToken(caller);
   if (t.token.empty()) return SessionExpired("UserRequired");
-  auto row = LookupSession(t.token);
-  if (!row.ok()) {
-    if (absl::IsNotFound(row.status())) return SessionExpired("token=" + t.token);
-    return row.status();  // the database is down: 503, not "log in again"
+  auto found = LookupSessionAndUser(t.token);
+  if (!found.ok()) {
+    if (absl::IsNotFound(found.status())) return SessionExpired("token=" + t.token);
+    return found.status();  // the database is down: 503, not "log in again"
   }
+  storage::SessionRow* row = &found->session;
   const int64_t now = absl::ToUnixMillis(absl::Now());
   if (row->expires_at != 0 && now > row->expires_at) return SessionExpired("token=" + t.token);
-  auto user = LookupUser(row->user_id);
-  if (!user.ok()) {
-    if (absl::IsNotFound(user.status())) return SessionExpired("token=" + t.token);
-    return user.status();
-  }
-  if (user->delete_at != 0) return SessionExpired("token=" + t.token);
+  if (!found->user || found->user->delete_at != 0) return SessionExpired("token=" + t.token);
   if (t.from_query && !row->is_oauth) {
     return AppError(401, "api.context.token_provided.app_error", "token=" + t.token);
   }

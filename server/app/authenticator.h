@@ -58,7 +58,9 @@ class Authenticator {
   void ForgetSession(const std::string& token);
 
  private:
-  absl::StatusOr<storage::SessionRow> LookupSession(const std::string& token);
+  // The session for `token` and its user (absent if the user row is gone). On a cache miss both
+  // come from one query, which also refreshes the user cache.
+  absl::StatusOr<storage::SessionAndUser> LookupSessionAndUser(const std::string& token);
   absl::StatusOr<storage::UserRow> LookupUser(const std::string& user_id);
   // The union of the roles' permissions, cached per role string ("system_user system_admin") and
   // shared, so a permission check is one lookup with no set built or copied.

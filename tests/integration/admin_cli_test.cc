@@ -3,8 +3,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "storage/identity_store.h"
 #include "common/mattermost_id.h"
+#include "storage/identity_store.h"
 #include "tests/lib/test_database.h"
 #include "tests/lib/test_env.h"
 

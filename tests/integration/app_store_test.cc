@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/mattermost_id.h"
 #include "storage/grant_store.h"
 #include "storage/identity_store.h"
-#include "common/mattermost_id.h"
 #include "storage/preference_store.h"
 #include "tests/lib/test_database.h"
 

@@ -1,9 +1,9 @@
 // IdentityStore, PreferenceStore and GrantStore against the real MariaDB.
 #include <gtest/gtest.h>
 
+#include "common/mattermost_id.h"
 #include "storage/grant_store.h"
 #include "storage/identity_store.h"
-#include "common/mattermost_id.h"
 #include "storage/preference_store.h"
 #include "tests/lib/test_database.h"
 
@@ -59,6 +59,43 @@ TEST_F(StoresTest, SessionsAreFoundByExactTokenOnly) {
   EXPECT_TRUE(absl::IsNotFound(s.GetSessionByToken(upper).status()));
   ASSERT_TRUE(s.DeleteSessionByToken(row.token).ok());
   EXPECT_TRUE(absl::IsNotFound(s.GetSessionByToken(row.token).status()));
+}
+
+TEST_F(StoresTest, SessionAndItsUserComeInOneLookup) {
+  storage::IdentityStore s(&db().pool());
+  storage::UserRow u;
+  u.id = NewId();
+  u.username = "joined";
+  u.email = "joined@example.com";
+  u.roles = "system_user";
+  u.locale = "de";
+  ASSERT_TRUE(s.CreateUser(u).ok());
+  SessionRow with_user;
+  with_user.id = NewId();
+  with_user.token = NewId();
+  with_user.user_id = u.id;
+  with_user.roles = "system_user";
+  ASSERT_TRUE(s.CreateSession(with_user).ok());
+  SessionRow orphan = with_user;
+  orphan.id = NewId();
+  orphan.token = NewId();
+  orphan.user_id = NewId();  // no such user
+  ASSERT_TRUE(s.CreateSession(orphan).ok());
+
+  auto both = s.GetSessionAndUserByToken(with_user.token);
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->session.id, with_user.id);
+  EXPECT_EQ(both->session.roles, "system_user");
+  ASSERT_TRUE(both->user.has_value());
+  EXPECT_EQ(both->user->id, u.id);
+  EXPECT_EQ(both->user->username, "joined");
+  EXPECT_EQ(both->user->locale, "de");
+
+  auto alone = s.GetSessionAndUserByToken(orphan.token);
+  ASSERT_TRUE(alone.ok()) << alone.status();
+  EXPECT_EQ(alone->session.id, orphan.id);
+  EXPECT_FALSE(alone->user.has_value());
+  EXPECT_TRUE(absl::IsNotFound(s.GetSessionAndUserByToken(NewId()).status()));
 }
 
 TEST_F(StoresTest, RolePermissionsEditAndList) {

@@ -4,8 +4,8 @@
 
 #include <thread>
 
-#include "storage/app_store.h"
 #include "common/mattermost_id.h"
+#include "storage/app_store.h"
 #include "tests/lib/test_database.h"
 #include "tests/lib/test_env.h"
 

@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "server/model/url_encoding.h"
 #include "common/mattermost_id.h"
+#include "server/model/url_encoding.h"
 #include "tests/lib/server_fixture.h"
 
 namespace oauthd::testing {

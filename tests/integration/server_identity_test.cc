@@ -75,6 +75,11 @@ TEST_F(IdentityTest, ExpiredUnknownAndDeactivatedSessionsAre401) {
   SeededUser gone = SeedUser(db().pool(), "system_user system_admin");
   db().Exec("UPDATE Users SET DeleteAt = 1 WHERE Id = '" + gone.id + "'");
   EXPECT_EQ(ListWith(Metadata().Bearer(gone.token)).http_status(), 401);
+  // A session whose user row no longer exists at all (the session and user are read together).
+  const std::string orphan = SeedSession(db().pool(), NewId(), "system_user system_admin", 0);
+  auto o = ListWith(Metadata().Bearer(orphan));
+  EXPECT_EQ(o.http_status(), 401) << o.Describe();
+  EXPECT_EQ(o.app_error.id(), "api.context.session_expired.app_error");
 }
 
 TEST_F(IdentityTest, AccessTokenInTheQueryOnlyForOAuthSessions) {
