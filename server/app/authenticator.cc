@@ -12,8 +12,6 @@
 namespace oauthd::app {
 namespace {
 
-constexpr size_t kCacheEntries = 100000;
-
 std::string CookieValue(absl::string_view header, absl::string_view name) {
   for (absl::string_view part : absl::StrSplit(header, ';')) {
     part = absl::StripAsciiWhitespace(part);
@@ -48,10 +46,11 @@ std::string CsrfFromProps(const std::string& props) {
   return props.substr(q1 + 1, q2 - q1 - 1);
 }
 
-Authenticator::Authenticator(storage::IdentityStore* identity, absl::Duration cache_ttl)
+Authenticator::Authenticator(storage::IdentityStore* identity, absl::Duration cache_ttl,
+                             size_t cache_entries)
     : identity_(identity),
-      sessions_(cache_ttl, kCacheEntries),
-      users_(cache_ttl, kCacheEntries),
+      sessions_(cache_ttl, cache_entries),
+      users_(cache_ttl, cache_entries),
       role_permissions_(cache_ttl, 1000) {}
 
 absl::StatusOr<storage::SessionAndUser> Authenticator::LookupSessionAndUser(

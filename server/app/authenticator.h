@@ -46,7 +46,10 @@ struct Session {
 
 class Authenticator {
  public:
-  Authenticator(storage::IdentityStore* identity, absl::Duration cache_ttl);
+  // Sessions and users are each cached for `cache_ttl`, at most `cache_entries` of each (about half
+  // a kilobyte apiece: the bound keeps the process's memory flat however many sessions call).
+  Authenticator(storage::IdentityStore* identity, absl::Duration cache_ttl,
+                size_t cache_entries = 10000);
 
   // The caller's session, or the 401 Mattermost answers on a session-required route.
   // Also records the session's user id in caller->user_id (for the request log).

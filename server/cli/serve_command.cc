@@ -48,7 +48,7 @@ int RunServe(const std::vector<std::string>& args) {
   std::string db, listen = "127.0.0.1:50051", metrics_listen, allowlist;
   app::ServiceConfig config;
   bool developer_mode = false;
-  int db_pool_size = 8, workers = 0;
+  int db_pool_size = 8, workers = 0, cache_entries = 10000;
   absl::Duration cache_ttl = absl::Seconds(5);
   double dcr_rate = 2;
   int dcr_burst = 1;
@@ -86,6 +86,10 @@ int RunServe(const std::vector<std::string>& args) {
       "how long sessions, users and role permissions are cached; a revoked session or a changed\n"
       "role can be honoured this long on a pod that cached it (OAuth tokens are never cached, so\n"
       "deauthorizing or deleting an app ends them at once). 0s disables the cache");
+  flags.Int(
+      "cache-entries", &cache_entries,
+      "most sessions, and most users, the cache holds (about 0.5 KB each); when full it starts\n"
+      "over");
   flags.String("metrics-listen", &metrics_listen,
                "HOST:PORT for Prometheus text metrics at /metrics (empty: off)");
   flags.Int("db-pool-size", &db_pool_size, "most MySQL connections held open");
@@ -99,8 +103,7 @@ int RunServe(const std::vector<std::string>& args) {
   }
   if (dcr_burst < 1) return UsageError("--dcr-rate-burst must be at least 1");
   if (db_pool_size < 1) return UsageError("--db-pool-size must be at least 1");
-  if (config.metadata_max_age < absl::ZeroDuration())
-    return UsageError("--metadata-max-age must not be negative");
+  if (cache_entries < 1) return UsageError("--cache-entries must be at least 1");
   if (config.oauth_session_length < absl::Minutes(1))
     return UsageError("--oauth-session-length must be at least 1m");
   for (absl::string_view p : absl::StrSplit(allowlist, ',', absl::SkipWhitespace())) {
@@ -121,7 +124,7 @@ int RunServe(const std::vector<std::string>& args) {
   storage::IdentityStore identity(&pool);
   storage::GrantStore grants(&pool);
   storage::PreferenceStore prefs(&pool);
-  app::Authenticator auth(&identity, cache_ttl);
+  app::Authenticator auth(&identity, cache_ttl, static_cast<size_t>(cache_entries));
   app::RateLimiter limiter(dcr_rate, dcr_burst);
   app::OAuthAppService app_service(&config, &auth, &apps);
   app::RegistrationService registration(&config, &limiter, &apps);

@@ -80,6 +80,21 @@ TEST_F(AdminCliTest, EveryCommandHasHelp) {
   }
   EXPECT_EQ(RunCommand(BinDir() + "/oauthd-gateway --help", &out), 0);
   EXPECT_NE(out.find("--upstream"), std::string::npos);
+  EXPECT_NE(out.find("--response-cache-entries"), std::string::npos);
+}
+
+TEST_F(AdminCliTest, ServeAndGatewayRejectBadSettingsWithExitCode2) {
+  std::string out;
+  for (const auto& [flags, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--cache-entries=0", "--cache-entries must be at least 1"},
+           {"--metadata-max-age=-1s", "bad value \"-1s\" for --metadata-max-age"},
+           {"--db-pool-size=0", "--db-pool-size must be at least 1"},
+       }) {
+    EXPECT_EQ(Oauthd("serve " + flags, &out), 2) << flags;
+    EXPECT_NE(out.find(message), std::string::npos) << flags << ": " << out;
+  }
+  EXPECT_EQ(RunCommand(BinDir() + "/oauthd-gateway --response-cache-entries=-1 2>&1", &out), 2);
+  EXPECT_NE(out.find("--response-cache-entries must be 0 or more"), std::string::npos) << out;
 }
 
 }  // namespace

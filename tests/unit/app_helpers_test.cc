@@ -2,10 +2,13 @@
 // joining.
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/app/api_error.h"
 #include "server/app/authenticator.h"
 #include "server/app/metadata_service.h"
 #include "server/app/rate_limiter.h"
+#include "server/app/ttl_cache.h"
 
 namespace oauthd::app {
 namespace {
@@ -75,6 +78,26 @@ TEST(RateLimiter, TokenBucketPerKey) {
   int allowed = 0;
   for (int i = 0; i < 5; ++i) allowed += burst.Allow("k", t, &retry);
   EXPECT_EQ(allowed, 3);
+}
+
+TEST(TtlCache, ExpiresDisablesAndStaysBounded) {
+  TtlCache<int> cache(absl::Milliseconds(50), 3);
+  cache.Put("a", 1);
+  ASSERT_TRUE(cache.Get("a").has_value());
+  EXPECT_EQ(*cache.Get("a"), 1);
+  absl::SleepFor(absl::Milliseconds(60));
+  EXPECT_FALSE(cache.Get("a").has_value()) << "expired";
+
+  TtlCache<int> bounded(absl::Minutes(1), 3);
+  for (int i = 0; i < 3; ++i) bounded.Put(absl::StrCat("k", i), i);
+  EXPECT_TRUE(bounded.Get("k2").has_value());
+  bounded.Put("k3", 3);  // full: starts over rather than grow
+  EXPECT_FALSE(bounded.Get("k0").has_value());
+  EXPECT_TRUE(bounded.Get("k3").has_value());
+
+  TtlCache<int> off(absl::ZeroDuration(), 3);
+  off.Put("a", 1);
+  EXPECT_FALSE(off.Get("a").has_value());
 }
 
 TEST(JoinUrlPath, CleansSlashes) {
