@@ -51,7 +51,9 @@ cmake --build "$BUILD" -j2 --target oauthd oauthd-gateway oauthd-bench-echo oaut
 BIN=$BUILD/bin
 
 step "starting MariaDB"
-PORT=$(deploy/lib/mariadb.sh start "$STATE/db")
+# A buffer pool that holds the data set, as a production server for it would have (the default 256M does not hold
+# scale 10, whose first reads would then measure the disk).
+PORT=$(OAUTHD_MARIADB_BUFFER_POOL=$((384 * SCALE))M deploy/lib/mariadb.sh start "$STATE/db")
 DBNAME=bench_s$SCALE
 mariadb --no-defaults -h127.0.0.1 -P"$PORT" -uoauthd -poauthd -e "DROP DATABASE IF EXISTS $DBNAME; CREATE DATABASE $DBNAME"
 DB=$(deploy/lib/mariadb.sh url "$STATE/db" "$DBNAME")
@@ -107,11 +109,12 @@ OAUTHD_PID=$GRPC_PID
 GATEWAY_PID=$HTTP_PID
 # oauthd's per-request log lines go to a file; the gateway's are off, so neither measures the terminal.
 
-# Each operation is measured right after its own ceiling, on the same cores and with the same load shape, and its
-# JSON line carries that ceiling's rate: a shared machine drifts by 2x over minutes, so a ceiling measured once at the
-# start would make the ratios of later operations a coin toss. The ceilings' own lines go to $CEILINGS.
-with_ceiling() {  # with_ceiling OP_LINE CEILING_NAME CEILING_LINE: OP_LINE plus "ceiling" and "ceiling_rps"
-  local rps; rps=$(sed -E 's/.*"rps":([0-9.]+).*/\1/' <<<"$3")
+# Each operation is measured between two runs of its own ceiling, on the same cores and with the same load shape,
+# and its JSON line carries the mean of the two: a shared machine drifts by 2x over minutes (and by 30 % between
+# neighbouring seconds), so a ceiling measured once at the start would make the ratios of later operations a coin
+# toss. The ceilings' own lines go to $CEILINGS.
+with_ceiling() {  # with_ceiling OP_LINE CEILING_NAME BEFORE_LINE AFTER_LINE: OP_LINE plus "ceiling", "ceiling_rps"
+  local rps; rps=$(printf '%s\n%s\n' "$3" "$4" | sed -E 's/.*"rps":([0-9.]+).*/\1/' | awk '{ s += $1 } END { printf "%.1f", s / NR }')
   sed -E "s/\}$/,\"ceiling\":\"$2\",\"ceiling_rps\":$rps}/" <<<"$1"
 }
 selected() { [[ "$1" =~ $ONLY ]]; }
@@ -124,11 +127,13 @@ grpc_load() {  # grpc_load TARGET OP IN_FLIGHT [extra flags]
 grpc() {  # grpc OP IN_FLIGHT [extra flags]: the echo ceiling, then OP against oauthd
   local op=$1 n=$2; shift 2
   selected "$op" || return 0
-  step "gRPC $op ($n in flight), after the echo ceiling"
-  local ceiling line
-  ceiling=$(grpc_load "127.0.0.1:$ECHO_PORT" echo "$n") && echo "$ceiling" >>"$CEILINGS"
+  step "gRPC $op ($n in flight), between two runs of the echo ceiling"
+  local before line after
+  before=$(grpc_load "127.0.0.1:$ECHO_PORT" echo "$n")
   line=$(grpc_load "127.0.0.1:$GRPC_PORT" "$op" "$n" "$@")
-  with_ceiling "$line" echo "$ceiling" | tee -a "$LINES"
+  after=$(grpc_load "127.0.0.1:$ECHO_PORT" echo "$n")
+  printf '%s\n%s\n' "$before" "$after" >>"$CEILINGS"
+  with_ceiling "$line" echo "$before" "$after" | tee -a "$LINES"
 }
 
 db_probe() {  # db_probe select|insert
@@ -148,22 +153,26 @@ wrk_load() {  # wrk_load NAME URL [wrk args]: one JSON line
 http() {  # http NAME URL [wrk args]: the fixed-body HTTP ceiling, then NAME through the gateway
   local name=$1 url=$2; shift 2
   selected "$name" || return 0
-  step "HTTP $name (wrk, 64 connections), after the fixed-body ceiling"
-  local ceiling line
-  ceiling=$(wrk_load http_fixed_ceiling "http://127.0.0.1:$FIXED_PORT/") && echo "$ceiling" >>"$CEILINGS"
+  step "HTTP $name (wrk, 64 connections), between two runs of the fixed-body ceiling"
+  local before line after
+  before=$(wrk_load http_fixed_ceiling "http://127.0.0.1:$FIXED_PORT/")
   line=$(wrk_load "$name" "$url" "$@")
-  with_ceiling "$line" http_fixed_ceiling "$ceiling" | tee -a "$LINES"
+  after=$(wrk_load http_fixed_ceiling "http://127.0.0.1:$FIXED_PORT/")
+  printf '%s\n%s\n' "$before" "$after" >>"$CEILINGS"
+  with_ceiling "$line" http_fixed_ceiling "$before" "$after" | tee -a "$LINES"
 }
 
 for op in GetOAuthApp GetOAuthAppInfo GetOAuthApps_owner GetOAuthApps_systemwide GetAuthorizedOAuthAppsForUser; do
   grpc "$op" 32
 done
 if selected CreateOAuthApp; then  # its target is relative to the database's own single-row INSERT rate
-  step "gRPC CreateOAuthApp (32 in flight), after the database's PK SELECT and INSERT ceilings (2 threads)"
+  step "gRPC CreateOAuthApp (32 in flight), between two runs of the database's single-row INSERT (2 threads)"
   db_probe select | tee -a "$CEILINGS"
-  ceiling=$(db_probe insert) && echo "$ceiling" >>"$CEILINGS"
+  before=$(db_probe insert)
   line=$(grpc_load "127.0.0.1:$GRPC_PORT" CreateOAuthApp 32)
-  with_ceiling "$line" db_insert "$ceiling" | tee -a "$LINES"
+  after=$(db_probe insert)
+  printf '%s\n%s\n' "$before" "$after" >>"$CEILINGS"
+  with_ceiling "$line" db_insert "$before" "$after" | tee -a "$LINES"
 fi
 for op in UpdateOAuthApp RegenerateOAuthAppSecret GetAuthorizationServerMetadata RegisterOAuthClient; do
   grpc "$op" 32
@@ -204,7 +213,7 @@ awk -v scale="$SCALE" -v oauthd_rss="$OAUTHD_RSS" -v gateway_rss="$GATEWAY_RSS" 
       json = json (i > 1 ? "," : "") l
     }
     json = json "],\"ceilings\":["
-    printf "\nceilings (each measured right before the operation it is compared with):\n"
+    printf "\nceilings (each operation is compared with the mean of the runs just before and just after it):\n"
     for (i = 1; i <= nc; i++) {
       c = corder[i]; k = cn[c]
       for (j = 1; j <= k; j++) { v[j] = crps[c, j] + 0; json = json ((i > 1 || j > 1) ? "," : "") cline[c, j] }
