@@ -4,7 +4,8 @@
 #   mariadb.sh stop DIR      stop it (waits until it is gone)
 #   mariadb.sh restart DIR   stop, then start on the same port
 #   mariadb.sh url DIR DB    prints mysql://oauthd:oauthd@127.0.0.1:PORT/DB
-# Works as root and as an ordinary user. OAUTHD_MARIADB_BUFFER_POOL sets InnoDB's buffer pool (default 256M).
+# Works as root and as an ordinary user. OAUTHD_MARIADB_BUFFER_POOL sets InnoDB's buffer pool (default 256M);
+# OAUTHD_MARIADB_ARGS adds mariadbd options (e.g. --thread-handling=pool-of-threads).
 set -euo pipefail
 
 cmd=${1:-}; dir=${2:-}
@@ -42,7 +43,7 @@ start() {
     --bind-address=127.0.0.1 --skip-name-resolve "${user_args[@]}" --pid-file="$pidfile" \
     --log-error="$dir/error.log" --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
     --innodb-buffer-pool-size="${OAUTHD_MARIADB_BUFFER_POOL:-256M}" --max-connections=500 --innodb-flush-log-at-trx-commit=2 \
-    >/dev/null 2>&1 &
+    ${OAUTHD_MARIADB_ARGS:-} >/dev/null 2>&1 &
   for _ in $(seq 1 300); do
     if mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then break; fi
     sleep 0.1
