@@ -14,8 +14,10 @@ namespace oauthd {
 
 void Metrics::ObserveRequest(absl::string_view method, int status, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++requests_[{std::string(method), status}];
-  Histogram& h = latency_[std::string(method)];
+  auto it = methods_.find(method);
+  if (it == methods_.end()) it = methods_.emplace(std::string(method), MethodStats{}).first;
+  ++it->second.by_status[status];
+  Histogram& h = it->second.latency;
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++h.counts[i];
   }
@@ -31,12 +33,15 @@ void Metrics::SetExtra(std::function<std::string()> extra) {
 std::string Metrics::Render() {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out = absl::StrCat("# TYPE ", prefix_, "_requests_total counter\n");
-  for (const auto& [key, n] : requests_) {
-    absl::StrAppend(&out, prefix_, "_requests_total{method=\"", key.first, "\",code=\"", key.second,
-                    "\"} ", n, "\n");
+  for (const auto& [method, stats] : methods_) {
+    for (const auto& [status, n] : stats.by_status) {
+      absl::StrAppend(&out, prefix_, "_requests_total{method=\"", method, "\",code=\"", status,
+                      "\"} ", n, "\n");
+    }
   }
   absl::StrAppend(&out, "# TYPE ", prefix_, "_request_duration_seconds histogram\n");
-  for (const auto& [method, h] : latency_) {
+  for (const auto& [method, stats] : methods_) {
+    const Histogram& h = stats.latency;
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       absl::StrAppend(&out, prefix_, "_request_duration_seconds_bucket{method=\"", method,
                       "\",le=\"", kBuckets[i], "\"} ", h.counts[i], "\n");

@@ -33,10 +33,14 @@ class Metrics {
     uint64_t total = 0;
     double sum = 0;
   };
+  struct MethodStats {
+    std::map<int, uint64_t> by_status;
+    Histogram latency;
+  };
   std::string prefix_;
   std::mutex mu_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;
-  std::map<std::string, Histogram> latency_;
+  // std::less<> finds by string_view: no string is built per request.
+  std::map<std::string, MethodStats, std::less<>> methods_;
   std::function<std::string()> extra_;
 };
 

@@ -87,8 +87,11 @@ class Session : public std::enable_shared_from_this<Session> {
     req.body = std::move(msg.body());
     req.peer_ip = peer_;
     stream_.expires_never();  // the upstream call has its own deadline
+    // dispatch, not post: an answer given at once (a cache hit, a gateway error) is written from
+    // this same strand without another trip through the scheduler; one from a gRPC thread is
+    // queued to the strand.
     handler_(std::move(req), [self = shared_from_this()](HttpResponse resp) {
-      net::post(self->stream_.get_executor(), [self, resp = std::move(resp)]() mutable {
+      net::dispatch(self->stream_.get_executor(), [self, resp = std::move(resp)]() mutable {
         self->Reply(std::move(resp), !self->keep_alive_);
       });
     });
