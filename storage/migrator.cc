@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "storage/identity_store.h"
 #include "common/mattermost_id.h"
+#include "storage/identity_store.h"
 #include "storage/migration_files.h"
 
 namespace oauthd::storage {

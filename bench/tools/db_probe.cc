@@ -10,9 +10,9 @@
 #include "absl/time/clock.h"
 #include "bench/tools/latency_histogram.h"
 #include "common/flag_set.h"
+#include "common/mattermost_id.h"
 #include "common/runtime.h"
 #include "storage/connection_pool.h"
-#include "common/mattermost_id.h"
 
 int main(int argc, char** argv) {
   oauthd::ConfigureRuntimeForProduction();

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/json_writer.h"
+#include "common/mattermost_id.h"
 #include "server/app/api_error.h"
 #include "server/app/app_lookup.h"
 #include "server/app/metadata_service.h"
@@ -12,7 +13,6 @@
 #include "server/model/authorize_request.h"
 #include "server/model/oauth_app.h"
 #include "server/model/url_encoding.h"
-#include "common/mattermost_id.h"
 
 namespace oauthd::app {
 namespace {

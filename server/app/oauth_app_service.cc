@@ -2,12 +2,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/mattermost_id.h"
 #include "server/app/api_error.h"
 #include "server/app/app_lookup.h"
 #include "server/app/json_body.h"
 #include "server/model/oauth_app.h"
 #include "server/model/pagination.h"
-#include "common/mattermost_id.h"
 
 namespace oauthd::app {
 namespace {

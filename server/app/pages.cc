@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/json_writer.h"
-#include "server/model/url_rules.h"
 #include "common/mattermost_id.h"
+#include "server/model/url_rules.h"
 
 namespace oauthd::app {
 namespace {

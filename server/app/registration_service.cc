@@ -4,12 +4,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/mattermost_id.h"
 #include "server/app/api_error.h"
 #include "server/app/json_body.h"
 #include "server/model/oauth_app.h"
 #include "server/model/redirect_allowlist.h"
 #include "server/model/url_rules.h"
-#include "common/mattermost_id.h"
 
 namespace oauthd::app {
 namespace {

@@ -10,10 +10,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/mattermost_id.h"
 #include "server/cli/command.h"
 #include "storage/connection_pool.h"
 #include "storage/identity_store.h"
-#include "common/mattermost_id.h"
 #include "storage/migrator.h"
 
 namespace oauthd::cli {

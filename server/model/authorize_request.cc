@@ -6,10 +6,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/mattermost_id.h"
 #include "server/app/api_error.h"
 #include "server/model/redirect_allowlist.h"
 #include "server/model/url_rules.h"
-#include "common/mattermost_id.h"
 
 namespace oauthd::model {
 namespace {

@@ -1,9 +1,9 @@
 #include "server/model/oauth_app.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/mattermost_id.h"
 #include "server/app/api_error.h"
 #include "server/model/url_rules.h"
-#include "common/mattermost_id.h"
 
 namespace oauthd::model {
 namespace {

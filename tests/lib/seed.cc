@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "storage/identity_store.h"
 #include "common/mattermost_id.h"
+#include "storage/identity_store.h"
 
 namespace oauthd::testing {
 

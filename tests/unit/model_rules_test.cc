@@ -2,12 +2,12 @@
 // allowlist glob.
 #include <gtest/gtest.h>
 
+#include "common/mattermost_id.h"
 #include "server/app/api_error.h"
 #include "server/model/oauth_app.h"
 #include "server/model/pagination.h"
 #include "server/model/redirect_allowlist.h"
 #include "server/model/url_rules.h"
-#include "common/mattermost_id.h"
 
 namespace oauthd::model {
 namespace {

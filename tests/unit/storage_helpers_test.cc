@@ -4,8 +4,8 @@
 
 #include <set>
 
-#include "storage/db_url.h"
 #include "common/mattermost_id.h"
+#include "storage/db_url.h"
 #include "storage/migrator.h"
 #include "storage/string_list_json.h"
 
