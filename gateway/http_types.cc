@@ -25,11 +25,11 @@ void HttpResponse::SetHeader(const std::string& name, const std::string& value) 
   headers.emplace_back(name, value);
 }
 
-bool HttpResponse::HasHeader(const std::string& name) const {
+const std::string* HttpResponse::FindHeader(absl::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (absl::EqualsIgnoreCase(k, name)) return true;
+    if (absl::EqualsIgnoreCase(k, name)) return &v;
   }
-  return false;
+  return nullptr;
 }
 
 HttpResponse AppErrorResponse(int status, const std::string& id, const std::string& message,

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+
 namespace oauthd::gateway {
 
 struct HttpRequest {
@@ -25,7 +27,9 @@ struct HttpResponse {
   std::string body;
 
   void SetHeader(const std::string& name, const std::string& value);
-  bool HasHeader(const std::string& name) const;
+  // The value of a header (any case), or nullptr.
+  const std::string* FindHeader(absl::string_view name) const;
+  bool HasHeader(absl::string_view name) const { return FindHeader(name) != nullptr; }
 };
 
 // The Mattermost AppError JSON body for errors the gateway itself produces (no route, bad JSON,

@@ -13,14 +13,6 @@
 namespace oauthd::gateway {
 namespace {
 
-const std::string* FindHeader(const std::vector<std::pair<std::string, std::string>>& headers,
-                              absl::string_view name) {
-  for (const auto& [k, v] : headers) {
-    if (absl::EqualsIgnoreCase(k, name)) return &v;
-  }
-  return nullptr;
-}
-
 // Cache-Control directives, names lower-cased, values unquoted.
 std::vector<std::pair<std::string, std::string>> Directives(absl::string_view header) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -50,9 +42,8 @@ ResponseCache::ResponseCache(size_t max_entries, absl::Duration max_age, size_t 
 
 absl::Duration ResponseCache::SharedFreshness(const HttpResponse& response) {
   if (response.status != 200) return absl::ZeroDuration();
-  if (FindHeader(response.headers, "set-cookie") || FindHeader(response.headers, "vary"))
-    return absl::ZeroDuration();
-  const std::string* cc = FindHeader(response.headers, "cache-control");
+  if (response.HasHeader("set-cookie") || response.HasHeader("vary")) return absl::ZeroDuration();
+  const std::string* cc = response.FindHeader("cache-control");
   if (cc == nullptr) return absl::ZeroDuration();
   bool is_public = false;
   int64_t max_age = -1, s_maxage = -1;

@@ -92,22 +92,22 @@ absl::StatusOr<Session> Authenticator::RequireSession(Caller* caller_ptr) {
     if (absl::IsNotFound(found.status())) return SessionExpired("token=" + t.token);
     return found.status();  // the database is down: 503, not "log in again"
   }
-  storage::SessionRow* row = &found->session;
+  storage::SessionRow& row = found->session;
   const int64_t now = absl::ToUnixMillis(absl::Now());
-  if (row->expires_at != 0 && now > row->expires_at) return SessionExpired("token=" + t.token);
+  if (row.expires_at != 0 && now > row.expires_at) return SessionExpired("token=" + t.token);
   if (!found->user || found->user->delete_at != 0) return SessionExpired("token=" + t.token);
-  if (t.from_query && !row->is_oauth) {
+  if (t.from_query && !row.is_oauth) {
     return AppError(401, "api.context.token_provided.app_error", "token=" + t.token);
   }
   if (t.from_cookie && !caller.safe_method) {
-    const std::string csrf = CsrfFromProps(row->props_json);
+    const std::string csrf = CsrfFromProps(row.props_json);
     const bool token_ok = !csrf.empty() && caller.csrf_token == csrf;
     if (!token_ok && caller.requested_with != "XMLHttpRequest")
       return SessionExpired("CSRF check failed");
   }
-  caller_ptr->user_id = row->user_id;
+  caller_ptr->user_id = row.user_id;
   Session s;
-  s.row = std::move(*row);
+  s.row = std::move(row);
   s.roles = absl::StrSplit(s.row.roles, ' ', absl::SkipEmpty());
   return s;
 }

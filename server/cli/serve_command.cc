@@ -88,7 +88,7 @@ int RunServe(const std::vector<std::string>& args) {
       "deauthorizing or deleting an app ends them at once). 0s disables the cache");
   flags.Int(
       "cache-entries", &cache_entries,
-      "most sessions, and most users, the cache holds (about 0.5 KB each); when full it starts\n"
+      "most sessions, and most users, the cache holds (under 1 KB each); when full it starts\n"
       "over");
   flags.String("metrics-listen", &metrics_listen,
                "HOST:PORT for Prometheus text metrics at /metrics (empty: off)");

@@ -21,10 +21,6 @@ std::string Header(const grpc::CallbackServerContext& ctx, const char* key) {
   return std::string(it->second.data(), it->second.size());
 }
 
-std::string RequestId(const std::string& supplied) {
-  return IsPlainRequestId(supplied) ? supplied : NewRequestId();
-}
-
 // ipv4:1.2.3.4:5678 / ipv6:[::1]:5678 → the address.
 std::string PeerAddress(const std::string& peer) {
   absl::string_view p = peer;
@@ -80,7 +76,8 @@ grpc::Status ToGrpcStatus(const app::ErrorBody& body) {
 
 app::Caller CallerFromMetadata(const grpc::CallbackServerContext& ctx, bool safe_method) {
   app::Caller c;
-  c.request_id = RequestId(Header(ctx, "x-request-id"));
+  const std::string supplied_id = Header(ctx, "x-request-id");
+  c.request_id = IsPlainRequestId(supplied_id) ? supplied_id : NewRequestId();
   c.cookie = Header(ctx, "cookie");
   c.authorization = Header(ctx, "authorization");
   c.csrf_token = Header(ctx, "x-csrf-token");
