@@ -3,6 +3,7 @@
 // create` and `oauthd role grant`, and `oauthd serve` on a free port.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 
 function env(name) {
   const v = process.env[name];
@@ -11,6 +12,24 @@ function env(name) {
 }
 
 export const binDir = () => env('OAUTHD_BIN_DIR');
+
+// Free loopback ports, held together while picking so that they differ.
+export async function freePorts(n) {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise((done) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => done(s));
+  })));
+  const picked = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
+  return picked;
+}
+
+// SIGTERM, resolving once the child has exited (at once if it already has).
+const stopChild = (child) => new Promise((done) => {
+  if (child.exitCode !== null || child.signalCode !== null) return done();
+  child.once('exit', done);
+  child.kill('SIGTERM');
+});
 
 export function createDatabase() {
   const [host, port] = env('OAUTHD_TEST_MYSQL').split(':');
@@ -58,7 +77,7 @@ export function startOauthd(dbUrl, flags = []) {
         resolve({
           port: Number(m[1]),
           log: () => log,
-          stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }),
+          stop: () => stopChild(child),
         });
       }
     });
@@ -83,7 +102,7 @@ export function startGateway(upstreamPort, flags = []) {
           port,
           url: `http://127.0.0.1:${port}`,
           log: () => log,
-          stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }),
+          stop: () => stopChild(child),
         });
       }
     });
