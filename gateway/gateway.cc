@@ -44,6 +44,7 @@ struct Gateway::Call {
   absl::Time start;
   const Binding* binding = nullptr;
   std::unique_ptr<grpc::ClientContext> ctx;  // only for calls that go upstream
+  uint64_t cache_generation = 0;             // the response cache's, when the call went upstream
   grpc::ByteBuffer request_bytes;
   grpc::ByteBuffer response_bytes;
 };
@@ -56,7 +57,28 @@ Gateway::Gateway(std::unique_ptr<RouteTable> routes, std::shared_ptr<grpc::Chann
       options_(std::move(options)),
       metrics_(metrics),
       log_requests_(options_.log_requests),
-      cache_(options_.response_cache_entries, options_.response_cache_max_age) {}
+      cache_(options_.response_cache_entries, options_.response_cache_max_age) {
+  if (options_.response_cache_entries > 0)
+    upstream_watch_ = std::thread([this] { WatchUpstream(); });
+}
+
+Gateway::~Gateway() {
+  stopping_.Notify();
+  if (upstream_watch_.joinable()) upstream_watch_.join();
+}
+
+void Gateway::WatchUpstream() {
+  grpc_connectivity_state last = channel_->GetState(/*try_to_connect=*/false);
+  while (!stopping_.HasBeenNotified()) {
+    // A bounded wait, so that the destructor is not kept waiting for a change that never comes.
+    const auto deadline = std::chrono::system_clock::now() + std::chrono::milliseconds(200);
+    if (!channel_->WaitForStateChange(last, deadline)) continue;
+    // Leaving READY means a connection was lost: whatever answers next may be another process.
+    // (Connecting for the first time, or again after a loss already acted on, changes nothing.)
+    if (last == GRPC_CHANNEL_READY) cache_.Invalidate();
+    last = channel_->GetState(/*try_to_connect=*/false);
+  }
+}
 
 bool Gateway::ApplyCors(const HttpRequest& req, HttpResponse* resp) const {
   const std::string& origin = req.Header("origin");
@@ -148,6 +170,9 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
   }
 
   // A GET the upstream answered earlier with a shareable (Cache-Control: public) response.
+  // The generation is read first: an invalidation between here and storing the answer keeps
+  // the answer out.
+  call->cache_generation = cache_.generation();
   if (std::optional<CachedResponse> hit = cache_.Lookup(r, call->start)) {
     call->route = std::move(hit->tag);
     return Finish(call, std::move(hit->response));
@@ -230,7 +255,7 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
                                                call->request_id));
         }
         HttpResponse rendered = RenderSuccess(*call->binding, *response, md);
-        cache_.MaybeStore(call->req, rendered, call->route, absl::Now());
+        cache_.MaybeStore(call->req, rendered, call->route, absl::Now(), call->cache_generation);
         Finish(call, std::move(rendered));
       });
 }

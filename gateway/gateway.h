@@ -10,8 +10,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/metrics.h"
 #include "gateway/http_types.h"
@@ -35,6 +37,7 @@ class Gateway {
  public:
   Gateway(std::unique_ptr<RouteTable> routes, std::shared_ptr<grpc::Channel> upstream,
           GatewayOptions options, Metrics* metrics);
+  ~Gateway();
 
   // Answers `req` through `done`, possibly on another thread.
   void Handle(HttpRequest req, std::function<void(HttpResponse)> done);
@@ -43,6 +46,10 @@ class Gateway {
   struct Call;
   void Finish(Call* call, HttpResponse response);
   bool ApplyCors(const HttpRequest& req, HttpResponse* resp) const;
+  // Invalidates the response cache whenever the upstream channel leaves READY (a connection was
+  // lost): cached answers must not outlive the upstream process that made them, since a restarted
+  // one may be configured differently.
+  void WatchUpstream();
 
   std::unique_ptr<RouteTable> routes_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -51,6 +58,8 @@ class Gateway {
   Metrics* metrics_;
   bool log_requests_;
   ResponseCache cache_;
+  absl::Notification stopping_;
+  std::thread upstream_watch_;
 };
 
 // Request headers forwarded to the upstream as metadata.

@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
   int cache_entries = static_cast<int>(options.response_cache_entries);
   flags.Int("response-cache-entries", &cache_entries,
             "GET answers the upstream marks Cache-Control: public (with max-age or s-maxage) are\n"
-            "served from memory until they expire; this many at most. 0 disables the cache");
+            "served from memory until they expire, or until the upstream connection is lost (a\n"
+            "restarted upstream may answer differently); this many at most. 0 disables the cache");
   flags.Duration("response-cache-max-age", &options.response_cache_max_age,
                  "longest time a cached answer is reused, whatever the upstream declares");
   flags.Bool("log-requests", &log_requests, "log one JSON line per request to stderr");

@@ -76,14 +76,21 @@ std::optional<CachedResponse> ResponseCache::Lookup(const HttpRequest& request, 
 }
 
 void ResponseCache::MaybeStore(const HttpRequest& request, const HttpResponse& response,
-                               std::string tag, absl::Time now) {
+                               std::string tag, absl::Time now, uint64_t generation) {
   if (max_entries_ == 0 || request.method != "GET" || response.body.size() > max_body_bytes_)
     return;
   const absl::Duration fresh = std::min(SharedFreshness(response), max_age_);
   if (fresh <= absl::ZeroDuration()) return;
   absl::MutexLock lock(&mu_);
+  if (generation != generation_) return;  // asked of an upstream that has gone since
   if (entries_.size() >= max_entries_ && entries_.count(request.target) == 0) EvictLocked(now);
   entries_[request.target] = Entry{response, std::move(tag), now, now + fresh};
+}
+
+void ResponseCache::Invalidate() {
+  absl::MutexLock lock(&mu_);
+  entries_.clear();
+  ++generation_;
 }
 
 // Drops expired entries; if none had expired, the one closest to expiring.

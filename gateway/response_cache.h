@@ -3,10 +3,14 @@
 // the authorization-server metadata is served by the gateway without a round trip. Everything else
 // — private, no-store, no-cache, Set-Cookie, Vary, non-200 — is never stored. Entries are keyed by
 // the request target (path and query) and expire after the freshness the upstream declared, capped
-// by `max_age`. Thread-safe.
+// by `max_age`. Invalidate() drops everything at once (the gateway calls it when the upstream
+// connection changes, since a restarted upstream may answer differently); an answer asked for
+// before that is not stored afterwards. Thread-safe.
 #ifndef OAUTHD_GATEWAY_RESPONSE_CACHE_H_
 #define OAUTHD_GATEWAY_RESPONSE_CACHE_H_
 
+#include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -29,9 +33,15 @@ class ResponseCache {
 
   // A fresh stored answer for `target`, unless the request asks to bypass shared caches.
   std::optional<CachedResponse> Lookup(const HttpRequest& request, absl::Time now);
-  // Stores `response` when its status and headers allow a shared cache to reuse it.
+  // Stores `response` when its status and headers allow a shared cache to reuse it, and the cache
+  // has not been invalidated since `generation` (generation() when the answer was asked for).
   void MaybeStore(const HttpRequest& request, const HttpResponse& response, std::string tag,
-                  absl::Time now);
+                  absl::Time now, uint64_t generation);
+
+  // Counts invalidations.
+  uint64_t generation() const { return generation_.load(); }
+  // Forgets every stored answer.
+  void Invalidate();
 
   // How long a shared cache may reuse `response` per its headers; zero when it may not.
   static absl::Duration SharedFreshness(const HttpResponse& response);
@@ -50,6 +60,7 @@ class ResponseCache {
   const size_t max_body_bytes_;
   absl::Mutex mu_;
   std::unordered_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> generation_{0};  // read lock-free on every request; changed under mu_
 };
 
 }  // namespace oauthd::gateway

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { createDatabase, seedUser, startOauthd, startGateway } from './lib/stack.mjs';
+import { createDatabase, freePorts, seedUser, startOauthd, startGateway } from './lib/stack.mjs';
 
 let db, server, gateway, admin;
 
@@ -114,6 +114,49 @@ test('the metadata document is public-cacheable and the gateway answers repeats 
     assert.equal(got.status, 200);
     assert.equal(got.headers.get('age'), null);
     assert.equal(got.headers.get('expires'), '0');
+  }
+});
+
+test('a cached metadata document does not outlive the oauthd that made it', async () => {
+  // oauthd restarts on the same port with another configuration; the gateway in front stays up.
+  const [port] = await freePorts(1);
+  const listen = `--grpc-listen=127.0.0.1:${port}`;
+  let upstream = await startOauthd(db.url, [listen, '--site-url=https://old.example.com',
+    '--enable-dynamic-client-registration=true']);
+  const edge = await startGateway(port);
+  const metadata = async () => {
+    const res = await fetch(`${edge.url}/.well-known/oauth-authorization-server`);
+    return { status: res.status, age: res.headers.get('age'), body: await res.json() };
+  };
+  // While the gateway reconnects (gRPC backs off after a failed attempt) it answers 503, never a stale document.
+  const afterRestart = async () => {
+    for (let i = 0; ; i++) {
+      const r = await metadata();
+      if (r.status !== 503 || i === 100) return r;
+      assert.equal(r.body.id, 'api.gateway.upstream_unavailable.app_error', JSON.stringify(r.body));
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  };
+  try {
+    const old = await metadata();
+    assert.equal(old.body.issuer, 'https://old.example.com');
+    assert.equal(old.body.registration_endpoint, 'https://old.example.com/api/v4/oauth/apps/register');
+    assert.match((await metadata()).age, /^\d+$/, 'the repeat came from the cache');
+
+    await upstream.stop();
+    upstream = await startOauthd(db.url, [listen, '--site-url=https://new.example.com']);
+    const fresh = await afterRestart();
+    assert.equal(fresh.age, null, 'not from the cache');
+    assert.equal(fresh.body.issuer, 'https://new.example.com');
+    assert.equal(fresh.body.registration_endpoint, undefined, 'registration is off now');
+    assert.match((await metadata()).age, /^\d+$/, 'cached again');
+
+    await upstream.stop();
+    upstream = await startOauthd(db.url, [listen, '--enable-oauth-service-provider=false']);
+    assert.equal((await afterRestart()).status, 501);
+  } finally {
+    await edge.stop();
+    await upstream.stop();
   }
 });
 

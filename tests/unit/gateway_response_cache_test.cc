@@ -49,7 +49,7 @@ TEST(SharedFreshness, OnlyPublicAnswersWithAPositiveLifetime) {
 TEST(ResponseCache, ServesAStoredAnswerUntilItExpiresWithItsAge) {
   ResponseCache cache(8, absl::Minutes(5));
   EXPECT_FALSE(cache.Lookup(Get("/doc"), kT0).has_value());
-  cache.MaybeStore(Get("/doc"), Ok("public, max-age=60", "{\"a\":1}"), "GetDoc", kT0);
+  cache.MaybeStore(Get("/doc"), Ok("public, max-age=60", "{\"a\":1}"), "GetDoc", kT0, 0);
 
   auto hit = cache.Lookup(Get("/doc"), kT0 + absl::Seconds(7));
   ASSERT_TRUE(hit.has_value());
@@ -68,12 +68,12 @@ TEST(ResponseCache, ServesAStoredAnswerUntilItExpiresWithItsAge) {
 
 TEST(ResponseCache, StoresNothingItMayNotShare) {
   ResponseCache cache(8, absl::Minutes(5));
-  cache.MaybeStore(Get("/private"), Ok("private, max-age=60"), "", kT0);
-  cache.MaybeStore(Get("/none"), Ok(""), "", kT0);
+  cache.MaybeStore(Get("/private"), Ok("private, max-age=60"), "", kT0, 0);
+  cache.MaybeStore(Get("/none"), Ok(""), "", kT0, 0);
   HttpRequest post = Get("/post");
   post.method = "POST";
-  cache.MaybeStore(post, Ok("public, max-age=60"), "", kT0);
-  cache.MaybeStore(Get("/big"), Ok("public, max-age=60", std::string(70 * 1024, 'x')), "", kT0);
+  cache.MaybeStore(post, Ok("public, max-age=60"), "", kT0, 0);
+  cache.MaybeStore(Get("/big"), Ok("public, max-age=60", std::string(70 * 1024, 'x')), "", kT0, 0);
   for (const char* t : {"/private", "/none", "/post", "/big"})
     EXPECT_FALSE(cache.Lookup(Get(t), kT0).has_value()) << t;
   EXPECT_FALSE(cache.Lookup(post, kT0).has_value());
@@ -81,11 +81,11 @@ TEST(ResponseCache, StoresNothingItMayNotShare) {
 
 TEST(ResponseCache, CapsTheLifetimeAndBypassesOnRequest) {
   ResponseCache cache(8, absl::Seconds(10));
-  cache.MaybeStore(Get("/doc"), Ok("public, max-age=3600"), "", kT0);
+  cache.MaybeStore(Get("/doc"), Ok("public, max-age=3600"), "", kT0, 0);
   EXPECT_TRUE(cache.Lookup(Get("/doc"), kT0 + absl::Seconds(9)).has_value());
   EXPECT_FALSE(cache.Lookup(Get("/doc"), kT0 + absl::Seconds(10)).has_value()) << "capped";
 
-  cache.MaybeStore(Get("/doc"), Ok("public, max-age=60"), "", kT0);
+  cache.MaybeStore(Get("/doc"), Ok("public, max-age=60"), "", kT0, 0);
   HttpRequest no_cache = Get("/doc");
   no_cache.headers.emplace_back("cache-control", "no-cache");
   EXPECT_FALSE(cache.Lookup(no_cache, kT0).has_value());
@@ -96,16 +96,30 @@ TEST(ResponseCache, CapsTheLifetimeAndBypassesOnRequest) {
 
 TEST(ResponseCache, EvictsWhenFullAndZeroEntriesDisablesIt) {
   ResponseCache cache(2, absl::Minutes(5));
-  cache.MaybeStore(Get("/a"), Ok("public, max-age=10"), "", kT0);
-  cache.MaybeStore(Get("/b"), Ok("public, max-age=60"), "", kT0);
-  cache.MaybeStore(Get("/c"), Ok("public, max-age=60"), "", kT0);
+  cache.MaybeStore(Get("/a"), Ok("public, max-age=10"), "", kT0, 0);
+  cache.MaybeStore(Get("/b"), Ok("public, max-age=60"), "", kT0, 0);
+  cache.MaybeStore(Get("/c"), Ok("public, max-age=60"), "", kT0, 0);
   EXPECT_FALSE(cache.Lookup(Get("/a"), kT0).has_value()) << "closest to expiring goes first";
   EXPECT_TRUE(cache.Lookup(Get("/b"), kT0).has_value());
   EXPECT_TRUE(cache.Lookup(Get("/c"), kT0).has_value());
 
   ResponseCache off(0, absl::Minutes(5));
-  off.MaybeStore(Get("/a"), Ok("public, max-age=60"), "", kT0);
+  off.MaybeStore(Get("/a"), Ok("public, max-age=60"), "", kT0, 0);
   EXPECT_FALSE(off.Lookup(Get("/a"), kT0).has_value());
+}
+
+TEST(ResponseCache, InvalidateForgetsEverythingAndRefusesAnswersAskedForBefore) {
+  ResponseCache cache(8, absl::Minutes(5));
+  const uint64_t before = cache.generation();
+  cache.MaybeStore(Get("/doc"), Ok("public, max-age=60"), "", kT0, before);
+  ASSERT_TRUE(cache.Lookup(Get("/doc"), kT0).has_value());
+  cache.Invalidate();
+  EXPECT_FALSE(cache.Lookup(Get("/doc"), kT0).has_value());
+  // An answer that was on its way from the old upstream is not kept.
+  cache.MaybeStore(Get("/doc"), Ok("public, max-age=60"), "", kT0, before);
+  EXPECT_FALSE(cache.Lookup(Get("/doc"), kT0).has_value());
+  cache.MaybeStore(Get("/doc"), Ok("public, max-age=60"), "", kT0, cache.generation());
+  EXPECT_TRUE(cache.Lookup(Get("/doc"), kT0).has_value());
 }
 
 }  // namespace
