@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -79,12 +80,13 @@ BuildError BuildRequest(const Binding& binding, const PathMatch& match, absl::st
   }
   if (!binding.body.empty()) {
     const FieldDescriptor* f = out->GetDescriptor()->FindFieldByName(binding.body);
-    Message* sub = out->GetReflection()->MutableMessage(out, f);
     if (IsHttpBody(f->message_type())) {
-      SetHttpBody(sub, content_type, body);
-    } else if (absl::Status st = ReadJson(body.empty() ? absl::string_view(" ") : body, sub);
-               !st.ok()) {
-      return {RequestPart::kBody, st};
+      SetHttpBody(out->GetReflection()->MutableMessage(out, f), content_type, body);
+    } else if (absl::StripAsciiWhitespace(body) != "null") {
+      // proto3 JSON: `null` for a message field leaves it unset, so the server can tell it from {}.
+      Message* sub = out->GetReflection()->MutableMessage(out, f);
+      if (absl::Status st = ReadJson(body.empty() ? absl::string_view(" ") : body, sub); !st.ok())
+        return {RequestPart::kBody, st};
     }
     bound.insert(binding.body);
   }

@@ -54,9 +54,23 @@ absl::Status AppError(int http_status, absl::string_view id, absl::string_view d
   body.set_message(ErrorMessage(id));
   body.set_detailed_error(std::string(detailed_error));
   body.set_status_code(http_status);
-  absl::Status st(CodeFor(http_status), body.message());
+  return AppErrorStatus(body);
+}
+
+absl::Status AppErrorStatus(const oauthd::v1::AppError& body) {
+  absl::Status st(CodeFor(body.status_code()), body.message());
   st.SetPayload(kAppErrorUrl, absl::Cord(body.SerializeAsString()));
   return st;
+}
+
+absl::Status WithOAuthErrorCode(const absl::Status& status, absl::string_view error) {
+  ErrorBody err = ExtractErrorBody(status);
+  if (err.kind != ErrorBody::Kind::kApp) return status;
+  err.app.set_error(std::string(error));
+  err.app.set_error_description(err.app.message());
+  absl::Status out = AppErrorStatus(err.app);
+  for (const auto& [name, value] : err.headers) out = WithHeader(out, name, value);
+  return out;
 }
 
 absl::Status OAuthError(int http_status, absl::string_view error, absl::string_view description) {

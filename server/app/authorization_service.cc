@@ -10,6 +10,7 @@
 #include "server/app/app_lookup.h"
 #include "server/app/metadata_service.h"
 #include "server/app/pages.h"
+#include "server/app/token_errors.h"
 #include "server/model/authorize_request.h"
 #include "server/model/oauth_app.h"
 #include "server/model/url_encoding.h"
@@ -47,6 +48,19 @@ absl::Status AsHtml(const absl::Status& st) {
 }
 
 bool IsPublic(const OAuthApp& app) { return app.client_secret().empty(); }
+
+// RFC 6749 §5.1: a member with no value is left out (Mattermost sends "", which strict clients
+// refuse); the scope is the one granted.
+AccessTokenResponse TokenResponse(const storage::AccessDataRow& access, int64_t expires_in) {
+  AccessTokenResponse resp;
+  resp.set_access_token(access.token);
+  resp.set_token_type("bearer");
+  resp.set_expires_in(expires_in);
+  if (!access.scope.empty()) resp.set_scope(access.scope);
+  if (!access.refresh_token.empty()) resp.set_refresh_token(access.refresh_token);
+  if (!access.audience.empty()) resp.set_audience(access.audience);
+  return resp;
+}
 
 bool HasCallback(const OAuthApp& app, const std::string& uri) {
   for (const auto& cb : app.callback_urls()) {
@@ -123,9 +137,12 @@ absl::StatusOr<google::api::HttpBody> AuthorizationService::AuthorizePage(
 }
 
 absl::StatusOr<oauthd::v1::AuthorizeResponse> AuthorizationService::Authorize(
-    Caller* caller, const AuthorizeRequest& req) {
+    Caller* caller, const oauthd::v1::AuthorizePostRequest& post) {
   auto session = auth_->RequireSession(caller);
   if (!session.ok()) return session.status();
+  // Mattermost decodes into a pointer: a `null` body leaves it nil, which is a bad body.
+  if (!post.has_request()) return InvalidBodyParam("authorize_request");
+  const AuthorizeRequest& req = post.request();
   if (absl::Status st = model::ValidateAuthorizeRequest(req); !st.ok()) return st;
   if (session->is_oauth()) {
     return AppError(403, "api.context.permissions.app_error", "attempted access by oauth app");
@@ -218,17 +235,20 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::IssueToken(
   if (absl::Status st = grants_->IssueToken(session, access, replaced); !st.ok()) {
     return TokenError(500, "internal_saving");
   }
-  AccessTokenResponse resp;
-  resp.set_access_token(access.token);
-  resp.set_token_type("bearer");
-  resp.set_expires_in(absl::ToInt64Seconds(config_->oauth_session_length));
-  resp.set_refresh_token(access.refresh_token);
-  if (!audience.empty()) resp.set_audience(audience);
-  return resp;
+  return TokenResponse(access, absl::ToInt64Seconds(config_->oauth_session_length));
 }
 
 absl::StatusOr<AccessTokenResponse> AuthorizationService::AccessToken(
     Caller* caller, const google::api::HttpBody& body) {
+  auto resp = RedeemGrant(body);
+  if (!resp.ok()) return AsTokenError(resp.status());
+  caller->response_headers.emplace_back("cache-control", "no-store");
+  caller->response_headers.emplace_back("pragma", "no-cache");
+  return resp;
+}
+
+absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemGrant(
+    const google::api::HttpBody& body) {
   std::map<std::string, std::string> form;
   if (!model::ParseForm(body.data(), &form)) return TokenError(400, "bad_request");
   auto field = [&form](const char* name) {
@@ -261,15 +281,10 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::AccessToken(
   } else if (!model::ConstantTimeEquals(field("client_secret"), oauth_app.client_secret())) {
     return GrantError(401, "credentials");
   }
-  auto resp = grant_type == "authorization_code"
-                  ? CodeGrant(oauth_app, public_client, field("code"), field("redirect_uri"),
-                              field("code_verifier"), field("resource"))
-                  : RefreshGrant(oauth_app, field("refresh_token"));
-  if (resp.ok()) {
-    caller->response_headers.emplace_back("cache-control", "no-store");
-    caller->response_headers.emplace_back("pragma", "no-cache");
-  }
-  return resp;
+  return grant_type == "authorization_code"
+             ? CodeGrant(oauth_app, public_client, field("code"), field("redirect_uri"),
+                         field("code_verifier"), field("resource"))
+             : RefreshGrant(oauth_app, field("refresh_token"));
 }
 
 absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(
@@ -301,13 +316,8 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(
       identity_->GetSessionByToken(existing->token).ok()) {
     // An unexpired grant for this (user, client): the same token again, with what is left of its
     // life.
-    AccessTokenResponse resp;
-    resp.set_access_token(existing->token);
-    resp.set_token_type("bearer");
-    resp.set_expires_in(existing->expires_at == 0 ? 0 : (existing->expires_at - now) / 1000);
-    resp.set_refresh_token(existing->refresh_token);
-    if (!existing->audience.empty()) resp.set_audience(existing->audience);
-    return resp;
+    return TokenResponse(*existing,
+                         existing->expires_at == 0 ? 0 : (existing->expires_at - now) / 1000);
   }
   std::optional<std::string> replaced;
   if (existing.ok()) replaced = existing->token;

@@ -37,8 +37,8 @@ class AuthorizationService {
   // set.
   absl::StatusOr<google::api::HttpBody> AuthorizePage(Caller* caller,
                                                       const oauthd::v1::AuthorizeRequest& req);
-  absl::StatusOr<oauthd::v1::AuthorizeResponse> Authorize(Caller* caller,
-                                                          const oauthd::v1::AuthorizeRequest& req);
+  absl::StatusOr<oauthd::v1::AuthorizeResponse> Authorize(
+      Caller* caller, const oauthd::v1::AuthorizePostRequest& post);
   absl::StatusOr<oauthd::v1::AccessTokenResponse> AccessToken(Caller* caller,
                                                               const google::api::HttpBody& form);
   absl::Status Deauthorize(Caller* caller, const std::string& client_id);
@@ -57,6 +57,8 @@ class AuthorizationService {
       const oauthd::v1::OAuthApp& app, const storage::UserRow& user,
       const std::string& redirect_uri, const std::string& scope, const std::string& audience,
       bool with_refresh_token, const std::optional<std::string>& replaced);
+  // The token endpoint's work, with Mattermost's AppErrors; AccessToken adds RFC 6749's codes.
+  absl::StatusOr<oauthd::v1::AccessTokenResponse> RedeemGrant(const google::api::HttpBody& form);
   absl::StatusOr<oauthd::v1::AccessTokenResponse> CodeGrant(
       const oauthd::v1::OAuthApp& app, bool public_client, const std::string& code,
       const std::string& redirect_uri, const std::string& verifier, const std::string& resource);

@@ -10,9 +10,9 @@ grpc::ServerUnaryReactor* AuthorizationHandler::AuthorizePage(
   });
 }
 
-grpc::ServerUnaryReactor* AuthorizationHandler::Authorize(grpc::CallbackServerContext* ctx,
-                                                          const oauthd::v1::AuthorizeRequest* req,
-                                                          oauthd::v1::AuthorizeResponse* resp) {
+grpc::ServerUnaryReactor* AuthorizationHandler::Authorize(
+    grpc::CallbackServerContext* ctx, const oauthd::v1::AuthorizePostRequest* req,
+    oauthd::v1::AuthorizeResponse* resp) {
   return runner_->Run(ctx, {"Authorize", false, 200},
                       [=](app::Caller* c) { return Assign(service_->Authorize(c, *req), resp); });
 }

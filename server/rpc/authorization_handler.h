@@ -17,7 +17,7 @@ class AuthorizationHandler final : public oauthd::v1::Authorization::CallbackSer
                                           const oauthd::v1::AuthorizeRequest* req,
                                           google::api::HttpBody* resp) override;
   grpc::ServerUnaryReactor* Authorize(grpc::CallbackServerContext* ctx,
-                                      const oauthd::v1::AuthorizeRequest* req,
+                                      const oauthd::v1::AuthorizePostRequest* req,
                                       oauthd::v1::AuthorizeResponse* resp) override;
   grpc::ServerUnaryReactor* AccessToken(grpc::CallbackServerContext* ctx,
                                         const oauthd::v1::AccessTokenRequest* req,

@@ -101,10 +101,16 @@ test('public client with PKCE; errors as AppError JSON', async () => {
     code_verifier: 'x'.repeat(43) });
   assert.equal(bad.status, 400);
   assert.equal(bad.body.id, 'model.authorize.validate_pkce.verification_failed.app_error');
+  // RFC 6749 §5.2 beside the AppError: the error code and its description.
+  assert.equal(bad.body.error, 'invalid_grant');
+  assert.equal(bad.body.error_description, bad.body.message);
+  assert.equal(bad.body.status_code, 400);
   const good = await token({ grant_type: 'authorization_code', client_id: app.id, code, redirect_uri: CALLBACK,
     code_verifier: VERIFIER });
   assert.equal(good.status, 200, JSON.stringify(good.body));
-  assert.equal(good.body.refresh_token, '');
+  // RFC 6749 §5.1: a member without a value is absent, not "" (strict clients refuse "").
+  assert.ok(!('refresh_token' in good.body) && !('id_token' in good.body), JSON.stringify(good.body));
+  assert.equal(good.body.scope, 'user');
   const reuse = await token({ grant_type: 'authorization_code', client_id: app.id, code, redirect_uri: CALLBACK,
     code_verifier: VERIFIER });
   assert.equal(reuse.status, 400);
@@ -112,6 +118,25 @@ test('public client with PKCE; errors as AppError JSON', async () => {
   const badGrant = await token({ grant_type: 'password', client_id: app.id });
   assert.equal(badGrant.body.id, 'api.oauth.get_access_token.bad_grant.app_error');
   assert.equal(badGrant.body.status_code, 400);
+  assert.equal(badGrant.body.error, 'unsupported_grant_type');
+});
+
+test('POST /oauth/authorize: a null body is a bad body, an empty object fails validation', async () => {
+  const post = async (body) => {
+    const res = await fetch(`${gateway.url}/oauth/authorize`, {
+      method: 'POST', headers: { Authorization: `Bearer ${user.token}`, 'Content-Type': 'application/json' }, body,
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  for (const body of ['null', ' null\n']) {
+    const r = await post(body);
+    assert.equal(r.status, 400);
+    assert.equal(r.body.id, 'api.context.invalid_body_param.app_error');
+  }
+  const empty = await post('{}');
+  assert.equal(empty.status, 400);
+  assert.equal(empty.body.id, 'model.authorize.is_valid.client_id.app_error');
+  assert.equal(empty.body.error, undefined, 'RFC 6749 members belong to the token endpoint');
 });
 
 test('the browser entry point redirects anonymous users to the login page', async () => {

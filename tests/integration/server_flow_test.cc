@@ -14,6 +14,7 @@ namespace {
 using oauthd::v1::AccessTokenRequest;
 using oauthd::v1::AccessTokenResponse;
 using oauthd::v1::Authorization;
+using oauthd::v1::AuthorizePostRequest;
 using oauthd::v1::AuthorizeRequest;
 using oauthd::v1::AuthorizeResponse;
 using oauthd::v1::OAuthApp;
@@ -59,8 +60,10 @@ class FlowTest : public ServerTest {
   }
   CallResult Authorize(const AuthorizeRequest& req, const Metadata& md,
                        std::string* redirect = nullptr) {
+    AuthorizePostRequest post;
+    *post.mutable_request() = req;
     AuthorizeResponse resp;
-    auto r = Call(flow_.get(), &Authorization::Stub::Authorize, req, &resp, md);
+    auto r = Call(flow_.get(), &Authorization::Stub::Authorize, post, &resp, md);
     if (redirect) *redirect = resp.redirect();
     return r;
   }
@@ -126,8 +129,9 @@ TEST_F(FlowTest, ConfidentialCodeFlow) {
   EXPECT_EQ(tok.access_token().size(), 26u);
   EXPECT_EQ(tok.refresh_token().size(), 26u);
   EXPECT_EQ(tok.expires_in(), 720 * 3600);
-  EXPECT_EQ(tok.scope(), "");
-  EXPECT_EQ(tok.id_token(), "");
+  // RFC 6749 §5.1: the granted scope; no member without a value (Mattermost sends id_token "").
+  EXPECT_EQ(tok.scope(), "user");
+  EXPECT_FALSE(tok.has_id_token());
   EXPECT_FALSE(tok.has_audience());
   EXPECT_EQ(t.Header("cache-control"), "no-store");
   EXPECT_EQ(t.Header("pragma"), "no-cache");
@@ -150,8 +154,8 @@ TEST_F(FlowTest, ConfidentialCodeFlow) {
           .ok());
 
   // A code is single use.
-  EXPECT_APP_ERROR(CodeToken(app, q["code"]), 400,
-                   "api.oauth.get_access_token.expired_code.app_error");
+  EXPECT_TOKEN_ERROR(CodeToken(app, q["code"]), 400,
+                     "api.oauth.get_access_token.expired_code.app_error", "invalid_grant");
   // A new code for the same (user, client) while the token lives yields the same token.
   AccessTokenResponse again;
   ASSERT_TRUE(CodeToken(app, Code(Request(app), user_), &again).ok());
@@ -169,24 +173,28 @@ TEST_F(FlowTest, PublicClientPkceFlow) {
   req.set_code_challenge_method("S256");
   const std::string code = Code(req, user_);
   ASSERT_FALSE(code.empty());
-  EXPECT_APP_ERROR(CodeToken(app, code), 400, "model.oauth.validate_grant.pkce_required.app_error");
-  EXPECT_APP_ERROR(Token({{"grant_type", "authorization_code"},
-                          {"client_id", app.id()},
-                          {"code", code},
-                          {"redirect_uri", kCallback},
-                          {"client_secret", "x"},
-                          {"code_verifier", kVerifier}}),
-                   400, "model.oauth.validate_grant.public_client_secret.app_error");
-  EXPECT_APP_ERROR(CodeToken(app, code, nullptr, std::string(43, 'a')), 400,
-                   "model.authorize.validate_pkce.verification_failed.app_error");
+  EXPECT_TOKEN_ERROR(CodeToken(app, code), 400,
+                     "model.oauth.validate_grant.pkce_required.app_error", "invalid_request");
+  EXPECT_TOKEN_ERROR(Token({{"grant_type", "authorization_code"},
+                            {"client_id", app.id()},
+                            {"code", code},
+                            {"redirect_uri", kCallback},
+                            {"client_secret", "x"},
+                            {"code_verifier", kVerifier}}),
+                     400, "model.oauth.validate_grant.public_client_secret.app_error",
+                     "invalid_client");
+  EXPECT_TOKEN_ERROR(CodeToken(app, code, nullptr, std::string(43, 'a')), 400,
+                     "model.authorize.validate_pkce.verification_failed.app_error",
+                     "invalid_grant");
   AccessTokenResponse tok;
   auto t = CodeToken(app, code, &tok, kVerifier);
   ASSERT_TRUE(t.ok()) << t.Describe();
-  EXPECT_EQ(tok.refresh_token(), "");  // public clients cannot refresh
+  EXPECT_FALSE(tok.has_refresh_token());  // public clients cannot refresh: no member at all
   EXPECT_EQ(UseToken(tok.access_token()), 200);
-  EXPECT_APP_ERROR(
+  EXPECT_TOKEN_ERROR(
       Token({{"grant_type", "refresh_token"}, {"client_id", app.id()}, {"refresh_token", "x"}}),
-      400, "model.oauth.validate_grant.public_client_refresh_token.app_error");
+      400, "model.oauth.validate_grant.public_client_refresh_token.app_error",
+      "unauthorized_client");
   // plain is refused at authorization.
   req.set_code_challenge_method("plain");
   EXPECT_APP_ERROR(Authorize(req, Metadata().Bearer(user_.token)), 400,
@@ -199,12 +207,13 @@ TEST_F(FlowTest, ConfidentialClientWithPkce) {
   req.set_code_challenge(kChallenge);
   req.set_code_challenge_method("S256");
   const std::string code = Code(req, user_);
-  EXPECT_APP_ERROR(CodeToken(app, code), 400,
-                   "model.authorize.validate_pkce.verifier_required.app_error");
+  EXPECT_TOKEN_ERROR(CodeToken(app, code), 400,
+                     "model.authorize.validate_pkce.verifier_required.app_error",
+                     "invalid_request");
   EXPECT_TRUE(CodeToken(app, code, nullptr, kVerifier).ok());
   // A verifier for a code made without PKCE is refused.
-  EXPECT_APP_ERROR(CodeToken(app, Code(Request(app), manager_), nullptr, kVerifier), 400,
-                   "model.authorize.validate_pkce.not_used_in_auth.app_error");
+  EXPECT_TOKEN_ERROR(CodeToken(app, Code(Request(app), manager_), nullptr, kVerifier), 400,
+                     "model.authorize.validate_pkce.not_used_in_auth.app_error", "invalid_grant");
 }
 
 TEST_F(FlowTest, RefreshRotationTwice) {
@@ -225,8 +234,8 @@ TEST_F(FlowTest, RefreshRotationTwice) {
   EXPECT_NE(second.refresh_token(), first.refresh_token());
   EXPECT_EQ(UseToken(first.access_token()), 401);  // the old session is gone
   EXPECT_EQ(UseToken(second.access_token()), 200);
-  EXPECT_APP_ERROR(refresh(first.refresh_token(), nullptr), 404,
-                   "api.oauth.get_access_token.refresh_token.app_error");
+  EXPECT_TOKEN_ERROR(refresh(first.refresh_token(), nullptr), 404,
+                     "api.oauth.get_access_token.refresh_token.app_error", "invalid_grant");
   ASSERT_TRUE(refresh(second.refresh_token(), &third).ok());
   EXPECT_NE(third.refresh_token(), second.refresh_token());
   EXPECT_EQ(UseToken(second.access_token()), 401);
@@ -238,7 +247,8 @@ TEST_F(FlowTest, ExpiredCodeIsRefusedAndDeleted) {
   OAuthApp app = NewApp();
   const std::string code = Code(Request(app), user_);
   db().Exec("UPDATE OAuthAuthData SET CreateAt = CreateAt - 601000");
-  EXPECT_APP_ERROR(CodeToken(app, code), 403, "api.oauth.get_access_token.expired_code.app_error");
+  EXPECT_TOKEN_ERROR(CodeToken(app, code), 403, "api.oauth.get_access_token.expired_code.app_error",
+                     "invalid_grant");
   EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData"), 0);
 }
 
@@ -250,12 +260,12 @@ TEST_F(FlowTest, RedirectMismatch) {
   EXPECT_APP_ERROR(Authorize(req, Metadata().Bearer(user_.token)), 400,
                    "api.oauth.allow_oauth.redirect_callback.app_error");
   const std::string code = Code(Request(app), user_);
-  EXPECT_APP_ERROR(Token({{"grant_type", "authorization_code"},
-                          {"client_id", app.id()},
-                          {"client_secret", app.client_secret()},
-                          {"code", code},
-                          {"redirect_uri", "https://client.example.com/other"}}),
-                   400, "api.oauth.get_access_token.redirect_uri.app_error");
+  EXPECT_TOKEN_ERROR(Token({{"grant_type", "authorization_code"},
+                            {"client_id", app.id()},
+                            {"client_secret", app.client_secret()},
+                            {"code", code},
+                            {"redirect_uri", "https://client.example.com/other"}}),
+                     400, "api.oauth.get_access_token.redirect_uri.app_error", "invalid_grant");
   EXPECT_TRUE(CodeToken(app, code).ok());  // a failed attempt does not burn the code
 }
 
@@ -299,7 +309,8 @@ TEST_F(FlowTest, DeletedAppAndRegeneratedSecret) {
   ASSERT_TRUE(Call(apps_.get(), &OAuthApps::Stub::RegenerateOAuthAppSecret, id, &regen,
                    Metadata().Bearer(admin_.token))
                   .ok());
-  EXPECT_APP_ERROR(CodeToken(app, code), 401, "model.oauth.validate_grant.credentials.app_error");
+  EXPECT_TOKEN_ERROR(CodeToken(app, code), 401, "model.oauth.validate_grant.credentials.app_error",
+                     "invalid_client");
   EXPECT_TRUE(CodeToken(regen, code).ok());
   EXPECT_EQ(UseToken(tok.access_token()), 200);
   // Deleting the app ends its tokens.
@@ -334,37 +345,50 @@ TEST_F(FlowTest, TokenEndpointErrors) {
   AccessTokenRequest raw;
   raw.mutable_body()->set_data("grant_type=%zz");
   AccessTokenResponse resp;
-  EXPECT_APP_ERROR(Call(flow_.get(), &Authorization::Stub::AccessToken, raw, &resp), 400,
-                   "api.oauth.get_access_token.bad_request.app_error");
-  EXPECT_APP_ERROR(Token(base({{"code", ""}})), 400,
-                   "api.oauth.get_access_token.missing_code.app_error");
-  EXPECT_APP_ERROR(Token(base({{"grant_type", "refresh_token"}})), 400,
-                   "api.oauth.get_access_token.missing_refresh_token.app_error");
-  EXPECT_APP_ERROR(Token(base({{"grant_type", "password"}})), 400,
-                   "api.oauth.get_access_token.bad_grant.app_error");
-  EXPECT_APP_ERROR(Token(base({{"client_id", "junk"}})), 400,
-                   "api.oauth.get_access_token.bad_client_id.app_error");
-  EXPECT_APP_ERROR(Token(base({{"client_id", NewId()}})), 404,
-                   "api.oauth.get_access_token.credentials.app_error");
-  EXPECT_APP_ERROR(Token(base({{"client_secret", "wrong"}})), 401,
-                   "model.oauth.validate_grant.credentials.app_error");
-  EXPECT_APP_ERROR(Token(base({{"code", NewId() + NewId()}})), 400,
-                   "api.oauth.get_access_token.expired_code.app_error");
-  EXPECT_APP_ERROR(Token(base({{"resource", "https://api.example.com"}})), 400,
-                   "api.oauth.get_access_token.resource_mismatch.app_error");
+  EXPECT_TOKEN_ERROR(Call(flow_.get(), &Authorization::Stub::AccessToken, raw, &resp), 400,
+                     "api.oauth.get_access_token.bad_request.app_error", "invalid_request");
+  EXPECT_TOKEN_ERROR(Token(base({{"code", ""}})), 400,
+                     "api.oauth.get_access_token.missing_code.app_error", "invalid_request");
+  EXPECT_TOKEN_ERROR(Token(base({{"grant_type", "refresh_token"}})), 400,
+                     "api.oauth.get_access_token.missing_refresh_token.app_error",
+                     "invalid_request");
+  EXPECT_TOKEN_ERROR(Token(base({{"grant_type", "password"}})), 400,
+                     "api.oauth.get_access_token.bad_grant.app_error", "unsupported_grant_type");
+  EXPECT_TOKEN_ERROR(Token(base({{"client_id", "junk"}})), 400,
+                     "api.oauth.get_access_token.bad_client_id.app_error", "invalid_client");
+  EXPECT_TOKEN_ERROR(Token(base({{"client_id", NewId()}})), 404,
+                     "api.oauth.get_access_token.credentials.app_error", "invalid_client");
+  EXPECT_TOKEN_ERROR(Token(base({{"client_secret", "wrong"}})), 401,
+                     "model.oauth.validate_grant.credentials.app_error", "invalid_client");
+  EXPECT_TOKEN_ERROR(Token(base({{"code", NewId() + NewId()}})), 400,
+                     "api.oauth.get_access_token.expired_code.app_error", "invalid_grant");
+  EXPECT_TOKEN_ERROR(Token(base({{"resource", "https://api.example.com"}})), 400,
+                     "api.oauth.get_access_token.resource_mismatch.app_error", "invalid_target");
   // The user behind the code was deactivated, or is gone.
   db().Exec("UPDATE Users SET DeleteAt = 1 WHERE Id = '" + user_.id + "'");
-  EXPECT_APP_ERROR(Token(base({})), 403, "api.oauth.get_access_token.expired_code.app_error");
+  EXPECT_TOKEN_ERROR(Token(base({})), 403, "api.oauth.get_access_token.expired_code.app_error",
+                     "invalid_grant");
   db().Exec("DELETE FROM Users WHERE Id = '" + user_.id + "'");
-  EXPECT_APP_ERROR(Token(base({})), 404, "api.oauth.get_access_token.internal_user.app_error");
+  EXPECT_TOKEN_ERROR(Token(base({})), 404, "api.oauth.get_access_token.internal_user.app_error",
+                     "invalid_grant");
   auto off = StartServer({"--enable-oauth-service-provider=false"});
   auto stub = Authorization::NewStub(
       grpc::CreateChannel(off->target(), grpc::InsecureChannelCredentials()));
   AccessTokenRequest req;
   req.mutable_body()->set_data(
       absl::StrCat("grant_type=authorization_code&code=x&client_id=", app.id()));
-  EXPECT_APP_ERROR(Call(stub.get(), &Authorization::Stub::AccessToken, req, &resp), 501,
-                   "api.oauth.get_access_token.disabled.app_error");
+  EXPECT_TOKEN_ERROR(Call(stub.get(), &Authorization::Stub::AccessToken, req, &resp), 501,
+                     "api.oauth.get_access_token.disabled.app_error", "unauthorized_client");
+}
+
+TEST_F(FlowTest, TokenEndpointFailuresOfItsOwnAreServerError) {
+  OAuthApp app = NewApp();
+  const std::string code = Code(Request(app), user_);
+  db().Exec("RENAME TABLE OAuthAccessData TO OAuthAccessData_gone");
+  auto r = CodeToken(app, code);
+  db().Exec("RENAME TABLE OAuthAccessData_gone TO OAuthAccessData");
+  EXPECT_TOKEN_ERROR(r, 500, "api.oauth.get_access_token.internal_saving.app_error",
+                     "server_error");
 }
 
 TEST_F(FlowTest, ResourceBecomesTheAudience) {
@@ -388,10 +412,20 @@ TEST_F(FlowTest, AuthorizeErrorsAndResponseTypes) {
   OAuthApp app = NewApp();
   EXPECT_APP_ERROR(Authorize(Request(app), Metadata()), 401,
                    "api.context.session_expired.app_error");
+  // No request at all (what a JSON `null` body becomes) is a bad body, as in Mattermost; an empty
+  // one fails validation.
+  AuthorizeResponse none;
+  auto missing = Call(flow_.get(), &Authorization::Stub::Authorize, AuthorizePostRequest(), &none,
+                      Metadata().Bearer(user_.token));
+  EXPECT_APP_ERROR(missing, 400, "api.context.invalid_body_param.app_error");
+  EXPECT_APP_ERROR(Authorize(AuthorizeRequest(), Metadata().Bearer(user_.token)), 400,
+                   "model.authorize.is_valid.client_id.app_error");
   AuthorizeRequest bad = Request(app);
   bad.set_client_id("junk");
-  EXPECT_APP_ERROR(Authorize(bad, Metadata().Bearer(user_.token)), 400,
-                   "model.authorize.is_valid.client_id.app_error");
+  auto invalid = Authorize(bad, Metadata().Bearer(user_.token));
+  EXPECT_APP_ERROR(invalid, 400, "model.authorize.is_valid.client_id.app_error");
+  // RFC 6749's members belong to the token endpoint only.
+  EXPECT_FALSE(invalid.app_error.has_error());
   AuthorizeRequest unknown = Request(app);
   unknown.set_client_id(NewId());
   EXPECT_APP_ERROR(Authorize(unknown, Metadata().Bearer(user_.token)), 404,
@@ -423,8 +457,10 @@ TEST_F(FlowTest, AuthorizeErrorsAndResponseTypes) {
   auto off = StartServer({"--enable-oauth-service-provider=false"});
   auto stub = Authorization::NewStub(
       grpc::CreateChannel(off->target(), grpc::InsecureChannelCredentials()));
+  AuthorizePostRequest post;
+  *post.mutable_request() = Request(app);
   AuthorizeResponse resp;
-  EXPECT_APP_ERROR(Call(stub.get(), &Authorization::Stub::Authorize, Request(app), &resp,
+  EXPECT_APP_ERROR(Call(stub.get(), &Authorization::Stub::Authorize, post, &resp,
                         Metadata().Bearer(user_.token)),
                    501, "api.oauth.allow_oauth.turn_off.app_error");
 }

@@ -73,4 +73,13 @@ CallResult Call(Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, c
     EXPECT_EQ(r_.app_error.id(), (error_id)) << r_.Describe(); \
   } while (0)
 
+// A failure of the token endpoint: Mattermost's AppError and RFC 6749 §5.2's `error` beside it.
+#define EXPECT_TOKEN_ERROR(result, http, error_id, oauth_error)                           \
+  do {                                                                                    \
+    const auto& t_ = (result);                                                            \
+    EXPECT_APP_ERROR(t_, http, error_id);                                                 \
+    EXPECT_EQ(t_.app_error.error(), (oauth_error)) << t_.Describe();                      \
+    EXPECT_EQ(t_.app_error.error_description(), t_.app_error.message()) << t_.Describe(); \
+  } while (0)
+
 #endif  // OAUTHD_TESTS_LIB_GRPC_CALL_H_

@@ -61,7 +61,7 @@ TEST(DescriptorSet, ListsEveryRpcWithItsHttpRule) {
       {"GetAuthorizationServerMetadata", "GET /.well-known/oauth-authorization-server"},
       {"RegisterOAuthClient", "POST /api/v4/oauth/apps/register body=body"},
       {"AuthorizePage", "GET /oauth/authorize"},
-      {"Authorize", "POST /oauth/authorize body=*"},
+      {"Authorize", "POST /oauth/authorize body=request"},
       {"AccessToken", "POST /oauth/access_token body=body"},
       {"Deauthorize", "POST /oauth/deauthorize body=*"},
   };

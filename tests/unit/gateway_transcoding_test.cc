@@ -99,6 +99,16 @@ TEST_F(TranscodingTest, BodyIntoOneFieldLeavesTheQueryForTheRest) {
   EXPECT_TRUE(req.validate_only());
 }
 
+TEST_F(TranscodingTest, NullBodyLeavesItsMessageFieldUnsetButEmptyObjectSetsIt) {
+  lib::CreateBookRequest null_body;
+  ASSERT_TRUE(Build("POST", "/v1/shelves/s1/books", " null\n", &null_body).status.ok());
+  EXPECT_FALSE(null_body.has_book());
+  EXPECT_EQ(null_body.shelf(), "s1");
+  lib::CreateBookRequest empty_object;
+  ASSERT_TRUE(Build("POST", "/v1/shelves/s1/books", "{}", &empty_object).status.ok());
+  EXPECT_TRUE(empty_object.has_book());
+}
+
 TEST_F(TranscodingTest, WholeBodyWithPathWinningAndNoQueryBinding) {
   lib::UpdateBookRequest req;
   auto e = Build("PATCH", "/v1/shelves/a/books/b?title=fromquery",
