@@ -140,10 +140,15 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
   // The gateway's own endpoints.
   if (r.method == "GET" && path == "/healthz") {
     call->route = "healthz";
-    HttpResponse ok;
-    ok.body = "{\"status\":\"OK\"}";
-    ok.SetHeader("Content-Type", "application/json");
-    return Finish(call, std::move(ok));
+    HttpResponse health;
+    if (draining_) {
+      health.status = 503;
+      health.body = "{\"status\":\"draining\"}";
+    } else {
+      health.body = "{\"status\":\"OK\"}";
+    }
+    health.SetHeader("Content-Type", "application/json");
+    return Finish(call, std::move(health));
   }
   if (r.method == "GET" && path == "/metrics") {
     call->route = "metrics";

@@ -7,6 +7,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,6 +42,9 @@ class Gateway {
 
   // Answers `req` through `done`, possibly on another thread.
   void Handle(HttpRequest req, std::function<void(HttpResponse)> done);
+  // From now on /healthz answers 503, so that probes and balancers stop choosing this process;
+  // everything else is still served.
+  void StartDraining() { draining_ = true; }
 
  private:
   struct Call;
@@ -58,6 +62,7 @@ class Gateway {
   Metrics* metrics_;
   bool log_requests_;
   ResponseCache cache_;
+  std::atomic<bool> draining_{false};
   absl::Notification stopping_;
   std::thread upstream_watch_;
 };

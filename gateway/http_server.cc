@@ -22,18 +22,22 @@ using tcp = net::ip::tcp;
 
 std::chrono::milliseconds Ms(absl::Duration d) { return absl::ToChronoMilliseconds(d); }
 
+// Shared by the sessions: what Stop waits for, and whether it has begun.
+struct ServerState {
+  std::atomic<int> exchanges{0};  // requests read whose answers are not yet written
+  std::atomic<bool> draining{false};
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler,
-          std::atomic<int>* active)
-      : stream_(std::move(socket)), options_(options), handler_(handler), active_(active) {
-    ++*active_;
+          ServerState* state)
+      : stream_(std::move(socket)), options_(options), handler_(handler), state_(state) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string();
     stream_.socket().set_option(tcp::no_delay(true), ec);
   }
-  ~Session() { --*active_; }
 
   void Start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
@@ -52,14 +56,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::body_limit) {
-      return Reply(AppErrorResponse(413, "api.context.request_body_too_large.app_error",
-                                    "The request body is too large.", ""),
-                   /*close=*/true);
+      return Refuse(AppErrorResponse(413, "api.context.request_body_too_large.app_error",
+                                     "The request body is too large.", ""));
     }
     if (ec == http::error::header_limit) {
-      return Reply(AppErrorResponse(431, "api.context.request_headers_too_large.app_error",
-                                    "The request headers are too large.", ""),
-                   /*close=*/true);
+      return Refuse(AppErrorResponse(431, "api.context.request_headers_too_large.app_error",
+                                     "The request headers are too large.", ""));
     }
     if (ec) {
       // Timeouts, resets, end of stream, unparsable requests: nothing more can be said on this
@@ -67,9 +69,8 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
           ec != net::error::operation_aborted && ec != net::error::connection_reset &&
           ec != net::error::eof) {
-        return Reply(AppErrorResponse(400, "api.context.bad_request.app_error",
-                                      "The request is malformed.", ""),
-                     /*close=*/true);
+        return Refuse(AppErrorResponse(400, "api.context.bad_request.app_error",
+                                       "The request is malformed.", ""));
       }
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -87,6 +88,7 @@ class Session : public std::enable_shared_from_this<Session> {
     req.body = std::move(msg.body());
     req.peer_ip = peer_;
     stream_.expires_never();  // the upstream call has its own deadline
+    ++state_->exchanges;      // until its answer is written
     // dispatch, not post: an answer given at once (a cache hit, a gateway error) is written from
     // this same strand without another trip through the scheduler; one from a gRPC thread is
     // queued to the strand.
@@ -97,7 +99,17 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // An answer made here, without the handler, to a request that cannot be read; the connection
+  // closes after it.
+  void Refuse(HttpResponse resp) {
+    ++state_->exchanges;
+    Reply(std::move(resp), /*close=*/true);
+  }
+
+  // Writes the answer to a counted exchange.
   void Reply(HttpResponse resp, bool close) {
+    // A draining server tells keep-alive clients to go elsewhere for their next request.
+    close = close || state_->draining.load();
     auto res = std::make_shared<http::response<http::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(resp.status));
@@ -108,6 +120,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(Ms(options_.write_timeout));
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
+                        --self->state_->exchanges;
                         if (ec || close) {
                           beast::error_code ignored;
                           self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -122,7 +135,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
-  std::atomic<int>* active_;
+  ServerState* state_;
   std::string peer_;
   bool keep_alive_ = true;
 };
@@ -135,13 +148,13 @@ struct HttpServer::Impl {
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
-  std::atomic<int> active{0};
+  ServerState state;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
 
   void Accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), options, handler, &active)->Start();
+      if (!ec) std::make_shared<Session>(std::move(socket), options, handler, &state)->Start();
       Accept();
     });
   }
@@ -197,8 +210,11 @@ void HttpServer::Stop(absl::Duration grace) {
     beast::error_code ignored;
     impl_->acceptor.close(ignored);
   });
+  impl_->state.draining = true;
+  // Idle keep-alive connections are closed with the rest (as Go's Server.Shutdown does); only
+  // requests being answered are waited for.
   const absl::Time deadline = absl::Now() + grace;
-  while (impl_->active.load() > 0 && absl::Now() < deadline)
+  while (impl_->state.exchanges.load() > 0 && absl::Now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   impl_->work.reset();
   impl_->ioc.stop();

@@ -35,7 +35,8 @@ class HttpServer {
   // Binds and starts the threads; the port actually bound is port() (the listen port may be 0).
   absl::Status Start();
   int port() const;
-  // Stops accepting, lets in-flight exchanges finish for up to `grace`, then stops.
+  // Stops accepting, lets requests being answered finish for up to `grace` (their answers say
+  // Connection: close), then closes every connection and stops.
   void Stop(absl::Duration grace);
 
  private:

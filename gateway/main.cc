@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "common/flag_set.h"
 #include "common/metrics.h"
 #include "common/runtime.h"
@@ -77,6 +78,13 @@ int main(int argc, char** argv) {
   flags.Duration("response-cache-max-age", &options.response_cache_max_age,
                  "longest time a cached answer is reused, whatever the upstream declares");
   flags.Bool("log-requests", &log_requests, "log one JSON line per request to stderr");
+  absl::Duration shutdown_delay = absl::ZeroDuration(), shutdown_grace = absl::Seconds(10);
+  flags.Duration("shutdown-delay", &shutdown_delay,
+                 "on SIGTERM, how long /healthz answers 503 while requests are still accepted, so\n"
+                 "that load balancers stop sending new ones (Kubernetes: or a preStop sleep)");
+  flags.Duration("shutdown-grace", &shutdown_grace,
+                 "on SIGTERM, after the delay: how long requests being answered may take before\n"
+                 "their connections are closed");
   std::vector<std::string> positional;
   absl::Status st = flags.Parse(std::vector<std::string>(argv + 1, argv + argc), &positional);
   if (flags.help_requested()) {
@@ -88,6 +96,8 @@ int main(int argc, char** argv) {
   if (max_body <= 0 || max_url <= 0)
     return Fail("--max-body-bytes and --max-url-bytes must be positive", 2);
   if (cache_entries < 0) return Fail("--response-cache-entries must be 0 or more", 2);
+  if (shutdown_delay < absl::ZeroDuration() || shutdown_grace < absl::ZeroDuration())
+    return Fail("--shutdown-delay and --shutdown-grace must not be negative", 2);
   options.response_cache_entries = static_cast<size_t>(cache_entries);
   http.max_body_bytes = static_cast<size_t>(max_body);
   options.max_url_bytes = static_cast<size_t>(max_url);
@@ -111,6 +121,11 @@ int main(int argc, char** argv) {
   grpc::ChannelArguments args;
   args.SetLoadBalancingPolicyName("round_robin");
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  // Pods come and go in a rollout: reconnect to a restarted one within 2 s (gRPC's default backoff
+  // grows to 120 s), and learn a headless Service's new addresses within 5 s (default 30 s).
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, 5000);
   auto channel = grpc::CreateCustomChannel(upstream, grpc::InsecureChannelCredentials(), args);
 
   Metrics metrics("oauthd_gateway");
@@ -126,7 +141,18 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::fprintf(stderr, "oauthd-gateway: draining\n");
-  server.Stop(absl::Seconds(10));
+  std::fprintf(stderr, "oauthd-gateway: shutting down: /healthz answers 503\n");
+  gw.StartDraining();
+  if (shutdown_delay > absl::ZeroDuration()) {
+    std::fprintf(stderr, "oauthd-gateway: still accepting requests for %s (--shutdown-delay)\n",
+                 absl::FormatDuration(shutdown_delay).c_str());
+    absl::SleepFor(shutdown_delay);
+  }
+  std::fprintf(stderr,
+               "oauthd-gateway: no longer accepting connections; finishing requests in flight "
+               "(up to %s)\n",
+               absl::FormatDuration(shutdown_grace).c_str());
+  server.Stop(shutdown_grace);
+  std::fprintf(stderr, "oauthd-gateway: stopped\n");
   return 0;
 }

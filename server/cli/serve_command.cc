@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "common/metrics.h"
 #include "server/app/authenticator.h"
 #include "server/app/authorization_service.h"
@@ -94,6 +95,15 @@ int RunServe(const std::vector<std::string>& args) {
                "HOST:PORT for Prometheus text metrics at /metrics (empty: off)");
   flags.Int("db-pool-size", &db_pool_size, "most MySQL connections held open");
   flags.Int("workers", &workers, "threads running requests' database work (0: the pool size)");
+  absl::Duration shutdown_delay = absl::ZeroDuration(), shutdown_grace = absl::Seconds(10);
+  flags.Duration(
+      "shutdown-delay", &shutdown_delay,
+      "on SIGTERM, how long health checks answer NOT_SERVING while calls are still\n"
+      "accepted, so that load balancers stop sending new ones (Kubernetes: or a preStop\n"
+      "sleep)");
+  flags.Duration("shutdown-grace", &shutdown_grace,
+                 "on SIGTERM, after the delay: how long calls in flight may take to finish before\n"
+                 "they are cancelled");
   std::vector<std::string> pos;
   if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
   if (!pos.empty()) return UsageError("serve takes no arguments");
@@ -104,6 +114,8 @@ int RunServe(const std::vector<std::string>& args) {
   if (dcr_burst < 1) return UsageError("--dcr-rate-burst must be at least 1");
   if (db_pool_size < 1) return UsageError("--db-pool-size must be at least 1");
   if (cache_entries < 1) return UsageError("--cache-entries must be at least 1");
+  if (shutdown_delay < absl::ZeroDuration() || shutdown_grace < absl::ZeroDuration())
+    return UsageError("--shutdown-delay and --shutdown-grace must not be negative");
   if (config.oauth_session_length < absl::Minutes(1))
     return UsageError("--oauth-session-length must be at least 1m");
   for (absl::string_view p : absl::StrSplit(allowlist, ',', absl::SkipWhitespace())) {
@@ -171,9 +183,20 @@ int RunServe(const std::vector<std::string>& args) {
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::fprintf(stderr, "oauthd: draining in-flight calls\n");
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  // Health first, so that balancers and probes stop choosing this process; then no new calls; then
+  // the calls in flight finish (or are cancelled at the deadline).
+  std::fprintf(stderr, "oauthd: shutting down: health checks answer NOT_SERVING\n");
+  server->GetHealthCheckService()->SetServingStatus(false);
+  if (shutdown_delay > absl::ZeroDuration()) {
+    std::fprintf(stderr, "oauthd: still accepting calls for %s (--shutdown-delay)\n",
+                 absl::FormatDuration(shutdown_delay).c_str());
+    absl::SleepFor(shutdown_delay);
+  }
+  std::fprintf(stderr, "oauthd: no longer accepting calls; finishing those in flight (up to %s)\n",
+               absl::FormatDuration(shutdown_grace).c_str());
+  server->Shutdown(absl::ToChronoTime(absl::Now() + shutdown_grace));
   worker_pool.reset();  // finishes queued work before the stores go away
+  std::fprintf(stderr, "oauthd: stopped\n");
   return 0;
 }
 

@@ -5,17 +5,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import grpc from '@grpc/grpc-js';
-import protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
+import { call, grpc, includeDirs, loadProtos } from './lib/grpc.mjs';
 import { createDatabase, seedUser, startOauthd } from './lib/stack.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const includeDirs = [path.join(root, 'proto'), path.join(process.env.OAUTHD_BUILD_DIR ?? path.join(root, 'build'), 'googleapis')];
-const definition = protoLoader.loadSync(['oauthd/v1/apps.proto', 'oauthd/v1/server.proto'],
-  { includeDirs, keepCase: true, longs: Number, defaults: true, oneofs: true });
-const pkg = grpc.loadPackageDefinition(definition).oauthd.v1;
+const pkg = loadProtos(['oauthd/v1/apps.proto', 'oauthd/v1/server.proto']).oauthd.v1;
 
 // protobufjs decoders for the error detail.
 const types = new protobuf.Root();
@@ -26,16 +20,6 @@ const RpcStatus = types.lookupType('google.rpc.Status');
 const AppError = types.lookupType('oauthd.v1.AppError');
 
 let db, server, disabled, apps, appsDisabled, registration, admin, user;
-
-function call(client, method, request, token) {
-  const md = new grpc.Metadata();
-  if (token) md.set('authorization', `Bearer ${token}`);
-  return new Promise((resolve) => {
-    let headers = null;
-    const c = client[method](request, md, (err, response) => resolve({ err, response, headers }));
-    c.on('metadata', (m) => { headers = m; });
-  });
-}
 
 function appError(err) {
   const bin = err.metadata.get('grpc-status-details-bin')[0];

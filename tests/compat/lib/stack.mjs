@@ -31,13 +31,13 @@ const stopChild = (child) => new Promise((done) => {
   child.kill('SIGTERM');
 });
 
-export function createDatabase() {
+export function createDatabase({ migrate = true } = {}) {
   const [host, port] = env('OAUTHD_TEST_MYSQL').split(':');
   const name = `oauthd_c_${randomBytes(6).toString('hex')}`;
   execFileSync('mariadb', ['--no-defaults', `-h${host}`, `-P${port}`, '-uoauthd', '-poauthd',
     '-e', `CREATE DATABASE ${name} CHARACTER SET utf8mb4`]);
   const url = `mysql://oauthd:oauthd@${host}:${port}/${name}`;
-  oauthd(url, ['migrate']);
+  if (migrate) oauthd(url, ['migrate']);
   return {
     url,
     drop() {
@@ -77,6 +77,7 @@ export function startOauthd(dbUrl, flags = []) {
         resolve({
           port: Number(m[1]),
           log: () => log,
+          child,
           stop: () => stopChild(child),
         });
       }
@@ -102,6 +103,7 @@ export function startGateway(upstreamPort, flags = []) {
           port,
           url: `http://127.0.0.1:${port}`,
           log: () => log,
+          child,
           stop: () => stopChild(child),
         });
       }
