@@ -8,8 +8,9 @@ OAUTHD_BUILD_PACKAGES=(
   mariadb-server mariadb-client curl
 )
 
-# Only the test suite needs these: a real browser for the consent-page test.
-OAUTHD_TEST_PACKAGES=(chromium)
+# Only the test suite needs these: a real browser for the consent-page test; podman (with runc) and mmdebstrap to
+# build and run the container image from a local Debian base.
+OAUTHD_TEST_PACKAGES=(chromium podman runc mmdebstrap)
 
 oauthd_ensure_packages() {
   local missing=() p
