@@ -200,6 +200,21 @@ TEST(Allowlist, GlobBasics) {
   EXPECT_FALSE(GlobMatch("a*c", "ab/c"));
   EXPECT_TRUE(GlobMatch("a**c", "ab/c"));
   EXPECT_FALSE(GlobMatch("abc", "abcd"));
+  EXPECT_TRUE(GlobMatch("*/**", "a/b/c"));
+  EXPECT_FALSE(GlobMatch("*/*", "a/b/c"));
+  EXPECT_TRUE(GlobMatch("a**", "a"));
+  EXPECT_TRUE(GlobMatch("**b*", "x/yb"));
+}
+
+// Found by tests/fuzz/allowlist_glob_fuzz: many stars against a long text made the old recursive
+// matcher exponential (the fuzzer's 10 s timeout); a registration request could have carried it.
+TEST(Allowlist, ManyStarsStayCheap) {
+  const std::string text(20000, 'a');
+  EXPECT_FALSE(GlobMatch(std::string(60, '*') + "b", text));
+  EXPECT_TRUE(GlobMatch(std::string(60, '*') + "a", text));
+  EXPECT_FALSE(GlobMatch("*a*a*a*a*a*a*a*a*a*a*a*a*b", text));
+  EXPECT_FALSE(RedirectUriMatchesAllowlist("https://a.example.com/" + text + "/x",
+                                           {"https://*.example.com/*a*a*a*a*a*a*a*a*a*a*a*a*/y"}));
 }
 
 }  // namespace
