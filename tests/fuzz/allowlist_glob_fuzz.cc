@@ -1,5 +1,6 @@
-// The DCR redirect-URI allowlist: input = pattern "\n" URI. Nothing crashes (no runaway backtracking either: the
-// fuzzer's timeout catches that); a pattern without wildcards matches only itself; an empty list allows anything.
+// The DCR redirect-URI allowlist: input = pattern "\n" URI. Nothing crashes (no runaway
+// backtracking either: the fuzzer's timeout catches that); a pattern without wildcards matches only
+// itself; an empty list allows anything.
 #include "server/model/redirect_allowlist.h"
 #include "tests/fuzz/fuzz_input.h"
 

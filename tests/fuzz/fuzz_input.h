@@ -1,5 +1,5 @@
-// Splits a fuzzer's input into fields at '\n', so that one input can carry several strings (a template and a
-// path, a pattern and a URI, …). Missing fields are empty.
+// Splits a fuzzer's input into fields at '\n', so that one input can carry several strings (a
+// template and a path, a pattern and a URI, …). Missing fields are empty.
 #ifndef OAUTHD_TESTS_FUZZ_FUZZ_INPUT_H_
 #define OAUTHD_TESTS_FUZZ_FUZZ_INPUT_H_
 
@@ -24,12 +24,12 @@ inline std::vector<std::string> Fields(const uint8_t* data, size_t size, size_t 
 }
 
 // Aborts (a finding) when a property the code promises does not hold.
-#define FUZZ_CHECK(cond)                                                        \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
+#define FUZZ_CHECK(cond)                                                            \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       __builtin_printf("property failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      __builtin_trap();                                                         \
-    }                                                                           \
+      __builtin_trap();                                                             \
+    }                                                                               \
   } while (0)
 
 }  // namespace oauthd::fuzz

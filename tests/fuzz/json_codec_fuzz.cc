@@ -1,5 +1,5 @@
-// The JSON ⇄ message codec both binaries use: any input either fails cleanly or yields a message whose JSON reads
-// back to the same message (what the gateway prints, it can read).
+// The JSON ⇄ message codec both binaries use: any input either fails cleanly or yields a message
+// whose JSON reads back to the same message (what the gateway prints, it can read).
 #include <google/protobuf/util/message_differencer.h>
 
 #include "common/json_reader.h"

@@ -1,5 +1,6 @@
-// The gateway's path templates and matching: input = template "\n" request path. Parsing never crashes; a parsed
-// template routes any path without crashing; a match binds only what the template declares.
+// The gateway's path templates and matching: input = template "\n" request path. Parsing never
+// crashes; a parsed template routes any path without crashing; a match binds only what the template
+// declares.
 #include "gateway/http_template.h"
 #include "gateway/path_matcher.h"
 #include "tests/fuzz/fuzz_input.h"

@@ -1,6 +1,6 @@
-// Query strings and form bodies: percent-decoding, the token endpoint's form parser, and adding parameters to a
-// redirect URI. input = form "\n" uri. Nothing crashes; a parsed form has no key twice; what AddQueryParams adds
-// parses back out of the query it made.
+// Query strings and form bodies: percent-decoding, the token endpoint's form parser, and adding
+// parameters to a redirect URI. input = form "\n" uri. Nothing crashes; a parsed form has no key
+// twice; what AddQueryParams adds parses back out of the query it made.
 #include <map>
 
 #include "gateway/path_matcher.h"

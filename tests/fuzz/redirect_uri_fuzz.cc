@@ -1,6 +1,6 @@
-// Redirect URIs as registration (RFC 7591), app validation and the authorization request check them. Nothing
-// crashes; a URI accepted as an http(s) URL parses as absolute with a host; registration never accepts a dangerous
-// scheme.
+// Redirect URIs as registration (RFC 7591), app validation and the authorization request check
+// them. Nothing crashes; a URI accepted as an http(s) URL parses as absolute with a host;
+// registration never accepts a dangerous scheme.
 #include "absl/strings/ascii.h"
 #include "oauthd/v1/server.pb.h"
 #include "server/app/registration_service.h"

@@ -1,5 +1,6 @@
-// Where a caller's token comes from (Mattermost's ParseAuthTokenFromRequest: cookie, then Authorization, then
-// ?access_token=) and the CSRF value of a session's props. input = cookie "\n" authorization "\n" query token
+// Where a caller's token comes from (Mattermost's ParseAuthTokenFromRequest: cookie, then
+// Authorization, then ?access_token=) and the CSRF value of a session's props. input = cookie "\n"
+// authorization "\n" query token
 // "\n" props JSON. Nothing crashes; a token never comes from more than one place.
 #include "server/app/authenticator.h"
 #include "tests/fuzz/fuzz_input.h"
