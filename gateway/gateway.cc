@@ -244,6 +244,13 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
           call->request_id = it->second;
         }
         if (!status.ok()) {
+          // A failure the upstream did not describe (no error body) is a transport event the
+          // operator should see; its text stays out of the answer.
+          if (status.error_details().empty()) {
+            std::fprintf(stderr, "oauthd-gateway: upstream call %s failed: gRPC code %d: %s\n",
+                         call->route.c_str(), static_cast<int>(status.error_code()),
+                         status.error_message().c_str());
+          }
           return Finish(call, RenderFailure(*routes_, status.error_code(), status.error_message(),
                                             status.error_details(), md, call->request_id));
         }

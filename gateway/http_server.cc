@@ -24,7 +24,8 @@ std::chrono::milliseconds Ms(absl::Duration d) { return absl::ToChronoMillisecon
 
 // Shared by the sessions: what Stop waits for, and whether it has begun.
 struct ServerState {
-  std::atomic<int> exchanges{0};  // requests read whose answers are not yet written
+  std::atomic<int> exchanges{0};    // requests read whose answers are not yet written
+  std::atomic<int> connections{0};  // open connections, for --max-connections
   std::atomic<bool> draining{false};
 };
 
@@ -33,14 +34,25 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler,
           ServerState* state)
       : stream_(std::move(socket)), options_(options), handler_(handler), state_(state) {
+    ++state_->connections;
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string();
     stream_.socket().set_option(tcp::no_delay(true), ec);
   }
 
+  ~Session() { --state_->connections; }
+
   void Start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      // Over the cap, the connection gets one answer and is closed, so that a flood of idle
+      // connections cannot exhaust memory or descriptors.
+      if (self->state_->connections.load() > self->options_.max_connections) {
+        return self->Refuse(AppErrorResponse(503, "api.gateway.too_many_connections.app_error",
+                                             "Too many connections; try again later.", ""));
+      }
+      self->Read();
+    });
   }
 
  private:

@@ -20,6 +20,7 @@ struct HttpServerOptions {
   int threads = 2;
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 * 1024;
+  int max_connections = 10000;  // open at once; more are answered 503 and closed
   absl::Duration read_timeout =
       absl::Seconds(10);  // to receive one whole request (and idle keep-alive)
   absl::Duration write_timeout = absl::Seconds(30);

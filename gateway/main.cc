@@ -70,6 +70,8 @@ int main(int argc, char** argv) {
       "cors-allowed-origins", &cors,
       "space- or comma-separated origins allowed to call from browsers, or *; empty: no CORS");
   flags.Int("threads", &http.threads, "HTTP I/O threads");
+  flags.Int("max-connections", &http.max_connections,
+            "connections open at once; one more is answered 503 and closed");
   int cache_entries = static_cast<int>(options.response_cache_entries);
   flags.Int("response-cache-entries", &cache_entries,
             "GET answers the upstream marks Cache-Control: public (with max-age or s-maxage) are\n"
@@ -96,6 +98,7 @@ int main(int argc, char** argv) {
   if (max_body <= 0 || max_url <= 0)
     return Fail("--max-body-bytes and --max-url-bytes must be positive", 2);
   if (cache_entries < 0) return Fail("--response-cache-entries must be 0 or more", 2);
+  if (http.max_connections < 1) return Fail("--max-connections must be at least 1", 2);
   if (shutdown_delay < absl::ZeroDuration() || shutdown_grace < absl::ZeroDuration())
     return Fail("--shutdown-delay and --shutdown-grace must not be negative", 2);
   options.response_cache_entries = static_cast<size_t>(cache_entries);

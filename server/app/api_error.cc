@@ -98,6 +98,10 @@ absl::Status WithHeader(absl::Status status, absl::string_view name, absl::strin
   return status;
 }
 
+absl::Status StoreFailure(const absl::Status& store_status, absl::string_view id) {
+  return AppError(absl::IsUnavailable(store_status) ? 503 : 500, id, store_status.message());
+}
+
 absl::Status InvalidUrlParam(absl::string_view name) {
   return AppError(400, "api.context.invalid_url_param.app_error", absl::StrCat("name=", name));
 }

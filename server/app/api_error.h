@@ -32,6 +32,10 @@ absl::Status RawError(int http_status, absl::string_view content_type, absl::str
 // Adds a response header to an error made above (e.g. Retry-After).
 absl::Status WithHeader(absl::Status status, absl::string_view name, absl::string_view value);
 
+// A store failed: the AppError `id`, as 503 when the database could not be reached (the caller may
+// retry) and 500 otherwise.
+absl::Status StoreFailure(const absl::Status& store_status, absl::string_view id);
+
 // Common AppErrors of the request pipeline (spec §2.1).
 absl::Status InvalidUrlParam(absl::string_view name);
 absl::Status InvalidBodyParam(absl::string_view name, absl::string_view detailed = "");

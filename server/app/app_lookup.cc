@@ -15,8 +15,7 @@ absl::StatusOr<oauthd::v1::OAuthApp> LoadOAuthApp(const ServiceConfig& config,
   if (absl::IsNotFound(row.status())) {
     return AppError(404, "app.oauth.get_app.find.app_error", absl::StrCat("app_id=", app_id));
   }
-  if (!row.ok())
-    return AppError(500, "app.oauth.get_app.finding.app_error", row.status().message());
+  if (!row.ok()) return StoreFailure(row.status(), "app.oauth.get_app.finding.app_error");
   return model::ToProto(*row);
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "server/app/api_error.h"
+#include "server/model/authorize_request.h"
 
 namespace oauthd::app {
 namespace {
@@ -101,7 +102,7 @@ absl::StatusOr<Session> Authenticator::RequireSession(Caller* caller_ptr) {
   }
   if (t.from_cookie && !caller.safe_method) {
     const std::string csrf = CsrfFromProps(row.props_json);
-    const bool token_ok = !csrf.empty() && caller.csrf_token == csrf;
+    const bool token_ok = !csrf.empty() && model::ConstantTimeEquals(caller.csrf_token, csrf);
     if (!token_ok && caller.requested_with != "XMLHttpRequest")
       return SessionExpired("CSRF check failed");
   }

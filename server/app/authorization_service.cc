@@ -233,7 +233,7 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::IssueToken(
   access.scope = scope;
   access.audience = audience;
   if (absl::Status st = grants_->IssueToken(session, access, replaced); !st.ok()) {
-    return TokenError(500, "internal_saving");
+    return StoreFailure(st, "api.oauth.get_access_token.internal_saving.app_error");
   }
   return TokenResponse(access, absl::ToInt64Seconds(config_->oauth_session_length));
 }
@@ -268,8 +268,7 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemGrant(
   if (!config_->enable_oauth_service_provider) return TokenError(501, "disabled");
   auto app = apps_->Get(client_id);
   if (absl::IsNotFound(app.status())) return TokenError(404, "credentials");
-  if (!app.ok())
-    return AppError(500, "app.oauth.get_app.finding.app_error", app.status().message());
+  if (!app.ok()) return StoreFailure(app.status(), "app.oauth.get_app.finding.app_error");
   const OAuthApp oauth_app = model::ToProto(*app);
   const bool public_client = IsPublic(oauth_app);
   // Client authentication: client_secret_post for confidential clients, none (plus PKCE) for public
@@ -303,12 +302,12 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(
     return st;
   auto user = identity_->GetUser(data->user_id);
   if (absl::IsNotFound(user.status())) return TokenError(404, "internal_user");
-  if (!user.ok()) return AppError(500, "app.internal_error", user.status().message());
+  if (!user.ok()) return StoreFailure(user.status(), "app.internal_error");
   if (user->delete_at != 0) return TokenError(403, "expired_code");
   if (resource != data->resource) return TokenError(400, "resource_mismatch");
   // Single use: whoever deletes the code redeems it.
   auto deleted = grants_->DeleteAuthData(code);
-  if (!deleted.ok()) return AppError(500, "app.internal_error", deleted.status().message());
+  if (!deleted.ok()) return StoreFailure(deleted.status(), "app.internal_error");
   if (!*deleted) return TokenError(400, "expired_code");
 
   auto existing = grants_->GetAccessDataByClientUser(app.id(), user->id);
@@ -331,7 +330,7 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::RefreshGrant(
   if (!access.ok() || access->client_id != app.id()) return TokenError(404, "refresh_token");
   auto user = identity_->GetUser(access->user_id);
   if (absl::IsNotFound(user.status())) return TokenError(404, "internal_user");
-  if (!user.ok()) return AppError(500, "app.internal_error", user.status().message());
+  if (!user.ok()) return StoreFailure(user.status(), "app.internal_error");
   if (user->delete_at != 0) return TokenError(403, "refresh_token");
   // Rotation: a new session and a new refresh token; the old pair stops working.
   return IssueToken(app, *user, access->redirect_uri, access->scope, access->audience,
@@ -345,7 +344,7 @@ absl::Status AuthorizationService::Deauthorize(Caller* caller, const std::string
   if (!config_->enable_oauth_service_provider)
     return AppError(501, "api.oauth.allow_oauth.turn_off.app_error");
   if (absl::Status st = grants_->Deauthorize(session->user_id(), client_id); !st.ok()) {
-    return AppError(500, "app.oauth.delete_app.app_error", st.message());
+    return StoreFailure(st, "app.oauth.delete_app.app_error");
   }
   return absl::OkStatus();
 }

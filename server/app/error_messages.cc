@@ -12,6 +12,8 @@ std::string ErrorMessage(absl::string_view id) {
       {"api.context.invalid_body_param.app_error", "Invalid or missing parameter in request body."},
       {"api.context.permissions.app_error", "You do not have the appropriate permissions."},
       {"api.context.session_expired.app_error", "Invalid or expired session, please login again."},
+      {"api.context.server_busy.app_error",
+       "Server is busy, non-critical services are temporarily unavailable."},
       {"api.context.invalid_token.error", "Invalid session token."},
       {"api.context.token_provided.app_error",
        "Session is not OAuth but token was provided in the query string."},

@@ -33,7 +33,7 @@ absl::Status OAuthAppService::StoreUpdate(OAuthApp* app) {
   absl::Status st = apps_->Update(model::ToRow(*app));
   if (absl::IsNotFound(st))
     return AppError(400, "app.oauth.update_app.find.app_error", st.message());
-  if (!st.ok()) return AppError(500, "app.oauth.update_app.updating.app_error", st.message());
+  if (!st.ok()) return StoreFailure(st, "app.oauth.update_app.updating.app_error");
   return absl::OkStatus();
 }
 
@@ -80,7 +80,7 @@ absl::StatusOr<OAuthApp> OAuthAppService::Create(Caller* caller,
   app.set_update_at(app.create_at());
   if (absl::Status st = model::ValidateOAuthApp(app); !st.ok()) return st;
   if (absl::Status st = apps_->Save(model::ToRow(app)); !st.ok()) {
-    return AppError(500, "app.oauth.save_app.save.app_error", st.message());
+    return StoreFailure(st, "app.oauth.save_app.save.app_error");
   }
   return app;
 }
@@ -98,10 +98,8 @@ absl::StatusOr<std::vector<OAuthApp>> OAuthAppService::List(
   const bool system_wide = auth_->HasPermission(*session, kManageSystemWideOAuth);
   auto rows = system_wide ? apps_->List(page) : apps_->ListByCreator(session->user_id(), page);
   if (!rows.ok()) {
-    return AppError(500,
-                    system_wide ? "app.oauth.get_apps.find.app_error"
-                                : "app.oauth.get_app_by_user.find.app_error",
-                    rows.status().message());
+    return StoreFailure(rows.status(), system_wide ? "app.oauth.get_apps.find.app_error"
+                                                   : "app.oauth.get_app_by_user.find.app_error");
   }
   std::vector<OAuthApp> out;
   out.reserve(rows->size());
@@ -152,8 +150,7 @@ absl::Status OAuthAppService::Delete(Caller* caller, const std::string& app_id) 
   if (!app.ok()) return app.status();
   if (absl::Status st = CheckOwnerOrSystemWide(*session, *app); !st.ok()) return st;
   absl::Status st = apps_->Delete(app_id);
-  if (!st.ok() && !absl::IsNotFound(st))
-    return AppError(500, "app.oauth.delete_app.app_error", st.message());
+  if (!st.ok() && !absl::IsNotFound(st)) return StoreFailure(st, "app.oauth.delete_app.app_error");
   return absl::OkStatus();
 }
 
@@ -195,8 +192,7 @@ absl::StatusOr<std::vector<OAuthApp>> OAuthAppService::AuthorizedForUser(
   if (absl::Status st = ProviderEnabled(); !st.ok()) return st;
   auto rows = apps_->ListAuthorizedByUser(
       user_id, model::ParsePage(req.page(), req.per_page(), req.pagesize()));
-  if (!rows.ok())
-    return AppError(500, "app.oauth.get_apps.find.app_error", rows.status().message());
+  if (!rows.ok()) return StoreFailure(rows.status(), "app.oauth.get_apps.find.app_error");
   std::vector<OAuthApp> out;
   for (const auto& row : *rows) {
     out.push_back(model::ToProto(row));

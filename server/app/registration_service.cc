@@ -91,7 +91,8 @@ absl::StatusOr<oauthd::v1::ClientRegistrationResponse> RegistrationService::Regi
     return InvalidMetadata(err.app.message(), err.http_status);
   }
   if (absl::Status st = apps_->Save(model::ToRow(app)); !st.ok()) {
-    return InvalidMetadata(ErrorMessage("app.oauth.save_app.save.app_error"), 500);
+    return InvalidMetadata(ErrorMessage("app.oauth.save_app.save.app_error"),
+                           absl::IsUnavailable(st) ? 503 : 500);
   }
   oauthd::v1::ClientRegistrationResponse resp;
   resp.set_client_id(app.id());

@@ -95,6 +95,14 @@ int RunServe(const std::vector<std::string>& args) {
                "HOST:PORT for Prometheus text metrics at /metrics (empty: off)");
   flags.Int("db-pool-size", &db_pool_size, "most MySQL connections held open");
   flags.Int("workers", &workers, "threads running requests' database work (0: the pool size)");
+  int max_queued_calls = -1;
+  flags.Int("max-queued-calls", &max_queued_calls,
+            "calls that may wait for a worker; past that a call is answered 503 at once\n"
+            "(api.context.server_busy.app_error). -1: 16 per worker; 0: no bound");
+  absl::Duration db_timeout = absl::Seconds(5);
+  flags.Duration("db-timeout", &db_timeout,
+                 "longest wait for the database: to connect, for a reply, and for a free pooled\n"
+                 "connection; past it the call is answered 503");
   absl::Duration shutdown_delay = absl::ZeroDuration(), shutdown_grace = absl::Seconds(10);
   flags.Duration(
       "shutdown-delay", &shutdown_delay,
@@ -113,6 +121,8 @@ int RunServe(const std::vector<std::string>& args) {
   }
   if (dcr_burst < 1) return UsageError("--dcr-rate-burst must be at least 1");
   if (db_pool_size < 1) return UsageError("--db-pool-size must be at least 1");
+  if (max_queued_calls < -1) return UsageError("--max-queued-calls must be -1 or more");
+  if (db_timeout < absl::Seconds(1)) return UsageError("--db-timeout must be at least 1s");
   if (cache_entries < 1) return UsageError("--cache-entries must be at least 1");
   if (shutdown_delay < absl::ZeroDuration() || shutdown_grace < absl::ZeroDuration())
     return UsageError("--shutdown-delay and --shutdown-grace must not be negative");
@@ -127,6 +137,9 @@ int RunServe(const std::vector<std::string>& args) {
   storage::PoolOptions options;
   options.url = *url;
   options.max_connections = db_pool_size;
+  options.acquire_timeout = db_timeout;
+  options.connect_timeout_seconds = static_cast<int>(absl::ToInt64Seconds(db_timeout));
+  options.read_timeout_seconds = static_cast<int>(absl::ToInt64Seconds(db_timeout));
   storage::ConnectionPool pool(options);
   if (absl::Status st = pool.Ping(); !st.ok()) {
     std::fprintf(stderr, "oauthd serve: %s\n", std::string(st.message()).c_str());
@@ -160,7 +173,9 @@ int RunServe(const std::vector<std::string>& args) {
     }
   }
 
-  auto worker_pool = std::make_unique<rpc::WorkerPool>(workers > 0 ? workers : db_pool_size);
+  const int threads = workers > 0 ? workers : db_pool_size;
+  auto worker_pool = std::make_unique<rpc::WorkerPool>(
+      threads, static_cast<size_t>(max_queued_calls >= 0 ? max_queued_calls : 16 * threads));
   rpc::CallRunner runner(worker_pool.get(), &metrics, developer_mode);
   rpc::OAuthAppsHandler apps_handler(&runner, &app_service);
   rpc::AuthorizationServerHandler server_handler(&runner, &config, &registration);

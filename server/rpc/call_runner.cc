@@ -99,7 +99,7 @@ grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx,
                                           const CallOptions& options,
                                           std::function<absl::Status(app::Caller*)> body) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  workers_->Submit([this, ctx, reactor, options, body = std::move(body)] {
+  const bool queued = workers_->TrySubmit([this, ctx, reactor, options, body = std::move(body)] {
     const absl::Time start = absl::Now();
     app::Caller caller = CallerFromMetadata(*ctx, options.safe_method);
     absl::Status st;
@@ -108,36 +108,49 @@ grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx,
     } else {
       st = body(&caller);
     }
-    ctx->AddInitialMetadata("x-request-id", caller.request_id);
-    grpc::Status result = grpc::Status::OK;
-    int http = options.success_http;
-    if (st.ok()) {
-      if (caller.http_status != 0) http = caller.http_status;
-      if (http != 200) ctx->AddInitialMetadata("x-http-code", absl::StrCat(http));
-      for (const auto& [name, value] : caller.response_headers)
-        ctx->AddInitialMetadata(name, value);
-    } else {
-      app::ErrorBody err = app::ExtractErrorBody(st);
-      for (const auto& [name, value] : err.headers) ctx->AddInitialMetadata(name, value);
-      if (err.kind == app::ErrorBody::Kind::kApp) {
-        err.app.set_request_id(caller.request_id);
-        if (!developer_mode_) err.app.set_detailed_error("");
-      }
-      http = err.http_status;
-      result = ToGrpcStatus(err);
-    }
-    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-    metrics_->ObserveRequest(options.method, http, seconds);
-    std::fprintf(
-        stderr,
-        "{\"ts\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"user_id\":\"%s\",\"status\":%d,"
-        "\"grpc_code\":%d,\"latency_ms\":%.3f}\n",
-        absl::FormatTime(absl::RFC3339_full, start, absl::UTCTimeZone()).c_str(),
-        caller.request_id.c_str(), options.method, JsonEscape(caller.user_id).c_str(), http,
-        static_cast<int>(result.error_code()), seconds * 1000);
-    reactor->Finish(result);
+    Finish(ctx, reactor, options, caller, st, start);
   });
+  if (!queued) {
+    // Every worker is busy and the queue is full: a fast 503 (the caller may retry elsewhere)
+    // rather than an ever longer queue.
+    const absl::Time start = absl::Now();
+    app::Caller caller = CallerFromMetadata(*ctx, options.safe_method);
+    Finish(ctx, reactor, options, caller, app::AppError(503, "api.context.server_busy.app_error"),
+           start);
+  }
   return reactor;
+}
+
+void CallRunner::Finish(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
+                        const CallOptions& options, app::Caller& caller, const absl::Status& st,
+                        absl::Time start) {
+  ctx->AddInitialMetadata("x-request-id", caller.request_id);
+  grpc::Status result = grpc::Status::OK;
+  int http = options.success_http;
+  if (st.ok()) {
+    if (caller.http_status != 0) http = caller.http_status;
+    if (http != 200) ctx->AddInitialMetadata("x-http-code", absl::StrCat(http));
+    for (const auto& [name, value] : caller.response_headers) ctx->AddInitialMetadata(name, value);
+  } else {
+    app::ErrorBody err = app::ExtractErrorBody(st);
+    for (const auto& [name, value] : err.headers) ctx->AddInitialMetadata(name, value);
+    if (err.kind == app::ErrorBody::Kind::kApp) {
+      err.app.set_request_id(caller.request_id);
+      if (!developer_mode_) err.app.set_detailed_error("");
+    }
+    http = err.http_status;
+    result = ToGrpcStatus(err);
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  metrics_->ObserveRequest(options.method, http, seconds);
+  std::fprintf(
+      stderr,
+      "{\"ts\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"user_id\":\"%s\",\"status\":%d,"
+      "\"grpc_code\":%d,\"latency_ms\":%.3f}\n",
+      absl::FormatTime(absl::RFC3339_full, start, absl::UTCTimeZone()).c_str(),
+      caller.request_id.c_str(), options.method, JsonEscape(caller.user_id).c_str(), http,
+      static_cast<int>(result.error_code()), seconds * 1000);
+  reactor->Finish(result);
 }
 
 }  // namespace oauthd::rpc

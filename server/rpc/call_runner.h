@@ -33,6 +33,11 @@ class CallRunner {
                                 std::function<absl::Status(app::Caller*)> body);
 
  private:
+  // Answers the call: logs it, counts it, turns a failure into its gRPC status and error body.
+  void Finish(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
+              const CallOptions& options, app::Caller& caller, const absl::Status& st,
+              absl::Time start);
+
   WorkerPool* workers_;
   Metrics* metrics_;
   bool developer_mode_;

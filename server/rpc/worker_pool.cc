@@ -2,7 +2,7 @@
 
 namespace oauthd::rpc {
 
-WorkerPool::WorkerPool(int threads) {
+WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
@@ -15,12 +15,15 @@ WorkerPool::~WorkerPool() {
   for (auto& t : threads_) t.join();
 }
 
-void WorkerPool::Submit(std::function<void()> task) {
+bool WorkerPool::TrySubmit(std::function<void()> task) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Idle workers will take tasks at once: only the tasks beyond them wait.
+    if (max_queued_ > 0 && queue_.size() >= max_queued_ + idle_) return false;
     queue_.push_back(std::move(task));
   }
   cv_.notify_one();
+  return true;
 }
 
 void WorkerPool::Loop() {
@@ -28,7 +31,9 @@ void WorkerPool::Loop() {
     std::function<void()> task;
     {
       std::unique_lock<std::mutex> lock(mu_);
+      ++idle_;
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      --idle_;
       if (queue_.empty()) return;
       task = std::move(queue_.front());
       queue_.pop_front();

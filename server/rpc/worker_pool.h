@@ -14,15 +14,19 @@ namespace oauthd::rpc {
 
 class WorkerPool {
  public:
-  explicit WorkerPool(int threads);
+  // At most `max_queued` tasks wait for a thread (0: no bound).
+  explicit WorkerPool(int threads, size_t max_queued = 0);
   ~WorkerPool();  // runs what is queued, then joins
-  void Submit(std::function<void()> task);
+  // Queues `task` unless max_queued tasks already wait; false then (the caller answers "busy").
+  bool TrySubmit(std::function<void()> task);
 
  private:
   void Loop();
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
+  const size_t max_queued_;
+  size_t idle_ = 0;  // workers waiting for a task
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

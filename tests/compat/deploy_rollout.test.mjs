@@ -211,6 +211,11 @@ test('a rolling restart of both Deployments under load loses no request and no w
     stop = true;
     await Promise.all(workers);
     console.log(`rollout: ${ok} requests succeeded (${ok - before} after the first second), ${failures.length} failed`);
+    for (const pod of everyPod) {
+      for (const line of pod.log().split('\n').filter((l) => /upstream call|"status":5/.test(l))) {
+        console.log(`${pod.name}: ${line}`);
+      }
+    }
     assert.deepEqual(failures, [], 'no request failed');
     assert.ok(ok - before > 200, `a steady stream ran through the rollout (${ok - before} requests)`);
 
