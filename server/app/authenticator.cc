@@ -107,19 +107,23 @@ absl::StatusOr<Session> Authenticator::RequireSession(Caller* caller_ptr) {
       return SessionExpired("CSRF check failed");
   }
   caller_ptr->user_id = row.user_id;
+  auto permissions = PermissionsOf(row.roles);
+  if (!permissions.ok()) return permissions.status();
   Session s;
   s.row = std::move(row);
   s.roles = absl::StrSplit(s.row.roles, ' ', absl::SkipEmpty());
+  s.permissions = *std::move(permissions);
   return s;
 }
 
-std::shared_ptr<const std::set<std::string>> Authenticator::PermissionsOf(
+absl::StatusOr<std::shared_ptr<const std::set<std::string>>> Authenticator::PermissionsOf(
     const std::string& roles) {
   if (auto cached = role_permissions_.Get(roles)) return *cached;
   auto perms = std::make_shared<std::set<std::string>>();
   for (absl::string_view name : absl::StrSplit(roles, ' ', absl::SkipEmpty())) {
     auto role = identity_->GetRoleByName(std::string(name));
-    if (!role.ok()) continue;  // an unknown role grants nothing
+    if (absl::IsNotFound(role.status())) continue;  // an unknown role grants nothing
+    if (!role.ok()) return role.status();
     for (absl::string_view p : absl::StrSplit(role->permissions, ' ', absl::SkipEmpty())) {
       perms->insert(std::string(p));
     }
@@ -129,17 +133,19 @@ std::shared_ptr<const std::set<std::string>> Authenticator::PermissionsOf(
   return out;
 }
 
-bool Authenticator::HasPermission(const Session& session, const std::string& permission) {
-  return PermissionsOf(session.row.roles)->count(permission) > 0;
+bool Authenticator::HasPermission(const Session& session, const std::string& permission) const {
+  return session.permissions != nullptr && session.permissions->count(permission) > 0;
 }
 
-bool Authenticator::HasPermissionToUser(const Session& session, const std::string& user_id) {
+absl::StatusOr<bool> Authenticator::HasPermissionToUser(const Session& session,
+                                                        const std::string& user_id) {
   if (user_id.empty()) return false;
   if (HasPermission(session, "manage_system")) return true;
   if (user_id == session.user_id()) return true;
   if (!HasPermission(session, "edit_other_users")) return false;
   auto target = LookupUser(user_id);
-  if (!target.ok()) return false;
+  if (absl::IsNotFound(target.status())) return false;
+  if (!target.ok()) return target.status();
   std::vector<absl::string_view> target_roles =
       absl::StrSplit(target->roles, ' ', absl::SkipEmpty());
   return std::find(target_roles.begin(), target_roles.end(), "system_admin") == target_roles.end();

@@ -40,6 +40,9 @@ struct Caller {
 struct Session {
   storage::SessionRow row;
   std::vector<std::string> roles;
+  // The union of the roles' permissions, resolved with the session (so that a permission check
+  // never meets a database failure and mistakes it for "not allowed").
+  std::shared_ptr<const std::set<std::string>> permissions;
   bool is_oauth() const { return row.is_oauth; }
   const std::string& user_id() const { return row.user_id; }
 };
@@ -52,12 +55,13 @@ class Authenticator {
   Authenticator(storage::IdentityStore* identity, absl::Duration cache_ttl,
                 size_t cache_entries = 10000);
 
-  // The caller's session, or the 401 Mattermost answers on a session-required route.
-  // Also records the session's user id in caller->user_id (for the request log).
+  // The caller's session with its permissions, or the 401 Mattermost answers on a session-required
+  // route (503 when the database cannot say). Also records the session's user id in
+  // caller->user_id (for the request log).
   absl::StatusOr<Session> RequireSession(Caller* caller);
-  bool HasPermission(const Session& session, const std::string& permission);
-  // SessionHasPermissionToUser (spec §7.3).
-  bool HasPermissionToUser(const Session& session, const std::string& user_id);
+  bool HasPermission(const Session& session, const std::string& permission) const;
+  // SessionHasPermissionToUser (spec §7.3); an error when the target user cannot be read.
+  absl::StatusOr<bool> HasPermissionToUser(const Session& session, const std::string& user_id);
   // Drops cached sessions (after revoking tokens) so the change shows at once on this pod.
   void ForgetSession(const std::string& token);
 
@@ -67,8 +71,10 @@ class Authenticator {
   absl::StatusOr<storage::SessionAndUser> LookupSessionAndUser(const std::string& token);
   absl::StatusOr<storage::UserRow> LookupUser(const std::string& user_id);
   // The union of the roles' permissions, cached per role string ("system_user system_admin") and
-  // shared, so a permission check is one lookup with no set built or copied.
-  std::shared_ptr<const std::set<std::string>> PermissionsOf(const std::string& roles);
+  // shared, so a permission check is one lookup with no set built or copied. A role that does not
+  // exist grants nothing; a role that cannot be read is an error (and nothing is cached).
+  absl::StatusOr<std::shared_ptr<const std::set<std::string>>> PermissionsOf(
+      const std::string& roles);
 
   storage::IdentityStore* identity_;
   TtlCache<storage::SessionRow> sessions_;

@@ -290,6 +290,9 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(
     const OAuthApp& app, bool public_client, const std::string& code,
     const std::string& redirect_uri, const std::string& verifier, const std::string& resource) {
   auto data = grants_->GetAuthData(code);
+  // A database that cannot answer is no verdict on the code: a client told invalid_grant drops it.
+  if (!data.ok() && !absl::IsNotFound(data.status()))
+    return StoreFailure(data.status(), "app.internal_error");
   if (!data.ok() || data->client_id != app.id()) return TokenError(400, "expired_code");
   const int64_t now = NowMillis();
   if (now > data->create_at + int64_t{data->expires_in} * 1000) {
@@ -327,6 +330,8 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(
 absl::StatusOr<AccessTokenResponse> AuthorizationService::RefreshGrant(
     const OAuthApp& app, const std::string& refresh_token) {
   auto access = grants_->GetAccessDataByRefreshToken(refresh_token);
+  if (!access.ok() && !absl::IsNotFound(access.status()))
+    return StoreFailure(access.status(), "app.internal_error");
   if (!access.ok() || access->client_id != app.id()) return TokenError(404, "refresh_token");
   auto user = identity_->GetUser(access->user_id);
   if (absl::IsNotFound(user.status())) return TokenError(404, "internal_user");

@@ -187,8 +187,9 @@ absl::StatusOr<std::vector<OAuthApp>> OAuthAppService::AuthorizedForUser(
   if (!session.ok()) return session.status();
   const std::string user_id = req.user_id() == "me" ? session->user_id() : req.user_id();
   if (!IsValidId(user_id)) return InvalidUrlParam("user_id");
-  if (!auth_->HasPermissionToUser(*session, user_id))
-    return PermissionError(session->user_id(), "edit_other_users");
+  auto allowed = auth_->HasPermissionToUser(*session, user_id);
+  if (!allowed.ok()) return allowed.status();
+  if (!*allowed) return PermissionError(session->user_id(), "edit_other_users");
   if (absl::Status st = ProviderEnabled(); !st.ok()) return st;
   auto rows = apps_->ListAuthorizedByUser(
       user_id, model::ParsePage(req.page(), req.per_page(), req.pagesize()));

@@ -536,6 +536,14 @@ TEST_F(AppsFailureTest, MissingTablesAnswer500WithTheSpecIds) {
                    "app.oauth.save_app.save.app_error");
   db().Exec("RENAME TABLE OAuthApps_gone TO OAuthApps");
 
+  // Roles that cannot be read are a failure, not "no permission": never a 403 (and no cached
+  // empty permission set that outlives the failure).
+  db().Exec("RENAME TABLE Roles TO Roles_gone");
+  auto no_roles = List(admin_, &list);
+  EXPECT_EQ(no_roles.http_status(), 500) << no_roles.Describe();
+  db().Exec("RENAME TABLE Roles_gone TO Roles");
+  EXPECT_TRUE(List(admin_, &list).ok());
+
   // A write the database refuses (a column narrowed behind our back) is a 500 on update.
   db().Exec("ALTER TABLE OAuthApps MODIFY MattermostAppID varchar(1) NOT NULL DEFAULT ''");
   EXPECT_APP_ERROR(Update(m.id(), AppJson(m, R"(,"mattermost_app_id":"com.example")"), manager_),

@@ -389,6 +389,19 @@ TEST_F(FlowTest, TokenEndpointFailuresOfItsOwnAreServerError) {
   db().Exec("RENAME TABLE OAuthAccessData_gone TO OAuthAccessData");
   EXPECT_TOKEN_ERROR(r, 500, "api.oauth.get_access_token.internal_saving.app_error",
                      "server_error");
+  // A code or refresh token the database cannot look up is not declared invalid: a client told
+  // invalid_grant would throw it away.
+  const std::string code2 = Code(Request(app), user_);
+  db().Exec("RENAME TABLE OAuthAuthData TO OAuthAuthData_gone");
+  EXPECT_TOKEN_ERROR(CodeToken(app, code2), 500, "app.internal_error", "server_error");
+  db().Exec("RENAME TABLE OAuthAuthData_gone TO OAuthAuthData");
+  db().Exec("RENAME TABLE OAuthAccessData TO OAuthAccessData_gone");
+  EXPECT_TOKEN_ERROR(Token({{"grant_type", "refresh_token"},
+                            {"client_id", app.id()},
+                            {"client_secret", app.client_secret()},
+                            {"refresh_token", NewId()}}),
+                     500, "app.internal_error", "server_error");
+  db().Exec("RENAME TABLE OAuthAccessData_gone TO OAuthAccessData");
 }
 
 TEST_F(FlowTest, ResourceBecomesTheAudience) {
