@@ -12,6 +12,9 @@ OAUTHD_BUILD_PACKAGES=(
 # build and run the container image from a local Debian base.
 OAUTHD_TEST_PACKAGES=(chromium podman runc mmdebstrap)
 
+# The fuzz targets (tests/fuzz/run.sh): clang with its libFuzzer and sanitizer runtimes.
+OAUTHD_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+
 oauthd_ensure_packages() {
   local missing=() p
   for p in "$@"; do
