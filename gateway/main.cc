@@ -122,7 +122,12 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "oauthd-gateway: %zu routes\n", (*routes)->bindings().size());
 
   grpc::ChannelArguments args;
-  args.SetLoadBalancingPolicyName("round_robin");
+  // Round robin over every upstream address, each watched with the standard health protocol
+  // (grpc.health.v1 Watch): an upstream that answers NOT_SERVING, as one shutting down does, gets
+  // no new calls while it finishes the ones it has. One without the health service counts as
+  // healthy.
+  args.SetServiceConfigJSON(
+      R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":""}})");
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   // Pods come and go in a rollout: reconnect to a restarted one within 2 s (gRPC's default backoff
   // grows to 120 s), and learn a headless Service's new addresses within 5 s (default 30 s).

@@ -123,8 +123,10 @@ test('pods are non-root with a read-only root, bounded, and given time to drain'
   for (const [name, graceVar] of [['oauthd', 'OAUTHD_SHUTDOWN_GRACE'], ['oauthd-gateway', 'OAUTHD_GATEWAY_SHUTDOWN_GRACE']]) {
     const spec = containerSpec(manifests, name, secrets);
     assert.ok(spec.preStopSeconds > 0, `${name}: a preStop sleep`);
-    assert.ok(spec.terminationGracePeriodSeconds > spec.preStopSeconds + durationSeconds(spec.env[graceVar]),
-      `${name}: terminationGracePeriodSeconds covers preStop + ${graceVar}`);
+    const delay = spec.env[graceVar.replace('GRACE', 'DELAY')];
+    const needed = spec.preStopSeconds + durationSeconds(spec.env[graceVar]) + (delay ? durationSeconds(delay) : 0);
+    assert.ok(spec.terminationGracePeriodSeconds > needed,
+      `${name}: terminationGracePeriodSeconds covers preStop + shutdown delay + ${graceVar}`);
     assert.equal(spec.deployment.spec.strategy.rollingUpdate.maxUnavailable, 0, `${name}: no capacity lost in a rollout`);
   }
 });
