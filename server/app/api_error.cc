@@ -18,6 +18,13 @@ absl::StatusCode CodeFor(int http_status) {
   return static_cast<absl::StatusCode>(GrpcCodeForHttpStatus(http_status));
 }
 
+// The status that carries `body`, made here or read back and amended.
+absl::Status AppErrorStatus(const oauthd::v1::AppError& body) {
+  absl::Status st(CodeFor(body.status_code()), body.message());
+  st.SetPayload(kAppErrorUrl, absl::Cord(body.SerializeAsString()));
+  return st;
+}
+
 }  // namespace
 
 int GrpcCodeForHttpStatus(int http_status) {
@@ -55,12 +62,6 @@ absl::Status AppError(int http_status, absl::string_view id, absl::string_view d
   body.set_detailed_error(std::string(detailed_error));
   body.set_status_code(http_status);
   return AppErrorStatus(body);
-}
-
-absl::Status AppErrorStatus(const oauthd::v1::AppError& body) {
-  absl::Status st(CodeFor(body.status_code()), body.message());
-  st.SetPayload(kAppErrorUrl, absl::Cord(body.SerializeAsString()));
-  return st;
 }
 
 absl::Status WithOAuthErrorCode(const absl::Status& status, absl::string_view error) {

@@ -18,8 +18,6 @@ namespace oauthd::app {
 
 // An AppError with Mattermost's id; the English message comes from the id (error_messages.cc).
 absl::Status AppError(int http_status, absl::string_view id, absl::string_view detailed_error = "");
-// The status that carries `body` (an AppError built elsewhere, e.g. one read back and amended).
-absl::Status AppErrorStatus(const oauthd::v1::AppError& body);
 // The same failure with RFC 6749 §5.2's `error` (and its message as `error_description`) added to
 // its AppError body; a status made by ExtractErrorBody's fallback gets them too. Other bodies are
 // returned unchanged.

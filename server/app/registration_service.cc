@@ -91,8 +91,9 @@ absl::StatusOr<oauthd::v1::ClientRegistrationResponse> RegistrationService::Regi
     return InvalidMetadata(err.app.message(), err.http_status);
   }
   if (absl::Status st = apps_->Save(model::ToRow(app)); !st.ok()) {
-    return InvalidMetadata(ErrorMessage("app.oauth.save_app.save.app_error"),
-                           absl::IsUnavailable(st) ? 503 : 500);
+    // The AppError's message and status (503 when the database is unreachable), RFC 7591's shape.
+    const ErrorBody err = ExtractErrorBody(StoreFailure(st, "app.oauth.save_app.save.app_error"));
+    return InvalidMetadata(err.app.message(), err.http_status);
   }
   oauthd::v1::ClientRegistrationResponse resp;
   resp.set_client_id(app.id());
