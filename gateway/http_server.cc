@@ -4,7 +4,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <optional>
+#include <type_traits>
 #include <thread>
 #include <vector>
 
@@ -18,7 +20,9 @@ namespace {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 std::chrono::milliseconds Ms(absl::Duration d) { return absl::ToChronoMilliseconds(d); }
 
@@ -29,41 +33,75 @@ struct ServerState {
   std::atomic<bool> draining{false};
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// The stream a session speaks over: plain TCP, or TLS over TCP (--tls-cert).
+template <typename Stream>
+Stream MakeStream(tcp::socket socket, ssl::context* tls) {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    return Stream(std::move(socket), *tls);
+  } else {
+    return Stream(std::move(socket));
+  }
+}
+
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler,
-          ServerState* state)
-      : stream_(std::move(socket)), options_(options), handler_(handler), state_(state) {
+  Session(tcp::socket socket, ssl::context* tls, const HttpServerOptions& options,
+          const HttpHandler& handler, ServerState* state)
+      : stream_(MakeStream<Stream>(std::move(socket), tls)),
+        options_(options),
+        handler_(handler),
+        state_(state) {
     ++state_->connections;
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = Socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string();
-    stream_.socket().set_option(tcp::no_delay(true), ec);
+    Socket().set_option(tcp::no_delay(true), ec);
   }
 
   ~Session() { --state_->connections; }
 
   void Start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       // Over the cap, the connection gets one answer and is closed, so that a flood of idle
       // connections cannot exhaust memory or descriptors.
       if (self->state_->connections.load() > self->options_.max_connections) {
+        if constexpr (kTls) return self->Close();  // no handshake spent on it
         return self->Refuse(AppErrorResponse(503, "api.gateway.too_many_connections.app_error",
                                              "Too many connections; try again later.", ""));
       }
-      self->Read();
+      if constexpr (kTls) {
+        // The handshake counts against the read timeout, so a silent client cannot hold it.
+        self->Tcp().expires_after(Ms(self->options_.read_timeout));
+        self->stream_.async_handshake(ssl::stream_base::server,
+                                      [self](beast::error_code ec) {
+                                        if (ec) return self->Close();
+                                        self->Read();
+                                      });
+      } else {
+        self->Read();
+      }
     });
   }
 
  private:
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& Socket() { return Tcp().socket(); }
+  void Close() {
+    beast::error_code ignored;
+    Socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-    stream_.expires_after(Ms(options_.read_timeout));
+    Tcp().expires_after(Ms(options_.read_timeout));
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -80,13 +118,12 @@ class Session : public std::enable_shared_from_this<Session> {
       // connection.
       if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
           ec != net::error::operation_aborted && ec != net::error::connection_reset &&
-          ec != net::error::eof) {
+          ec != net::error::eof && ec.category() != net::error::get_ssl_category() &&
+          ec != ssl::error::stream_truncated) {
         return Refuse(AppErrorResponse(400, "api.context.bad_request.app_error",
                                        "The request is malformed.", ""));
       }
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      return;
+      return Close();
     }
     auto& msg = parser_->get();
     keep_alive_ = msg.keep_alive();
@@ -99,12 +136,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     req.body = std::move(msg.body());
     req.peer_ip = peer_;
-    stream_.expires_never();  // the upstream call has its own deadline
+    Tcp().expires_never();  // the upstream call has its own deadline
     ++state_->exchanges;      // until its answer is written
     // dispatch, not post: an answer given at once (a cache hit, a gateway error) is written from
     // this same strand without another trip through the scheduler; one from a gRPC thread is
     // queued to the strand.
-    handler_(std::move(req), [self = shared_from_this()](HttpResponse resp) {
+    handler_(std::move(req), [self = this->shared_from_this()](HttpResponse resp) {
       net::dispatch(self->stream_.get_executor(), [self, resp = std::move(resp)]() mutable {
         self->Reply(std::move(resp), !self->keep_alive_);
       });
@@ -129,20 +166,17 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(resp.body);
     res->keep_alive(!close);
     res->prepare_payload();
-    stream_.expires_after(Ms(options_.write_timeout));
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
-                        --self->state_->exchanges;
-                        if (ec || close) {
-                          beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                          return;
-                        }
-                        self->Read();
-                      });
+    Tcp().expires_after(Ms(options_.write_timeout));
+    http::async_write(
+        stream_, *res,
+        [self = this->shared_from_this(), res, close](beast::error_code ec, std::size_t) {
+          --self->state_->exchanges;
+          if (ec || close) return self->Close();
+          self->Read();
+        });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServerOptions& options_;
@@ -157,6 +191,7 @@ class Session : public std::enable_shared_from_this<Session> {
 struct HttpServer::Impl {
   HttpServerOptions options;
   HttpHandler handler;
+  std::optional<ssl::context> tls;  // with --tls-cert
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
@@ -166,7 +201,14 @@ struct HttpServer::Impl {
   void Accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), options, handler, &state)->Start();
+      if (!ec && tls) {
+        std::make_shared<Session<TlsStream>>(std::move(socket), &*tls, options, handler, &state)
+            ->Start();
+      } else if (!ec) {
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), nullptr, options, handler,
+                                                     &state)
+            ->Start();
+      }
       Accept();
     });
   }
@@ -191,6 +233,22 @@ absl::Status HttpServer::Start() {
   if (host.size() > 1 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   beast::error_code ec;
+  if (!impl_->options.tls_cert_file.empty()) {
+    impl_->tls.emplace(ssl::context::tls_server);
+    impl_->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                            ssl::context::no_tlsv1_1);
+    impl_->tls->use_certificate_chain_file(impl_->options.tls_cert_file, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--tls-cert: cannot use ", impl_->options.tls_cert_file, ": ", ec.message()));
+    }
+    impl_->tls->use_private_key_file(impl_->options.tls_key_file, ssl::context::pem, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--tls-key: cannot use ", impl_->options.tls_key_file, ": ", ec.message()));
+    }
+  }
   auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
   if (ec)
     return absl::InvalidArgumentError(

@@ -24,6 +24,9 @@ struct HttpServerOptions {
   absl::Duration read_timeout =
       absl::Seconds(10);  // to receive one whole request (and idle keep-alive)
   absl::Duration write_timeout = absl::Seconds(30);
+  // PEM files: HTTPS instead of HTTP when set.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 using HttpHandler = std::function<void(HttpRequest, std::function<void(HttpResponse)>)>;

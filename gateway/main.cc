@@ -33,6 +33,36 @@ int Fail(const std::string& message, int code = 1) {
   return code;
 }
 
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().find("-----BEGIN") == std::string::npos)
+    return absl::InvalidArgumentError(std::string(flag) + ": cannot read PEM from " + path);
+  return text.str();
+}
+
+// Plain text, or TLS checked against --upstream-ca (mutual with a client certificate).
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> UpstreamCredentials(
+    bool tls, const std::string& ca, const std::string& cert, const std::string& key) {
+  if (!tls) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions options;
+  if (!ca.empty()) {
+    auto pem = ReadPem(ca, "--upstream-ca");
+    if (!pem.ok()) return pem.status();
+    options.pem_root_certs = *pem;
+  }
+  if (!cert.empty()) {
+    auto cert_pem = ReadPem(cert, "--upstream-client-cert");
+    if (!cert_pem.ok()) return cert_pem.status();
+    auto key_pem = ReadPem(key, "--upstream-client-key");
+    if (!key_pem.ok()) return key_pem.status();
+    options.pem_cert_chain = *cert_pem;
+    options.pem_private_key = *key_pem;
+  }
+  return grpc::SslCredentials(options);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,6 +117,19 @@ int main(int argc, char** argv) {
   flags.Duration("shutdown-grace", &shutdown_grace,
                  "on SIGTERM, after the delay: how long requests being answered may take before\n"
                  "their connections are closed");
+  flags.String("tls-cert", &http.tls_cert_file,
+               "PEM certificate chain: serve HTTPS instead of HTTP (with --tls-key)");
+  flags.String("tls-key", &http.tls_key_file, "PEM private key of --tls-cert");
+  bool upstream_tls = false;
+  std::string upstream_ca, upstream_cert, upstream_key, upstream_server_name;
+  flags.Bool("upstream-tls", &upstream_tls, "call the upstream over TLS (oauthd --tls-cert)");
+  flags.String("upstream-ca", &upstream_ca,
+               "PEM CA bundle the upstream's certificate must chain to (empty: the system's)");
+  flags.String("upstream-client-cert", &upstream_cert,
+               "PEM certificate to present to the upstream (mutual TLS; oauthd --tls-client-ca)");
+  flags.String("upstream-client-key", &upstream_key, "PEM private key of --upstream-client-cert");
+  flags.String("upstream-server-name", &upstream_server_name,
+               "name the upstream's certificate must carry (empty: the host of --upstream)");
   std::vector<std::string> positional;
   absl::Status st = flags.Parse(std::vector<std::string>(argv + 1, argv + argc), &positional);
   if (flags.help_requested()) {
@@ -101,6 +144,14 @@ int main(int argc, char** argv) {
   if (http.max_connections < 1) return Fail("--max-connections must be at least 1", 2);
   if (shutdown_delay < absl::ZeroDuration() || shutdown_grace < absl::ZeroDuration())
     return Fail("--shutdown-delay and --shutdown-grace must not be negative", 2);
+  if (http.tls_cert_file.empty() != http.tls_key_file.empty())
+    return Fail("--tls-cert and --tls-key go together", 2);
+  if (upstream_cert.empty() != upstream_key.empty())
+    return Fail("--upstream-client-cert and --upstream-client-key go together", 2);
+  if (!upstream_tls && !(upstream_ca.empty() && upstream_cert.empty() && upstream_server_name.empty()))
+    return Fail("--upstream-ca, --upstream-client-cert and --upstream-server-name need --upstream-tls", 2);
+  auto credentials = UpstreamCredentials(upstream_tls, upstream_ca, upstream_cert, upstream_key);
+  if (!credentials.ok()) return Fail(std::string(credentials.status().message()), 2);
   options.response_cache_entries = static_cast<size_t>(cache_entries);
   http.max_body_bytes = static_cast<size_t>(max_body);
   options.max_url_bytes = static_cast<size_t>(max_url);
@@ -134,7 +185,9 @@ int main(int argc, char** argv) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, 5000);
-  auto channel = grpc::CreateCustomChannel(upstream, grpc::InsecureChannelCredentials(), args);
+  if (!upstream_server_name.empty())
+    args.SetSslTargetNameOverride(upstream_server_name);
+  auto channel = grpc::CreateCustomChannel(upstream, *credentials, args);
 
   Metrics metrics("oauthd_gateway");
   gateway::Gateway gw(*std::move(routes), channel, options, &metrics);
@@ -143,8 +196,10 @@ int main(int argc, char** argv) {
         gw.Handle(std::move(req), std::move(done));
       });
   if (absl::Status s = server.Start(); !s.ok()) return Fail(std::string(s.message()));
-  std::fprintf(stderr, "oauthd-gateway: serving HTTP on port %d (%s), upstream %s\n", server.port(),
-               http.listen.c_str(), upstream.c_str());
+  std::fprintf(stderr, "oauthd-gateway: serving %s on port %d (%s), upstream %s%s\n",
+               http.tls_cert_file.empty() ? "HTTP" : "HTTPS", server.port(), http.listen.c_str(),
+               upstream.c_str(),
+               !upstream_tls ? "" : upstream_cert.empty() ? " over TLS" : " over mutual TLS");
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);

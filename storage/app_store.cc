@@ -12,13 +12,15 @@ constexpr char kColumns[] =
     "o.Id, o.CreatorId, o.CreateAt, o.UpdateAt, o.ClientSecret, o.Name, o.Description, o.IconURL, "
     "o.CallbackUrls, o.Homepage, o.IsTrusted, o.MattermostAppID, o.IsDynamicallyRegistered";
 
-absl::StatusOr<OAuthAppRow> ReadApp(sql::ResultSet& rs) {
+absl::StatusOr<OAuthAppRow> ReadApp(sql::ResultSet& rs, const SecretCipher& cipher) {
   OAuthAppRow a;
   a.id = GetStr(rs, 1);
   a.creator_id = GetStr(rs, 2);
   a.create_at = GetInt(rs, 3);
   a.update_at = GetInt(rs, 4);
-  a.client_secret = GetStr(rs, 5);
+  auto secret = cipher.Open(kClientSecretColumn, GetStr(rs, 5));
+  if (!secret.ok()) return absl::DataLossError(absl::StrCat(secret.status().message(), " (app ", a.id, ")"));
+  a.client_secret = std::move(*secret);
   a.name = GetStr(rs, 6);
   a.description = GetStr(rs, 7);
   a.icon_url = GetStr(rs, 8);
@@ -34,11 +36,12 @@ absl::StatusOr<OAuthAppRow> ReadApp(sql::ResultSet& rs) {
   return a;
 }
 
-absl::StatusOr<std::vector<OAuthAppRow>> ReadApps(sql::PreparedStatement& st) {
+absl::StatusOr<std::vector<OAuthAppRow>> ReadApps(sql::PreparedStatement& st,
+                                                  const SecretCipher& cipher) {
   std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
   std::vector<OAuthAppRow> out;
   while (rs->next()) {
-    auto app = ReadApp(*rs);
+    auto app = ReadApp(*rs, cipher);
     if (!app.ok()) return app.status();
     out.push_back(std::move(*app));
   }
@@ -51,10 +54,7 @@ const std::string& SelectById() {
   return s;
 }
 
-}  // namespace
-
-absl::Status AppStore::Save(const OAuthAppRow& a) {
-  return pool_->Run([&](DbConn& c) -> absl::Status {
+void InsertApp(DbConn& c, const OAuthAppRow& a, const SecretCipher& cipher) {
     auto& st = c.Prepare(
         "INSERT INTO OAuthApps (Id, CreatorId, CreateAt, UpdateAt, ClientSecret, Name, "
         "Description, IconURL, "
@@ -64,7 +64,7 @@ absl::Status AppStore::Save(const OAuthAppRow& a) {
     st.setString(2, a.creator_id);
     st.setInt64(3, a.create_at);
     st.setInt64(4, a.update_at);
-    st.setString(5, a.client_secret);
+    st.setString(5, cipher.Seal(kClientSecretColumn, a.client_secret));
     st.setString(6, a.name);
     st.setString(7, a.description);
     st.setString(8, a.icon_url);
@@ -74,6 +74,75 @@ absl::Status AppStore::Save(const OAuthAppRow& a) {
     st.setString(12, a.mattermost_app_id);
     st.setBoolean(13, a.is_dynamically_registered);
     st.executeUpdate();
+}
+
+// Everything that belongs to a deleted app: its sessions, access data, pending codes, `oauth_app`
+// preferences and oauthd's own rows.
+void DeleteDependents(DbConn& c, const std::string& id) {
+  auto& sessions = c.Prepare(
+      "DELETE s.* FROM Sessions s INNER JOIN OAuthAccessData o ON o.Token = s.Token "
+      "WHERE o.ClientId = ?");
+  sessions.setString(1, id);
+  sessions.executeUpdate();
+  for (const char* sql : {"DELETE FROM OAuthAccessData WHERE ClientId = ?",
+                          "DELETE FROM OAuthAuthData WHERE ClientId = ?",
+                          "DELETE FROM Preferences WHERE Category = 'oauth_app' AND Name = ?",
+                          "DELETE FROM OAuthdPreviousSecrets WHERE AppId = ?",
+                          "DELETE FROM OAuthdClientActivity WHERE ClientId = ?"}) {
+    auto& st = c.Prepare(sql);
+    st.setString(1, id);
+    st.executeUpdate();
+  }
+}
+
+// A MySQL named lock (GET_LOCK), per database, held by the connection until the guard goes away.
+class NamedLock {
+ public:
+  NamedLock(DbConn& c, absl::string_view name, int wait_seconds) : c_(c) {
+    name_ = absl::StrCat("oauthd.", name, ".");
+    auto& st = c.Prepare("SELECT GET_LOCK(CONCAT(?, DATABASE()), ?)");
+    st.setString(1, name_);
+    st.setInt(2, wait_seconds);
+    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+    held_ = rs->next() && GetInt(*rs, 1) == 1;
+  }
+  ~NamedLock() {
+    if (!held_) return;
+    try {
+      auto& st = c_.Prepare("DO RELEASE_LOCK(CONCAT(?, DATABASE()))");
+      st.setString(1, name_);
+      st.executeUpdate();
+    } catch (...) {  // a lost connection released it
+    }
+  }
+  bool held() const { return held_; }
+
+ private:
+  DbConn& c_;
+  std::string name_;
+  bool held_ = false;
+};
+
+}  // namespace
+
+absl::Status AppStore::Save(const OAuthAppRow& a) {
+  return pool_->Run([&](DbConn& c) -> absl::Status {
+    InsertApp(c, a, *cipher_);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status AppStore::SaveDynamic(const OAuthAppRow& a, int64_t max_dynamic) {
+  return pool_->Run([&](DbConn& c) -> absl::Status {
+    NamedLock lock(c, "dcr_cap", 5);
+    if (!lock.held()) return absl::UnavailableError("the registration lock is busy");
+    auto& count = c.Prepare("SELECT COUNT(*) FROM OAuthApps WHERE IsDynamicallyRegistered = 1");
+    std::unique_ptr<sql::ResultSet> rs(count.executeQuery());
+    if (rs->next() && GetInt(*rs, 1) >= max_dynamic) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(max_dynamic, " dynamically registered clients exist already"));
+    }
+    InsertApp(c, a, *cipher_);
     return absl::OkStatus();
   });
 }
@@ -84,7 +153,7 @@ absl::StatusOr<OAuthAppRow> AppStore::Get(const std::string& id) {
     st.setString(1, id);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     if (!rs->next()) return absl::NotFoundError(absl::StrCat("no OAuth app ", id));
-    return ReadApp(*rs);
+    return ReadApp(*rs, *cipher_);
   });
 }
 
@@ -97,7 +166,7 @@ absl::Status AppStore::Update(const OAuthAppRow& a) {
         "IsDynamicallyRegistered = ? "
         "WHERE Id = ?");
     st.setInt64(1, a.update_at);
-    st.setString(2, a.client_secret);
+    st.setString(2, cipher_->Seal(kClientSecretColumn, a.client_secret));
     st.setString(3, a.name);
     st.setString(4, a.description);
     st.setString(5, a.icon_url);
@@ -122,20 +191,7 @@ absl::Status AppStore::Delete(const std::string& id) {
     auto& app = c.Prepare("DELETE FROM OAuthApps WHERE Id = ?");
     app.setString(1, id);
     if (app.executeUpdate() == 0) return absl::NotFoundError(absl::StrCat("no OAuth app ", id));
-    auto& sessions = c.Prepare(
-        "DELETE s.* FROM Sessions s INNER JOIN OAuthAccessData o ON o.Token = s.Token "
-        "WHERE o.ClientId = ?");
-    sessions.setString(1, id);
-    sessions.executeUpdate();
-    auto& access = c.Prepare("DELETE FROM OAuthAccessData WHERE ClientId = ?");
-    access.setString(1, id);
-    access.executeUpdate();
-    auto& codes = c.Prepare("DELETE FROM OAuthAuthData WHERE ClientId = ?");
-    codes.setString(1, id);
-    codes.executeUpdate();
-    auto& prefs = c.Prepare("DELETE FROM Preferences WHERE Category = 'oauth_app' AND Name = ?");
-    prefs.setString(1, id);
-    prefs.executeUpdate();
+    DeleteDependents(c, id);
     return absl::OkStatus();
   });
 }
@@ -147,7 +203,7 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::List(Page page) {
     auto& st = c.Prepare(sql);
     st.setInt64(1, page.limit);
     st.setInt64(2, page.offset);
-    return ReadApps(st);
+    return ReadApps(st, *cipher_);
   });
 }
 
@@ -161,7 +217,7 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListByCreator(const std::stri
     st.setString(1, creator_id);
     st.setInt64(2, page.limit);
     st.setInt64(3, page.offset);
-    return ReadApps(st);
+    return ReadApps(st, *cipher_);
   });
 }
 
@@ -176,7 +232,108 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListAuthorizedByUser(const st
     st.setString(1, user_id);
     st.setInt64(2, page.limit);
     st.setInt64(3, page.offset);
-    return ReadApps(st);
+    return ReadApps(st, *cipher_);
+  });
+}
+
+absl::Status AppStore::UpdateSecret(const OAuthAppRow& a,
+                                    const std::optional<PreviousSecret>& previous) {
+  return pool_->RunInTransaction([&](DbConn& c) -> absl::Status {
+    auto& st = c.Prepare("UPDATE OAuthApps SET UpdateAt = ?, ClientSecret = ? WHERE Id = ?");
+    st.setInt64(1, a.update_at);
+    st.setString(2, cipher_->Seal(kClientSecretColumn, a.client_secret));
+    st.setString(3, a.id);
+    if (st.executeUpdate() == 0) return absl::NotFoundError(absl::StrCat("no OAuth app ", a.id));
+    if (!previous) {
+      auto& forget = c.Prepare("DELETE FROM OAuthdPreviousSecrets WHERE AppId = ?");
+      forget.setString(1, a.id);
+      forget.executeUpdate();
+      return absl::OkStatus();
+    }
+    auto& keep = c.Prepare(
+        "INSERT INTO OAuthdPreviousSecrets (AppId, ClientSecret, ExpiresAt) VALUES (?, ?, ?) "
+        "ON DUPLICATE KEY UPDATE ClientSecret = VALUES(ClientSecret), ExpiresAt = "
+        "VALUES(ExpiresAt)");
+    keep.setString(1, a.id);
+    keep.setString(2, cipher_->Seal(kClientSecretColumn, previous->client_secret));
+    keep.setInt64(3, previous->expires_at);
+    keep.executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<PreviousSecret> AppStore::GetPreviousSecret(const std::string& id) {
+  return pool_->Run([&](DbConn& c) -> absl::StatusOr<PreviousSecret> {
+    auto& st =
+        c.Prepare("SELECT ClientSecret, ExpiresAt FROM OAuthdPreviousSecrets WHERE AppId = ?");
+    st.setString(1, id);
+    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+    if (!rs->next()) return absl::NotFoundError(absl::StrCat("no previous secret for ", id));
+    auto secret = cipher_->Open(kClientSecretColumn, GetStr(*rs, 1));
+    if (!secret.ok()) return secret.status();
+    return PreviousSecret{std::move(*secret), GetInt(*rs, 2)};
+  });
+}
+
+absl::StatusOr<int> AppStore::ReapIdleDynamicClients(int64_t idle_before, int limit) {
+  return pool_->Run([&](DbConn& c) -> absl::StatusOr<int> {
+    NamedLock lock(c, "dcr_reaper", 0);
+    if (!lock.held()) return 0;
+    // Idle: registered, last token and last code all before the cut-off. Refresh tokens never
+    // expire (as in Mattermost), so a client holding one is never idle.
+    auto& find = c.Prepare(
+        "SELECT o.Id FROM OAuthApps o LEFT JOIN OAuthdClientActivity a ON a.ClientId = o.Id "
+        "WHERE o.IsDynamicallyRegistered = 1 AND o.CreateAt < ? "
+        "AND COALESCE(a.LastTokenAt, 0) < ? "
+        "AND NOT EXISTS (SELECT 1 FROM OAuthAuthData d WHERE d.ClientId = o.Id AND d.CreateAt >= ?) "
+        "AND NOT EXISTS (SELECT 1 FROM OAuthAccessData t WHERE t.ClientId = o.Id "
+        "AND t.RefreshToken <> '') ORDER BY o.CreateAt LIMIT ?");
+    find.setInt64(1, idle_before);
+    find.setInt64(2, idle_before);
+    find.setInt64(3, idle_before);
+    find.setInt(4, limit);
+    std::vector<std::string> ids;
+    {
+      std::unique_ptr<sql::ResultSet> rs(find.executeQuery());
+      while (rs->next()) ids.push_back(GetStr(*rs, 1));
+    }
+    int reaped = 0;
+    for (const std::string& id : ids) {
+      // The refresh-token condition again, in the deleting statement itself: a token issued since
+      // the search keeps the client.
+      c.Execute("START TRANSACTION");
+      try {
+        auto& del = c.Prepare(
+            "DELETE FROM OAuthApps WHERE Id = ? AND NOT EXISTS (SELECT 1 FROM OAuthAccessData t "
+            "WHERE t.ClientId = ? AND t.RefreshToken <> '')");
+        del.setString(1, id);
+        del.setString(2, id);
+        if (del.executeUpdate() > 0) {
+          DeleteDependents(c, id);
+          ++reaped;
+        }
+        c.Execute("COMMIT");
+      } catch (...) {
+        try {
+          c.Execute("ROLLBACK");
+        } catch (...) {
+        }
+        throw;
+      }
+    }
+    return reaped;
+  });
+}
+
+absl::Status AppStore::RecordTokenActivity(const std::string& client_id, int64_t at) {
+  return pool_->Run([&](DbConn& c) -> absl::Status {
+    auto& st = c.Prepare(
+        "INSERT INTO OAuthdClientActivity (ClientId, LastTokenAt) VALUES (?, ?) "
+        "ON DUPLICATE KEY UPDATE LastTokenAt = GREATEST(LastTokenAt, VALUES(LastTokenAt))");
+    st.setString(1, client_id);
+    st.setInt64(2, at);
+    st.executeUpdate();
+    return absl::OkStatus();
   });
 }
 

@@ -3,6 +3,7 @@
 #define OAUTHD_STORAGE_APP_STORE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "storage/connection_pool.h"
 #include "storage/models.h"
+#include "storage/secret_cipher.h"
 
 namespace oauthd::storage {
 
@@ -18,16 +20,32 @@ struct Page {
   int64_t limit = 60;
 };
 
+// The secret an app had before its last regeneration, still accepted until `expires_at` (ms).
+struct PreviousSecret {
+  std::string client_secret;
+  int64_t expires_at = 0;
+};
+
 class AppStore {
  public:
-  explicit AppStore(ConnectionPool* pool) : pool_(pool) {}
+  // Client secrets are sealed with `cipher` on the way in and opened on the way out.
+  explicit AppStore(ConnectionPool* pool, const SecretCipher* cipher = &SecretCipher::ClearText())
+      : pool_(pool), cipher_(cipher) {}
 
   // ALREADY_EXISTS when the id is taken.
   absl::Status Save(const OAuthAppRow& app);
+  // Saves a dynamically registered app unless `max_dynamic` of them exist already
+  // (RESOURCE_EXHAUSTED). The count and the insert hold a named lock, so pods do not overshoot.
+  absl::Status SaveDynamic(const OAuthAppRow& app, int64_t max_dynamic);
   // NOT_FOUND when there is no such app.
   absl::StatusOr<OAuthAppRow> Get(const std::string& id);
   // Writes every mutable column (spec §2.5 step 10); NOT_FOUND when the app is gone.
   absl::Status Update(const OAuthAppRow& app);
+  // Update for a new secret: in the same transaction, `previous` becomes the one previous secret
+  // (or, without it, any previous secret is forgotten).
+  absl::Status UpdateSecret(const OAuthAppRow& app, const std::optional<PreviousSecret>& previous);
+  // NOT_FOUND when the app has no previous secret.
+  absl::StatusOr<PreviousSecret> GetPreviousSecret(const std::string& id);
   // Removes the app with its sessions, access data, pending codes and `oauth_app` preferences, in
   // one transaction. NOT_FOUND when there was no such app (and nothing is changed).
   absl::Status Delete(const std::string& id);
@@ -39,8 +57,17 @@ class AppStore {
   absl::StatusOr<std::vector<OAuthAppRow>> ListAuthorizedByUser(const std::string& user_id,
                                                                 Page page);
 
+  // --dcr-idle-ttl: deletes (as Delete does) dynamically registered apps created before
+  // `idle_before` (ms) that got no token and no code since then and hold no refresh token (they
+  // never expire). Runs only while it holds the named lock `oauthd.dcr_reaper`, so one pod at a
+  // time reaps; returns how many it deleted (0 when another pod held the lock).
+  absl::StatusOr<int> ReapIdleDynamicClients(int64_t idle_before, int limit);
+  // Records that a client got a token at `at` (ms), for the reaper.
+  absl::Status RecordTokenActivity(const std::string& client_id, int64_t at);
+
  private:
   ConnectionPool* pool_;
+  const SecretCipher* cipher_;
 };
 
 }  // namespace oauthd::storage

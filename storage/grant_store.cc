@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "storage/session_sql.h"
 
 namespace oauthd::storage {
@@ -11,10 +12,12 @@ constexpr char kAccessColumns[] =
     "SELECT Token, RefreshToken, RedirectUri, ClientId, UserId, ExpiresAt, Scope, Audience "
     "FROM OAuthAccessData ";
 
-AccessDataRow ReadAccess(sql::ResultSet& rs) {
+absl::StatusOr<AccessDataRow> ReadAccess(sql::ResultSet& rs, const SecretCipher& cipher) {
   AccessDataRow a;
   a.token = GetStr(rs, 1);
-  a.refresh_token = GetStr(rs, 2);
+  auto refresh = cipher.Open(kRefreshTokenColumn, GetStr(rs, 2));
+  if (!refresh.ok()) return refresh.status();
+  a.refresh_token = std::move(*refresh);
   a.redirect_uri = GetStr(rs, 3);
   a.client_id = GetStr(rs, 4);
   a.user_id = GetStr(rs, 5);
@@ -22,6 +25,17 @@ AccessDataRow ReadAccess(sql::ResultSet& rs) {
   a.scope = GetStr(rs, 7);
   a.audience = GetStr(rs, 8);
   return a;
+}
+
+// " IN (?, ?, …)" with one marker per stored form a value may have.
+std::string InMarkers(size_t n) {
+  std::string s = " IN (?";
+  for (size_t i = 1; i < n; ++i) s += ", ?";
+  return s + ")";
+}
+
+void BindForms(sql::PreparedStatement& st, const std::vector<std::string>& forms, int first = 1) {
+  for (size_t i = 0; i < forms.size(); ++i) st.setString(first + static_cast<int>(i), forms[i]);
 }
 
 }  // namespace
@@ -34,7 +48,7 @@ absl::Status GrantStore::SaveAuthData(const AuthDataRow& d) {
         "CodeChallenge, CodeChallengeMethod, Resource) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.setString(1, d.client_id);
     st.setString(2, d.user_id);
-    st.setString(3, d.code);
+    st.setString(3, cipher_->SealForLookup(kAuthCodeColumn, d.code));
     st.setInt(4, d.expires_in);
     st.setInt64(5, d.create_at);
     st.setString(6, d.redirect_uri);
@@ -50,18 +64,21 @@ absl::Status GrantStore::SaveAuthData(const AuthDataRow& d) {
 
 absl::StatusOr<AuthDataRow> GrantStore::GetAuthData(const std::string& code) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<AuthDataRow> {
-    auto& st = c.Prepare(
+    const std::vector<std::string> forms = cipher_->LookupForms(kAuthCodeColumn, code);
+    auto& st = c.Prepare(absl::StrCat(
         "SELECT ClientId, UserId, Code, ExpiresIn, CreateAt, RedirectUri, State, Scope, "
-        "CodeChallenge, "
-        "CodeChallengeMethod, Resource FROM OAuthAuthData WHERE Code = ?");
-    st.setString(1, code);
+        "CodeChallenge, CodeChallengeMethod, Resource FROM OAuthAuthData WHERE Code",
+        InMarkers(forms.size())));
+    BindForms(st, forms);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     while (rs->next()) {
-      if (GetStr(*rs, 3) != code) continue;  // collations compare case-insensitively; codes do not
+      auto stored = cipher_->Open(kAuthCodeColumn, GetStr(*rs, 3));
+      if (!stored.ok()) return stored.status();
+      if (*stored != code) continue;  // collations compare case-insensitively; codes do not
       AuthDataRow d;
       d.client_id = GetStr(*rs, 1);
       d.user_id = GetStr(*rs, 2);
-      d.code = GetStr(*rs, 3);
+      d.code = std::move(*stored);
       d.expires_in = static_cast<int32_t>(GetInt(*rs, 4));
       d.create_at = GetInt(*rs, 5);
       d.redirect_uri = GetStr(*rs, 6);
@@ -78,8 +95,10 @@ absl::StatusOr<AuthDataRow> GrantStore::GetAuthData(const std::string& code) {
 
 absl::StatusOr<bool> GrantStore::DeleteAuthData(const std::string& code) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<bool> {
-    auto& st = c.Prepare("DELETE FROM OAuthAuthData WHERE Code = ?");
-    st.setString(1, code);
+    const std::vector<std::string> forms = cipher_->LookupForms(kAuthCodeColumn, code);
+    auto& st = c.Prepare(
+        absl::StrCat("DELETE FROM OAuthAuthData WHERE Code", InMarkers(forms.size())));
+    BindForms(st, forms);
     return st.executeUpdate() > 0;
   });
 }
@@ -94,20 +113,22 @@ absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByClientUser(const std::s
     st.setString(2, user_id);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     if (!rs->next()) return absl::NotFoundError("no access data for that client and user");
-    return ReadAccess(*rs);
+    return ReadAccess(*rs, *cipher_);
   });
 }
 
 absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByRefreshToken(
     const std::string& refresh_token) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<AccessDataRow> {
-    static const std::string sql = std::string(kAccessColumns) + "WHERE RefreshToken = ?";
-    auto& st = c.Prepare(sql);
-    st.setString(1, refresh_token);
+    const std::vector<std::string> forms = cipher_->LookupForms(kRefreshTokenColumn, refresh_token);
+    auto& st = c.Prepare(
+        absl::StrCat(kAccessColumns, "WHERE RefreshToken", InMarkers(forms.size())));
+    BindForms(st, forms);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     while (rs->next()) {
-      AccessDataRow a = ReadAccess(*rs);
-      if (a.refresh_token == refresh_token) return a;
+      auto a = ReadAccess(*rs, *cipher_);
+      if (!a.ok()) return a.status();
+      if (a->refresh_token == refresh_token) return a;
     }
     return absl::NotFoundError("no access data for that refresh token");
   });
@@ -132,7 +153,7 @@ absl::Status GrantStore::IssueToken(const SessionRow& s, const AccessDataRow& a,
         "VALUES(ExpiresAt), "
         "Scope = VALUES(Scope), Audience = VALUES(Audience)");
     access.setString(1, a.token);
-    access.setString(2, a.refresh_token);
+    access.setString(2, cipher_->SealForLookup(kRefreshTokenColumn, a.refresh_token));
     access.setString(3, a.redirect_uri);
     access.setString(4, a.client_id);
     access.setString(5, a.user_id);

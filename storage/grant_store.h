@@ -10,12 +10,17 @@
 #include "absl/status/statusor.h"
 #include "storage/connection_pool.h"
 #include "storage/models.h"
+#include "storage/secret_cipher.h"
 
 namespace oauthd::storage {
 
 class GrantStore {
  public:
-  explicit GrantStore(ConnectionPool* pool) : pool_(pool) {}
+  // Codes and refresh tokens are sealed with `cipher` (deterministically, so that they can be
+  // found) and found under any key it knows, or in clear text.
+  explicit GrantStore(ConnectionPool* pool,
+                      const SecretCipher* cipher = &SecretCipher::ClearText())
+      : pool_(pool), cipher_(cipher) {}
 
   absl::Status SaveAuthData(const AuthDataRow& code);
   absl::StatusOr<AuthDataRow> GetAuthData(const std::string& code);
@@ -38,6 +43,7 @@ class GrantStore {
 
  private:
   ConnectionPool* pool_;
+  const SecretCipher* cipher_;
 };
 
 }  // namespace oauthd::storage

@@ -27,9 +27,12 @@ struct Caller {
   std::string requested_with;  // X-Requested-With
   std::string original_uri;  // path and query of the original HTTP request (x-original-uri), if any
   std::string query_access_token;  // ?access_token= of the original HTTP request
-  std::string client_ip;           // the last X-Forwarded-For hop, else the peer address
-  bool safe_method = false;        // GET/HEAD: no CSRF check
-  std::string user_id;             // set once a session is resolved
+  std::string client_ip;  // the peer, or the X-Forwarded-For hop left of the trusted proxies
+  bool safe_method = false;  // GET/HEAD: no CSRF check
+  std::string user_id;       // set once a session is resolved
+  std::string app_id;        // the app the call is about, once known (for the audit log)
+  // An audit event the service found this call to be (when the RPC itself is not always one).
+  const char* audit_event = nullptr;
 
   // What the service adds to a successful answer: an HTTP status other than the RPC's usual one
   // (e.g. 302) and response headers (Location, Cache-Control, …).

@@ -119,6 +119,9 @@ absl::StatusOr<google::api::HttpBody> AuthorizationService::AuthorizePage(
   const bool authorized =
       prefs_->Get(session->user_id(), storage::kOAuthAppPreferenceCategory, req.client_id()).ok();
   if (authorized || app->is_trusted()) {
+    // Granted without a consent page: a state change like POST /oauth/authorize.
+    caller->app_id = req.client_id();
+    caller->audit_event = "oauth.authorize";
     auto redirect = AllowAccess(*session, req, *app);
     if (!redirect.ok()) return AsHtml(redirect.status());
     caller->http_status = 302;
@@ -240,7 +243,7 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::IssueToken(
 
 absl::StatusOr<AccessTokenResponse> AuthorizationService::AccessToken(
     Caller* caller, const google::api::HttpBody& body) {
-  auto resp = RedeemGrant(body);
+  auto resp = RedeemGrant(caller, body);
   if (!resp.ok()) return AsTokenError(resp.status());
   caller->response_headers.emplace_back("cache-control", "no-store");
   caller->response_headers.emplace_back("pragma", "no-cache");
@@ -248,7 +251,7 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::AccessToken(
 }
 
 absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemGrant(
-    const google::api::HttpBody& body) {
+    Caller* caller, const google::api::HttpBody& body) {
   std::map<std::string, std::string> form;
   if (!model::ParseForm(body.data(), &form)) return TokenError(400, "bad_request");
   auto field = [&form](const char* name) {
@@ -265,6 +268,7 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemGrant(
   }
   const std::string client_id = field("client_id");
   if (!IsValidId(client_id)) return TokenError(400, "bad_client_id");
+  caller->app_id = client_id;
   if (!config_->enable_oauth_service_provider) return TokenError(501, "disabled");
   auto app = apps_->Get(client_id);
   if (absl::IsNotFound(app.status())) return TokenError(404, "credentials");
@@ -278,12 +282,33 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemGrant(
     if (grant_type == "refresh_token") return GrantError(400, "public_client_refresh_token");
     if (field("code_verifier").empty()) return GrantError(400, "pkce_required");
   } else if (!model::ConstantTimeEquals(field("client_secret"), oauth_app.client_secret())) {
+    if (absl::Status st = CheckPreviousSecret(client_id, field("client_secret")); !st.ok())
+      return st;
+  }
+  auto resp = grant_type == "authorization_code"
+                  ? CodeGrant(oauth_app, public_client, field("code"), field("redirect_uri"),
+                              field("code_verifier"), field("resource"))
+                  : RefreshGrant(oauth_app, field("refresh_token"));
+  // What --dcr-idle-ttl's reaper reads; a failure to record costs the client nothing now.
+  if (resp.ok() && oauth_app.is_dynamically_registered() &&
+      config_->dcr_idle_ttl > absl::ZeroDuration()) {
+    (void)apps_->RecordTokenActivity(client_id, NowMillis());
+  }
+  return resp;
+}
+
+absl::Status AuthorizationService::CheckPreviousSecret(const std::string& client_id,
+                                                       const std::string& secret) {
+  if (config_->secret_rotation_grace <= absl::ZeroDuration() || secret.empty())
+    return GrantError(401, "credentials");
+  auto previous = apps_->GetPreviousSecret(client_id);
+  if (absl::IsNotFound(previous.status())) return GrantError(401, "credentials");
+  if (!previous.ok()) return StoreFailure(previous.status(), "app.oauth.get_app.finding.app_error");
+  if (NowMillis() >= previous->expires_at ||
+      !model::ConstantTimeEquals(secret, previous->client_secret)) {
     return GrantError(401, "credentials");
   }
-  return grant_type == "authorization_code"
-             ? CodeGrant(oauth_app, public_client, field("code"), field("redirect_uri"),
-                         field("code_verifier"), field("resource"))
-             : RefreshGrant(oauth_app, field("refresh_token"));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(

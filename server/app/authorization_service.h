@@ -58,7 +58,11 @@ class AuthorizationService {
       const std::string& redirect_uri, const std::string& scope, const std::string& audience,
       bool with_refresh_token, const std::optional<std::string>& replaced);
   // The token endpoint's work, with Mattermost's AppErrors; AccessToken adds RFC 6749's codes.
-  absl::StatusOr<oauthd::v1::AccessTokenResponse> RedeemGrant(const google::api::HttpBody& form);
+  absl::StatusOr<oauthd::v1::AccessTokenResponse> RedeemGrant(Caller* caller,
+                                                              const google::api::HttpBody& form);
+  // A secret that is not the app's current one: accepted if it is the previous one and
+  // --secret-rotation-grace has not run out since the regeneration.
+  absl::Status CheckPreviousSecret(const std::string& client_id, const std::string& secret);
   absl::StatusOr<oauthd::v1::AccessTokenResponse> CodeGrant(
       const oauthd::v1::OAuthApp& app, bool public_client, const std::string& code,
       const std::string& redirect_uri, const std::string& verifier, const std::string& resource);

@@ -165,8 +165,20 @@ absl::StatusOr<OAuthApp> OAuthAppService::RegenerateSecret(Caller* caller,
     return AppError(400, "api.oauth.regenerate_secret.public_client.app_error",
                     absl::StrCat("app_id=", app_id));
   }
+  // With --secret-rotation-grace the secret being replaced stays valid at the token endpoint for
+  // that long, so that a client can roll to the new one without failing in between.
+  std::optional<storage::PreviousSecret> previous;
+  const int64_t now = NowMillis();
+  if (config_->secret_rotation_grace > absl::ZeroDuration()) {
+    previous = storage::PreviousSecret{
+        app->client_secret(), now + absl::ToInt64Milliseconds(config_->secret_rotation_grace)};
+  }
   app->set_client_secret(NewId());
-  if (absl::Status st = StoreUpdate(&*app); !st.ok()) return st;
+  app->set_update_at(now);
+  absl::Status st = apps_->UpdateSecret(model::ToRow(*app), previous);
+  if (absl::IsNotFound(st))
+    return AppError(400, "app.oauth.update_app.find.app_error", st.message());
+  if (!st.ok()) return StoreFailure(st, "app.oauth.update_app.updating.app_error");
   return app;
 }
 

@@ -90,12 +90,21 @@ absl::StatusOr<oauthd::v1::ClientRegistrationResponse> RegistrationService::Regi
     const ErrorBody err = ExtractErrorBody(st);
     return InvalidMetadata(err.app.message(), err.http_status);
   }
-  if (absl::Status st = apps_->Save(model::ToRow(app)); !st.ok()) {
+  absl::Status saved = config_->dcr_max_clients > 0
+                           ? apps_->SaveDynamic(model::ToRow(app), config_->dcr_max_clients)
+                           : apps_->Save(model::ToRow(app));
+  if (absl::IsResourceExhausted(saved)) {
+    return InvalidMetadata(absl::StrCat(
+        "This server has reached its limit of ", config_->dcr_max_clients,
+        " dynamically registered clients; try again later or ask an administrator for a client"));
+  }
+  if (absl::Status st = saved; !st.ok()) {
     // The AppError's message and status (503 when the database is unreachable), RFC 7591's shape.
     const ErrorBody err = ExtractErrorBody(StoreFailure(st, "app.oauth.save_app.save.app_error"));
     return InvalidMetadata(err.app.message(), err.http_status);
   }
   oauthd::v1::ClientRegistrationResponse resp;
+  caller->app_id = app.id();
   resp.set_client_id(app.id());
   if (!is_public) {
     resp.set_client_secret(app.client_secret());

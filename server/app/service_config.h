@@ -2,6 +2,7 @@
 #ifndef OAUTHD_SERVER_APP_SERVICE_CONFIG_H_
 #define OAUTHD_SERVER_APP_SERVICE_CONFIG_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,14 @@ struct ServiceConfig {
   // How long clients and shared caches (the gateway's) may reuse the metadata document:
   // Cache-Control: public, max-age=N. It only changes when the flags do. 0: no Cache-Control.
   absl::Duration metadata_max_age = absl::Minutes(1);
+  // After regen_secret, how long the token endpoint still accepts the previous secret (one at
+  // most). 0: not at all (Mattermost's behaviour).
+  absl::Duration secret_rotation_grace = absl::ZeroDuration();
+  // Most dynamically registered clients at once; 0: no cap.
+  int64_t dcr_max_clients = 0;
+  // Dynamically registered clients idle this long (no token, no code, no refresh token) are
+  // deleted; 0: never. When set, token activity of such clients is recorded.
+  absl::Duration dcr_idle_ttl = absl::ZeroDuration();
 };
 
 }  // namespace oauthd::app

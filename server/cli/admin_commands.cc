@@ -29,18 +29,6 @@ int Usage(const std::string& message) {
   return 2;
 }
 
-absl::StatusOr<std::unique_ptr<storage::ConnectionPool>> OpenDb(const std::string& db) {
-  if (db.empty()) return absl::InvalidArgumentError("--db is required (or OAUTHD_DB)");
-  auto url = storage::ParseDbUrl(db);
-  if (!url.ok()) return url.status();
-  storage::PoolOptions options;
-  options.url = *url;
-  options.max_connections = 2;
-  auto pool = std::make_unique<storage::ConnectionPool>(options);
-  if (absl::Status st = pool->Ping(); !st.ok()) return st;
-  return pool;
-}
-
 // Mattermost's username rule: 3–22 of a-z, 0-9, '.', '-', '_', starting with a letter.
 bool IsValidUsername(const std::string& u) {
   if (u.size() < 3 || u.size() > 22 || !(u[0] >= 'a' && u[0] <= 'z')) return false;
@@ -86,6 +74,18 @@ int EditRole(const std::vector<std::string>& args, bool grant) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<storage::ConnectionPool>> OpenDb(const std::string& db) {
+  if (db.empty()) return absl::InvalidArgumentError("--db is required (or OAUTHD_DB)");
+  auto url = storage::ParseDbUrl(db);
+  if (!url.ok()) return url.status();
+  storage::PoolOptions options;
+  options.url = *url;
+  options.max_connections = 2;
+  auto pool = std::make_unique<storage::ConnectionPool>(options);
+  if (absl::Status st = pool->Ping(); !st.ok()) return st;
+  return pool;
+}
 
 int RunMigrate(const std::vector<std::string>& args) {
   std::string db;

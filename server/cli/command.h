@@ -3,10 +3,13 @@
 #ifndef OAUTHD_SERVER_CLI_COMMAND_H_
 #define OAUTHD_SERVER_CLI_COMMAND_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "common/flag_set.h"
+#include "storage/connection_pool.h"
 
 namespace oauthd::cli {
 
@@ -24,6 +27,11 @@ int RunUserCreate(const std::vector<std::string>& args);
 int RunSessionCreate(const std::vector<std::string>& args);
 int RunRoleGrant(const std::vector<std::string>& args);
 int RunRoleRevoke(const std::vector<std::string>& args);
+int RunSecretsRotate(const std::vector<std::string>& args);
+int RunSecretsNewKey(const std::vector<std::string>& args);
+
+// A small pool for an admin command, checked with a ping.
+absl::StatusOr<std::unique_ptr<storage::ConnectionPool>> OpenDb(const std::string& db);
 
 // Parses `args` into `flags`; prints help (exit 0) or the error (exit 2) and returns that code, or
 // -1 to go on.

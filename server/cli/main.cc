@@ -20,6 +20,10 @@ const std::vector<Command>& Commands() {
       {"role grant", "add a permission to a role: role grant ROLE PERMISSION", RunRoleGrant},
       {"role revoke", "remove a permission from a role: role revoke ROLE PERMISSION",
        RunRoleRevoke},
+      {"secrets rotate",
+       "re-encrypt stored secrets under a new key, in batches, while the service runs",
+       RunSecretsRotate},
+      {"secrets new-key", "print a new random --secret-encryption-key", RunSecretsNewKey},
   };
   return kCommands;
 }

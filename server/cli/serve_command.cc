@@ -7,7 +7,9 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -21,9 +23,11 @@
 #include "server/app/rate_limiter.h"
 #include "server/app/registration_service.h"
 #include "server/cli/command.h"
+#include "server/rpc/audit_log.h"
 #include "server/rpc/authorization_handler.h"
 #include "server/rpc/authorization_server_handler.h"
 #include "server/rpc/call_runner.h"
+#include "server/rpc/client_address.h"
 #include "server/rpc/oauth_apps_handler.h"
 #include "server/rpc/worker_pool.h"
 #include "storage/app_store.h"
@@ -31,6 +35,7 @@
 #include "storage/grant_store.h"
 #include "storage/identity_store.h"
 #include "storage/preference_store.h"
+#include "storage/secret_cipher.h"
 
 namespace oauthd::cli {
 namespace {
@@ -41,6 +46,53 @@ void OnSignal(int) { g_stop = true; }
 int UsageError(const std::string& message) {
   std::fprintf(stderr, "oauthd serve: %s\n", message.c_str());
   return 2;
+}
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().find("-----BEGIN") == std::string::npos)
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read PEM from ", path));
+  return text.str();
+}
+
+// Plain text without --tls-cert; TLS with it; mutual TLS with --tls-client-ca too.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const std::string& cert, const std::string& key, const std::string& client_ca) {
+  if (cert.empty() != key.empty())
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  if (cert.empty()) {
+    if (!client_ca.empty()) return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert");
+    return grpc::InsecureServerCredentials();
+  }
+  auto cert_pem = ReadPem(cert, "--tls-cert");
+  if (!cert_pem.ok()) return cert_pem.status();
+  auto key_pem = ReadPem(key, "--tls-key");
+  if (!key_pem.ok()) return key_pem.status();
+  grpc::SslServerCredentialsOptions options(
+      client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                        : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_key_cert_pairs.push_back({*key_pem, *cert_pem});
+  if (!client_ca.empty()) {
+    auto ca = ReadPem(client_ca, "--tls-client-ca");
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+// One round of --dcr-idle-ttl reaping (a no-op on pods that do not get the lock).
+void ReapIdleClients(storage::AppStore& apps, absl::Duration ttl, std::atomic<int64_t>* reaped) {
+  auto n = apps.ReapIdleDynamicClients(absl::ToUnixMillis(absl::Now() - ttl), 500);
+  if (!n.ok()) {
+    std::fprintf(stderr, "oauthd: reaping idle registered clients failed: %s\n",
+                 std::string(n.status().message()).c_str());
+  } else if (*n > 0) {
+    *reaped += *n;
+    std::fprintf(stderr, "oauthd: deleted %d dynamically registered clients idle for %s\n", *n,
+                 absl::FormatDuration(ttl).c_str());
+  }
 }
 
 }  // namespace
@@ -112,6 +164,39 @@ int RunServe(const std::vector<std::string>& args) {
   flags.Duration("shutdown-grace", &shutdown_grace,
                  "on SIGTERM, after the delay: how long calls in flight may take to finish before\n"
                  "they are cancelled");
+  std::string encryption_key, previous_keys, trusted_proxies = "127.0.0.0/8,::1", audit_path = "-";
+  flags.String("secret-encryption-key", &encryption_key,
+               "32 bytes in base64 (`oauthd secrets new-key`): encrypt client secrets, refresh\n"
+               "tokens and authorization codes in the database with AES-256-GCM. Empty: clear\n"
+               "text, as Mattermost stores them (needed to share its database). Prefer the\n"
+               "environment variable to the command line");
+  flags.String("secret-previous-keys", &previous_keys,
+               "comma-separated keys values may still be encrypted under (during `oauthd secrets\n"
+               "rotate`); read, never written");
+  flags.Duration("secret-rotation-grace", &config.secret_rotation_grace,
+                 "after regen_secret, how long the previous secret still works at the token\n"
+                 "endpoint (one previous secret per app). 0s: at once invalid, as in Mattermost");
+  flags.String("trusted-proxies", &trusted_proxies,
+               "comma-separated CIDRs of proxies (the gateway, an ingress) whose X-Forwarded-For\n"
+               "is believed when finding a caller's address for the registration limit; from any\n"
+               "other peer the header is ignored. Empty: trust no one");
+  int dcr_max_clients = 0;
+  flags.Int("dcr-max-clients", &dcr_max_clients,
+              "most dynamically registered clients; past it registration answers 400\n"
+              "invalid_client_metadata. 0: no cap");
+  flags.Duration("dcr-idle-ttl", &config.dcr_idle_ttl,
+                 "delete dynamically registered clients that got no token or code for this long\n"
+                 "and hold no refresh token (one pod at a time reaps). 0s: never");
+  absl::Duration reap_interval = absl::Minutes(1);
+  flags.Duration("dcr-reap-interval", &reap_interval, "how often idle clients are looked for");
+  flags.String("audit-log", &audit_path,
+               "where audit records go (one JSON line per state change): \"-\" for standard\n"
+               "error, else a file appended to; empty: no audit log");
+  std::string tls_cert, tls_key, tls_client_ca;
+  flags.String("tls-cert", &tls_cert, "PEM certificate chain: serve gRPC over TLS (with --tls-key)");
+  flags.String("tls-key", &tls_key, "PEM private key of --tls-cert");
+  flags.String("tls-client-ca", &tls_client_ca,
+               "PEM CA bundle: require and verify client certificates (mutual TLS)");
   std::vector<std::string> pos;
   if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
   if (!pos.empty()) return UsageError("serve takes no arguments");
@@ -131,6 +216,34 @@ int RunServe(const std::vector<std::string>& args) {
   for (absl::string_view p : absl::StrSplit(allowlist, ',', absl::SkipWhitespace())) {
     config.dcr_redirect_uri_allowlist.emplace_back(absl::StripAsciiWhitespace(p));
   }
+  if (config.secret_rotation_grace < absl::ZeroDuration() ||
+      config.dcr_idle_ttl < absl::ZeroDuration())
+    return UsageError("--secret-rotation-grace and --dcr-idle-ttl must not be negative");
+  if (dcr_max_clients < 0) return UsageError("--dcr-max-clients must not be negative");
+  config.dcr_max_clients = dcr_max_clients;
+  if (reap_interval < absl::Seconds(1)) return UsageError("--dcr-reap-interval must be at least 1s");
+  auto proxies = rpc::TrustedProxies::Parse(trusted_proxies);
+  if (!proxies.ok()) return UsageError(std::string(proxies.status().message()));
+  std::unique_ptr<storage::SecretCipher> owned_cipher;
+  const storage::SecretCipher* cipher = &storage::SecretCipher::ClearText();
+  if (!encryption_key.empty()) {
+    auto created = storage::SecretCipher::Create(
+        encryption_key, absl::StrSplit(previous_keys, ',', absl::SkipWhitespace()));
+    if (!created.ok())
+      return UsageError(absl::StrCat("--secret-encryption-key: ", created.status().message()));
+    owned_cipher = std::move(*created);
+    cipher = owned_cipher.get();
+  } else if (!previous_keys.empty()) {
+    return UsageError("--secret-previous-keys needs --secret-encryption-key");
+  }
+  auto credentials = ServerCredentials(tls_cert, tls_key, tls_client_ca);
+  if (!credentials.ok()) return UsageError(std::string(credentials.status().message()));
+  std::unique_ptr<rpc::AuditLog> audit;
+  if (!audit_path.empty()) {
+    auto opened = rpc::AuditLog::Open(audit_path);
+    if (!opened.ok()) return UsageError(std::string(opened.status().message()));
+    audit = std::move(*opened);
+  }
   auto url = storage::ParseDbUrl(db);
   if (!url.ok()) return UsageError(std::string(url.status().message()));
 
@@ -145,9 +258,19 @@ int RunServe(const std::vector<std::string>& args) {
     std::fprintf(stderr, "oauthd serve: %s\n", std::string(st.message()).c_str());
     return 1;
   }
-  storage::AppStore apps(&pool);
+  if (cipher->encrypts()) {
+    std::fprintf(stderr,
+                 "oauthd: client secrets, refresh tokens and authorization codes are encrypted "
+                 "at rest (AES-256-GCM, key id %s)\n",
+                 cipher->key_id().c_str());
+  } else {
+    std::fprintf(stderr,
+                 "oauthd: client secrets, refresh tokens and authorization codes are stored in "
+                 "clear text (no --secret-encryption-key)\n");
+  }
+  storage::AppStore apps(&pool, cipher);
   storage::IdentityStore identity(&pool);
-  storage::GrantStore grants(&pool);
+  storage::GrantStore grants(&pool, cipher);
   storage::PreferenceStore prefs(&pool);
   app::Authenticator auth(&identity, cache_ttl, static_cast<size_t>(cache_entries));
   app::RateLimiter limiter(dcr_rate, dcr_burst);
@@ -156,7 +279,8 @@ int RunServe(const std::vector<std::string>& args) {
   app::AuthorizationService authorization(&config, &auth, &apps, &grants, &prefs, &identity);
 
   Metrics metrics("oauthd");
-  metrics.SetExtra([&pool] {
+  std::atomic<int64_t> reaped{0};
+  metrics.SetExtra([&pool, &reaped] {
     const storage::PoolStats s = pool.Stats();
     return absl::StrCat(
         "# TYPE oauthd_db_pool_connections gauge\n", "oauthd_db_pool_connections{state=\"open\"} ",
@@ -164,7 +288,9 @@ int RunServe(const std::vector<std::string>& args) {
         "\noauthd_db_pool_connections{state=\"max\"} ", s.max,
         "\n# TYPE oauthd_db_pool_waits_total counter\noauthd_db_pool_waits_total ", s.waits,
         "\n# TYPE oauthd_db_pool_reconnects_total counter\noauthd_db_pool_reconnects_total ",
-        s.reconnects, "\n");
+        s.reconnects,
+        "\n# TYPE oauthd_dcr_reaped_clients_total counter\noauthd_dcr_reaped_clients_total ",
+        reaped.load(), "\n");
   });
   if (!metrics_listen.empty()) {
     if (absl::Status st = StartMetricsServer(metrics_listen, &metrics); !st.ok()) {
@@ -176,7 +302,7 @@ int RunServe(const std::vector<std::string>& args) {
   const int threads = workers > 0 ? workers : db_pool_size;
   auto worker_pool = std::make_unique<rpc::WorkerPool>(
       threads, static_cast<size_t>(max_queued_calls >= 0 ? max_queued_calls : 16 * threads));
-  rpc::CallRunner runner(worker_pool.get(), &metrics, developer_mode);
+  rpc::CallRunner runner(worker_pool.get(), &metrics, developer_mode, &*proxies, audit.get());
   rpc::OAuthAppsHandler apps_handler(&runner, &app_service);
   rpc::AuthorizationServerHandler server_handler(&runner, &config, &registration);
   rpc::AuthorizationHandler authorization_handler(&runner, &authorization);
@@ -185,7 +311,7 @@ int RunServe(const std::vector<std::string>& args) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, *credentials, &port);
   builder.RegisterService(&apps_handler);
   builder.RegisterService(&server_handler);
   builder.RegisterService(&authorization_handler);
@@ -194,10 +320,19 @@ int RunServe(const std::vector<std::string>& args) {
     std::fprintf(stderr, "oauthd serve: cannot listen on %s\n", listen.c_str());
     return 1;
   }
-  std::fprintf(stderr, "oauthd: serving gRPC on port %d (%s)\n", port, listen.c_str());
+  std::fprintf(stderr, "oauthd: serving gRPC%s on port %d (%s)\n",
+               tls_cert.empty() ? "" : (tls_client_ca.empty() ? " over TLS" : " over mutual TLS"),
+               port, listen.c_str());
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
-  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  absl::Time next_reap = absl::Now() + reap_interval;
+  while (!g_stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (config.dcr_idle_ttl > absl::ZeroDuration() && absl::Now() >= next_reap) {
+      ReapIdleClients(apps, config.dcr_idle_ttl, &reaped);
+      next_reap = absl::Now() + reap_interval;
+    }
+  }
   // Health first, so that balancers and probes stop choosing this process; then no new calls; then
   // the calls in flight finish (or are cancelled at the deadline).
   std::fprintf(stderr, "oauthd: shutting down: health checks answer NOT_SERVING\n");

@@ -13,14 +13,16 @@ grpc::ServerUnaryReactor* AuthorizationHandler::AuthorizePage(
 grpc::ServerUnaryReactor* AuthorizationHandler::Authorize(
     grpc::CallbackServerContext* ctx, const oauthd::v1::AuthorizePostRequest* req,
     oauthd::v1::AuthorizeResponse* resp) {
-  return runner_->Run(ctx, {"Authorize", false, 200},
-                      [=](app::Caller* c) { return Assign(service_->Authorize(c, *req), resp); });
+  return runner_->Run(ctx, {"Authorize", false, 200, "oauth.authorize"}, [=](app::Caller* c) {
+    c->app_id = req->request().client_id();
+    return Assign(service_->Authorize(c, *req), resp);
+  });
 }
 
 grpc::ServerUnaryReactor* AuthorizationHandler::AccessToken(
     grpc::CallbackServerContext* ctx, const oauthd::v1::AccessTokenRequest* req,
     oauthd::v1::AccessTokenResponse* resp) {
-  return runner_->Run(ctx, {"AccessToken", false, 200}, [=](app::Caller* c) {
+  return runner_->Run(ctx, {"AccessToken", false, 200, "oauth.token"}, [=](app::Caller* c) {
     return Assign(service_->AccessToken(c, req->body()), resp);
   });
 }
@@ -28,7 +30,8 @@ grpc::ServerUnaryReactor* AuthorizationHandler::AccessToken(
 grpc::ServerUnaryReactor* AuthorizationHandler::Deauthorize(
     grpc::CallbackServerContext* ctx, const oauthd::v1::DeauthorizeRequest* req,
     oauthd::v1::StatusOK* resp) {
-  return runner_->Run(ctx, {"Deauthorize", false, 200}, [=](app::Caller* c) {
+  return runner_->Run(ctx, {"Deauthorize", false, 200, "oauth.deauthorize"}, [=](app::Caller* c) {
+    c->app_id = req->client_id();
     absl::Status st = service_->Deauthorize(c, req->client_id());
     if (st.ok()) resp->set_status("OK");
     return st;

@@ -21,17 +21,6 @@ std::string Header(const grpc::CallbackServerContext& ctx, const char* key) {
   return std::string(it->second.data(), it->second.size());
 }
 
-// ipv4:1.2.3.4:5678 / ipv6:[::1]:5678 → the address.
-std::string PeerAddress(const std::string& peer) {
-  absl::string_view p = peer;
-  if (!absl::ConsumePrefix(&p, "ipv4:") && !absl::ConsumePrefix(&p, "ipv6:")) return peer;
-  size_t colon = p.rfind(':');
-  if (colon != absl::string_view::npos) p = p.substr(0, colon);
-  absl::ConsumePrefix(&p, "[");
-  absl::ConsumeSuffix(&p, "]");
-  return std::string(p);
-}
-
 std::string QueryParam(absl::string_view uri, absl::string_view name) {
   size_t q = uri.find('?');
   if (q == absl::string_view::npos) return "";
@@ -74,7 +63,8 @@ grpc::Status ToGrpcStatus(const app::ErrorBody& body) {
 
 }  // namespace
 
-app::Caller CallerFromMetadata(const grpc::CallbackServerContext& ctx, bool safe_method) {
+app::Caller CallerFromMetadata(const grpc::CallbackServerContext& ctx, bool safe_method,
+                               const TrustedProxies& proxies) {
   app::Caller c;
   const std::string supplied_id = Header(ctx, "x-request-id");
   c.request_id = IsPlainRequestId(supplied_id) ? supplied_id : NewRequestId();
@@ -84,13 +74,7 @@ app::Caller CallerFromMetadata(const grpc::CallbackServerContext& ctx, bool safe
   c.requested_with = Header(ctx, "x-requested-with");
   c.original_uri = Header(ctx, "x-original-uri");
   c.query_access_token = QueryParam(c.original_uri, "access_token");
-  const std::string xff = Header(ctx, "x-forwarded-for");
-  if (!xff.empty()) {
-    c.client_ip = std::string(absl::StripAsciiWhitespace(
-        xff.substr(xff.rfind(',') == std::string::npos ? 0 : xff.rfind(',') + 1)));
-  } else {
-    c.client_ip = PeerAddress(ctx.peer());
-  }
+  c.client_ip = proxies.ClientAddress(ctx.peer(), Header(ctx, "x-forwarded-for"));
   c.safe_method = safe_method;
   return c;
 }
@@ -101,7 +85,7 @@ grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx,
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const bool queued = workers_->TrySubmit([this, ctx, reactor, options, body = std::move(body)] {
     const absl::Time start = absl::Now();
-    app::Caller caller = CallerFromMetadata(*ctx, options.safe_method);
+    app::Caller caller = CallerFromMetadata(*ctx, options.safe_method, *proxies_);
     absl::Status st;
     if (ctx->IsCancelled()) {
       st = absl::CancelledError("the caller went away");
@@ -114,7 +98,7 @@ grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx,
     // Every worker is busy and the queue is full: a fast 503 (the caller may retry elsewhere)
     // rather than an ever longer queue.
     const absl::Time start = absl::Now();
-    app::Caller caller = CallerFromMetadata(*ctx, options.safe_method);
+    app::Caller caller = CallerFromMetadata(*ctx, options.safe_method, *proxies_);
     Finish(ctx, reactor, options, caller, app::AppError(503, "api.context.server_busy.app_error"),
            start);
   }
@@ -127,6 +111,7 @@ void CallRunner::Finish(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReact
   ctx->AddInitialMetadata("x-request-id", caller.request_id);
   grpc::Status result = grpc::Status::OK;
   int http = options.success_http;
+  std::string error_id;
   if (st.ok()) {
     if (caller.http_status != 0) http = caller.http_status;
     if (http != 200) ctx->AddInitialMetadata("x-http-code", absl::StrCat(http));
@@ -139,7 +124,15 @@ void CallRunner::Finish(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReact
       if (!developer_mode_) err.app.set_detailed_error("");
     }
     http = err.http_status;
+    error_id = err.kind == app::ErrorBody::Kind::kApp     ? err.app.id()
+               : err.kind == app::ErrorBody::Kind::kOAuth ? err.oauth.error()
+                                                          : absl::StrCat("http_", http);
     result = ToGrpcStatus(err);
+  }
+  const char* audit_event = options.audit != nullptr ? options.audit : caller.audit_event;
+  if (audit_ != nullptr && audit_event != nullptr) {
+    audit_->Write({start, audit_event, caller.user_id, caller.app_id, caller.client_ip,
+                   caller.request_id, http, error_id});
   }
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   metrics_->ObserveRequest(options.method, http, seconds);

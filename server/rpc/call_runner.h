@@ -14,20 +14,29 @@
 #include "absl/status/statusor.h"
 #include "common/metrics.h"
 #include "server/app/authenticator.h"
+#include "server/rpc/audit_log.h"
+#include "server/rpc/client_address.h"
 #include "server/rpc/worker_pool.h"
 
 namespace oauthd::rpc {
 
 struct CallOptions {
-  const char* method;        // for logs and metrics
-  bool safe_method = false;  // the REST verb is GET (no CSRF check)
-  int success_http = 200;    // e.g. 201 for creations
+  const char* method;          // for logs and metrics
+  bool safe_method = false;    // the REST verb is GET (no CSRF check)
+  int success_http = 200;      // e.g. 201 for creations
+  const char* audit = nullptr;  // the audit event every call of this RPC is, if any
 };
 
 class CallRunner {
  public:
-  CallRunner(WorkerPool* workers, Metrics* metrics, bool developer_mode)
-      : workers_(workers), metrics_(metrics), developer_mode_(developer_mode) {}
+  // `audit` may be null (no audit log); `proxies` decides whose X-Forwarded-For is believed.
+  CallRunner(WorkerPool* workers, Metrics* metrics, bool developer_mode,
+             const TrustedProxies* proxies, AuditLog* audit)
+      : workers_(workers),
+        metrics_(metrics),
+        developer_mode_(developer_mode),
+        proxies_(proxies),
+        audit_(audit) {}
 
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, const CallOptions& options,
                                 std::function<absl::Status(app::Caller*)> body);
@@ -41,6 +50,8 @@ class CallRunner {
   WorkerPool* workers_;
   Metrics* metrics_;
   bool developer_mode_;
+  const TrustedProxies* proxies_;
+  AuditLog* audit_;
 };
 
 // Moves a service result into the response message.
@@ -52,7 +63,8 @@ absl::Status Assign(absl::StatusOr<T> result, T* out) {
 }
 
 // The caller as the metadata describes it (exposed for tests).
-app::Caller CallerFromMetadata(const grpc::CallbackServerContext& ctx, bool safe_method);
+app::Caller CallerFromMetadata(const grpc::CallbackServerContext& ctx, bool safe_method,
+                               const TrustedProxies& proxies);
 
 }  // namespace oauthd::rpc
 

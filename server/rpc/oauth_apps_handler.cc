@@ -17,8 +17,11 @@ absl::Status AssignList(absl::StatusOr<std::vector<OAuthApp>> result, OAuthAppLi
 grpc::ServerUnaryReactor* OAuthAppsHandler::CreateOAuthApp(
     grpc::CallbackServerContext* ctx, const oauthd::v1::CreateOAuthAppRequest* req,
     OAuthApp* resp) {
-  return runner_->Run(ctx, {"CreateOAuthApp", false, 201},
-                      [=](app::Caller* c) { return Assign(service_->Create(c, *req), resp); });
+  return runner_->Run(ctx, {"CreateOAuthApp", false, 201, "oauth_app.create"}, [=](app::Caller* c) {
+    absl::Status st = Assign(service_->Create(c, *req), resp);
+    c->app_id = resp->id();
+    return st;
+  });
 }
 
 grpc::ServerUnaryReactor* OAuthAppsHandler::GetOAuthApps(grpc::CallbackServerContext* ctx,
@@ -39,7 +42,8 @@ grpc::ServerUnaryReactor* OAuthAppsHandler::GetOAuthApp(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* OAuthAppsHandler::UpdateOAuthApp(
     grpc::CallbackServerContext* ctx, const oauthd::v1::UpdateOAuthAppRequest* req,
     OAuthApp* resp) {
-  return runner_->Run(ctx, {"UpdateOAuthApp", false, 200}, [=](app::Caller* c) {
+  return runner_->Run(ctx, {"UpdateOAuthApp", false, 200, "oauth_app.update"}, [=](app::Caller* c) {
+    c->app_id = req->app_id();
     return Assign(service_->Update(c, req->app_id(), req->body()), resp);
   });
 }
@@ -47,7 +51,8 @@ grpc::ServerUnaryReactor* OAuthAppsHandler::UpdateOAuthApp(
 grpc::ServerUnaryReactor* OAuthAppsHandler::DeleteOAuthApp(grpc::CallbackServerContext* ctx,
                                                            const oauthd::v1::OAuthAppIdRequest* req,
                                                            oauthd::v1::StatusOK* resp) {
-  return runner_->Run(ctx, {"DeleteOAuthApp", false, 200}, [=](app::Caller* c) {
+  return runner_->Run(ctx, {"DeleteOAuthApp", false, 200, "oauth_app.delete"}, [=](app::Caller* c) {
+    c->app_id = req->app_id();
     absl::Status st = service_->Delete(c, req->app_id());
     if (st.ok()) resp->set_status("OK");
     return st;
@@ -56,7 +61,9 @@ grpc::ServerUnaryReactor* OAuthAppsHandler::DeleteOAuthApp(grpc::CallbackServerC
 
 grpc::ServerUnaryReactor* OAuthAppsHandler::RegenerateOAuthAppSecret(
     grpc::CallbackServerContext* ctx, const oauthd::v1::OAuthAppIdRequest* req, OAuthApp* resp) {
-  return runner_->Run(ctx, {"RegenerateOAuthAppSecret", false, 200}, [=](app::Caller* c) {
+  return runner_->Run(ctx, {"RegenerateOAuthAppSecret", false, 200, "oauth_app.regenerate_secret"},
+                      [=](app::Caller* c) {
+    c->app_id = req->app_id();
     return Assign(service_->RegenerateSecret(c, req->app_id()), resp);
   });
 }

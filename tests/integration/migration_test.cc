@@ -25,10 +25,10 @@ TEST(Migration, CreatesTheTablesAndDefaultRoles) {
   TestDatabase db(/*migrate=*/false);
   auto report = Migrate(db.pool(), [](absl::string_view) {});
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(report->applied.size(), 1u);
+  EXPECT_EQ(report->applied.size(), 2u);
   // OAuthApps, OAuthAuthData, OAuthAccessData, Sessions, Users, Roles, Preferences +
-  // oauthd_migrations.
-  EXPECT_EQ(TableCount(db), 8);
+  // oauthd_migrations, OAuthdPreviousSecrets, OAuthdClientActivity.
+  EXPECT_EQ(TableCount(db), 10);
   storage::IdentityStore identity(&db.pool());
   auto admin = identity.GetRoleByName("system_admin");
   ASSERT_TRUE(admin.ok());
@@ -49,10 +49,10 @@ TEST(Migration, SecondRunIsANoOp) {
   auto report = Migrate(db.pool(), [](absl::string_view) {});
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->applied.empty());
-  EXPECT_EQ(report->already_applied, 1);
+  EXPECT_EQ(report->already_applied, 2);
   EXPECT_TRUE(report->roles_created.empty());
   EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM OAuthApps"), 1);
-  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM oauthd_migrations"), 1);
+  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM oauthd_migrations"), 2);
 }
 
 TEST(Migration, RestoresAMissingDefaultRoleOnRerun) {
@@ -81,10 +81,10 @@ TEST(Migration, TwoProcessesAtOnceBothSucceed) {
   EXPECT_EQ(ra.first, 0) << ra.second;
   EXPECT_EQ(rb.first, 0) << rb.second;
   // Exactly one of them applied the migration; the other found it done.
-  const int applied = (ra.second.find("1 applied") != std::string::npos) +
-                      (rb.second.find("1 applied") != std::string::npos);
+  const int applied = (ra.second.find("2 applied") != std::string::npos) +
+                      (rb.second.find("2 applied") != std::string::npos);
   EXPECT_EQ(applied, 1) << ra.second << "\n---\n" << rb.second;
-  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM oauthd_migrations"), 1);
+  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM oauthd_migrations"), 2);
   EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM Roles"), 2);
 }
 
@@ -135,7 +135,8 @@ TEST(Migration, CliCreatesTheSchemaInAnEmptyDatabase) {
   ASSERT_EQ(RunCommand(absl::StrCat(BinDir(), "/oauthd migrate --db=", db.url(), " 2>&1"), &out), 0)
       << out;
   EXPECT_NE(out.find("applying 0001_mattermost_tables.sql"), std::string::npos) << out;
-  EXPECT_EQ(TableCount(db), 8);
+  EXPECT_NE(out.find("applying 0002_oauthd_security.sql"), std::string::npos) << out;
+  EXPECT_EQ(TableCount(db), 10);
 }
 
 }  // namespace

@@ -1,0 +1,128 @@
+// Encryption at rest, trusted-proxy address resolution and audit records, without a database.
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "server/rpc/audit_log.h"
+#include "server/rpc/client_address.h"
+#include "storage/secret_cipher.h"
+
+namespace oauthd {
+namespace {
+
+using storage::kAuthCodeColumn;
+using storage::kClientSecretColumn;
+using storage::kRefreshTokenColumn;
+using storage::SecretCipher;
+
+std::unique_ptr<SecretCipher> Cipher(const std::string& key, std::vector<std::string> prev = {}) {
+  auto c = SecretCipher::Create(key, prev);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return std::move(*c);
+}
+
+TEST(SecretCipher, RoundTripHidesTheValueAndNamesTheKey) {
+  const std::string key = storage::NewSecretKey();
+  auto c = Cipher(key);
+  const std::string secret = "abcdefghijklmnopqrstuvwxyz";
+  const std::string sealed = c->Seal(kClientSecretColumn, secret);
+  EXPECT_TRUE(absl::StartsWith(sealed, "oe1:" + c->key_id() + ":")) << sealed;
+  EXPECT_EQ(sealed.find(secret), std::string::npos);
+  EXPECT_LE(sealed.size(), 128u);  // fits OAuthApps.ClientSecret
+  EXPECT_NE(sealed, c->Seal(kClientSecretColumn, secret));  // random nonce
+  EXPECT_EQ(*c->Open(kClientSecretColumn, sealed), secret);
+  EXPECT_TRUE(c->IsCurrent(sealed));
+  // Bound to its column: the same text does not open as another column's.
+  EXPECT_TRUE(absl::IsDataLoss(c->Open(kRefreshTokenColumn, sealed).status()));
+  // Tampering fails authentication.
+  std::string tampered = sealed;
+  tampered[20] = tampered[20] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(c->Open(kClientSecretColumn, tampered).ok());
+}
+
+TEST(SecretCipher, LookupFormsAreDeterministicUnderEveryKnownKey) {
+  const std::string old_key = storage::NewSecretKey(), new_key = storage::NewSecretKey();
+  auto before = Cipher(old_key);
+  auto during = Cipher(new_key, {old_key});
+  const std::string code(52, 'x');
+  const std::string under_old = before->SealForLookup(kAuthCodeColumn, code);
+  EXPECT_EQ(under_old, before->SealForLookup(kAuthCodeColumn, code));
+  EXPECT_LE(under_old.size(), 128u);  // fits OAuthAuthData.Code
+  const auto forms = during->LookupForms(kAuthCodeColumn, code);
+  ASSERT_EQ(forms.size(), 3u);  // new key, old key, clear text
+  EXPECT_EQ(forms[0], during->SealForLookup(kAuthCodeColumn, code));
+  EXPECT_EQ(forms[1], under_old);
+  EXPECT_EQ(forms[2], code);
+  EXPECT_EQ(*during->Open(kAuthCodeColumn, under_old), code);
+  EXPECT_FALSE(during->IsCurrent(under_old));
+  // Without the old key, its values are unreadable and the error says which key is missing.
+  auto after = Cipher(new_key);
+  auto lost = after->Open(kAuthCodeColumn, under_old);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_NE(lost.status().message().find(before->key_id()), std::string::npos);
+}
+
+TEST(SecretCipher, ClearTextPassesAndBadKeysAreRefused) {
+  const SecretCipher& clear = SecretCipher::ClearText();
+  EXPECT_FALSE(clear.encrypts());
+  EXPECT_EQ(clear.Seal(kClientSecretColumn, "s3cret"), "s3cret");
+  EXPECT_EQ(*clear.Open(kClientSecretColumn, "s3cret"), "s3cret");
+  auto c = Cipher(storage::NewSecretKey());
+  EXPECT_EQ(*c->Open(kClientSecretColumn, "legacyclearvalue"), "legacyclearvalue");
+  EXPECT_EQ(c->Seal(kClientSecretColumn, ""), "");  // a public client has no secret
+  EXPECT_FALSE(clear.Open(kClientSecretColumn, c->Seal(kClientSecretColumn, "x")).ok());
+  EXPECT_FALSE(SecretCipher::Create("c2hvcnQ=", {}).ok());  // 5 bytes
+  EXPECT_FALSE(SecretCipher::Create("not base64!", {}).ok());
+  const std::string key = storage::NewSecretKey();
+  EXPECT_FALSE(SecretCipher::Create(key, {key}).ok());  // the same key twice
+}
+
+TEST(TrustedProxies, BelievesForwardedForOnlyFromTrustedPeers) {
+  auto proxies = rpc::TrustedProxies::Parse("10.0.0.0/8, 127.0.0.1 ,::1,fd00::/8");
+  ASSERT_TRUE(proxies.ok()) << proxies.status();
+  // Untrusted peer: its header is ignored, whatever it says.
+  EXPECT_EQ(proxies->ClientAddress("ipv4:203.0.113.9:4000", "1.2.3.4"), "203.0.113.9");
+  // Trusted peer: the hop it names.
+  EXPECT_EQ(proxies->ClientAddress("ipv4:10.1.2.3:4000", "198.51.100.7"), "198.51.100.7");
+  // A chain: leftwards through trusted proxies; a spoofed entry left of the real client is not
+  // reached.
+  EXPECT_EQ(proxies->ClientAddress("ipv4:127.0.0.1:1", "6.6.6.6, 198.51.100.7, 10.9.9.9"),
+            "198.51.100.7");
+  EXPECT_EQ(proxies->ClientAddress("ipv6:[::1]:5", "2001:db8::1"), "2001:db8::1");
+  EXPECT_EQ(proxies->ClientAddress("ipv6:[::ffff:127.0.0.1]:5", "192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(proxies->ClientAddress("ipv4:10.0.0.1:1", "garbage"), "10.0.0.1");
+  EXPECT_EQ(proxies->ClientAddress("ipv4:10.0.0.1:1", ""), "10.0.0.1");
+  EXPECT_TRUE(proxies->Contains("fd12::1"));
+  EXPECT_FALSE(proxies->Contains("11.0.0.1"));
+  rpc::TrustedProxies nobody;
+  EXPECT_EQ(nobody.ClientAddress("ipv4:127.0.0.1:1", "1.2.3.4"), "127.0.0.1");
+  EXPECT_FALSE(rpc::TrustedProxies::Parse("10.0.0.0/33").ok());
+  EXPECT_FALSE(rpc::TrustedProxies::Parse("example.com").ok());
+}
+
+TEST(AuditLog, OneLineOfFixedFieldsWithHostileValuesNeutralized) {
+  rpc::AuditRecord r;
+  r.time = absl::FromUnixSeconds(0);
+  r.event = "oauth_app.delete";
+  r.user_id = "u1";
+  r.app_id = "x\"\n\\";
+  r.client_ip = "192.0.2.1";
+  r.request_id = "rid";
+  r.http_status = 403;
+  r.error = "api.context.permissions.app_error";
+  EXPECT_EQ(rpc::AuditLog::Format(r),
+            "{\"ts\":\"1970-01-01T00:00:00+00:00\",\"audit\":\"oauth_app.delete\",\"actor_type\":"
+            "\"user\",\"actor\":\"u1\",\"app_id\":\"x\\\"?\\\\\",\"client_ip\":\"192.0.2.1\","
+            "\"request_id\":\"rid\",\"outcome\":\"failure\",\"status\":403,\"error\":"
+            "\"api.context.permissions.app_error\"}");
+  r.event = "oauth.token";
+  r.user_id = "";
+  r.app_id = "client1";
+  r.http_status = 200;
+  const std::string line = rpc::AuditLog::Format(r);
+  EXPECT_NE(line.find("\"actor_type\":\"client\",\"actor\":\"client1\""), std::string::npos);
+  EXPECT_NE(line.find("\"outcome\":\"success\""), std::string::npos);
+  EXPECT_EQ(line.find("\"error\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace oauthd
