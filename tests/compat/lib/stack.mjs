@@ -71,7 +71,7 @@ export function startOauthd(dbUrl, flags = []) {
     const timer = setTimeout(() => reject(new Error(`oauthd did not start:\n${log}`)), 10000);
     child.stderr.on('data', (chunk) => {
       log += chunk;
-      const m = /serving gRPC on port (\d+)/.exec(log);
+      const m = /serving gRPC(?: over [A-Za-z ]+)? on port (\d+)/.exec(log);
       if (m && timer) {
         clearTimeout(timer);
         resolve({
@@ -95,7 +95,7 @@ export function startGateway(upstreamPort, flags = []) {
     const timer = setTimeout(() => reject(new Error(`oauthd-gateway did not start:\n${log}`)), 10000);
     child.stderr.on('data', (chunk) => {
       log += chunk;
-      const m = /serving HTTP on port (\d+)/.exec(log);
+      const m = /serving HTTPS? on port (\d+)/.exec(log);
       if (m && timer) {
         clearTimeout(timer);
         const port = Number(m[1]);
