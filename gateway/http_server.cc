@@ -6,8 +6,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <optional>
-#include <type_traits>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -75,11 +75,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if constexpr (kTls) {
         // The handshake counts against the read timeout, so a silent client cannot hold it.
         self->Tcp().expires_after(Ms(self->options_.read_timeout));
-        self->stream_.async_handshake(ssl::stream_base::server,
-                                      [self](beast::error_code ec) {
-                                        if (ec) return self->Close();
-                                        self->Read();
-                                      });
+        self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->Close();
+          self->Read();
+        });
       } else {
         self->Read();
       }
@@ -137,7 +136,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     req.body = std::move(msg.body());
     req.peer_ip = peer_;
     Tcp().expires_never();  // the upstream call has its own deadline
-    ++state_->exchanges;      // until its answer is written
+    ++state_->exchanges;    // until its answer is written
     // dispatch, not post: an answer given at once (a cache hit, a gateway error) is written from
     // this same strand without another trip through the scheduler; one from a gRPC thread is
     // queued to the strand.
@@ -245,8 +244,8 @@ absl::Status HttpServer::Start() {
     }
     impl_->tls->use_private_key_file(impl_->options.tls_key_file, ssl::context::pem, ec);
     if (ec) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--tls-key: cannot use ", impl_->options.tls_key_file, ": ", ec.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--tls-key: cannot use ", impl_->options.tls_key_file, ": ", ec.message()));
     }
   }
   auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);

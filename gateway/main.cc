@@ -148,8 +148,10 @@ int main(int argc, char** argv) {
     return Fail("--tls-cert and --tls-key go together", 2);
   if (upstream_cert.empty() != upstream_key.empty())
     return Fail("--upstream-client-cert and --upstream-client-key go together", 2);
-  if (!upstream_tls && !(upstream_ca.empty() && upstream_cert.empty() && upstream_server_name.empty()))
-    return Fail("--upstream-ca, --upstream-client-cert and --upstream-server-name need --upstream-tls", 2);
+  if (!upstream_tls &&
+      !(upstream_ca.empty() && upstream_cert.empty() && upstream_server_name.empty()))
+    return Fail(
+        "--upstream-ca, --upstream-client-cert and --upstream-server-name need --upstream-tls", 2);
   auto credentials = UpstreamCredentials(upstream_tls, upstream_ca, upstream_cert, upstream_key);
   if (!credentials.ok()) return Fail(std::string(credentials.status().message()), 2);
   options.response_cache_entries = static_cast<size_t>(cache_entries);
@@ -185,8 +187,7 @@ int main(int argc, char** argv) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, 5000);
-  if (!upstream_server_name.empty())
-    args.SetSslTargetNameOverride(upstream_server_name);
+  if (!upstream_server_name.empty()) args.SetSslTargetNameOverride(upstream_server_name);
   auto channel = grpc::CreateCustomChannel(upstream, *credentials, args);
 
   Metrics metrics("oauthd_gateway");
@@ -199,7 +200,9 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "oauthd-gateway: serving %s on port %d (%s), upstream %s%s\n",
                http.tls_cert_file.empty() ? "HTTP" : "HTTPS", server.port(), http.listen.c_str(),
                upstream.c_str(),
-               !upstream_tls ? "" : upstream_cert.empty() ? " over TLS" : " over mutual TLS");
+               !upstream_tls           ? ""
+               : upstream_cert.empty() ? " over TLS"
+                                       : " over mutual TLS");
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);

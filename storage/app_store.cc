@@ -19,7 +19,8 @@ absl::StatusOr<OAuthAppRow> ReadApp(sql::ResultSet& rs, const SecretCipher& ciph
   a.create_at = GetInt(rs, 3);
   a.update_at = GetInt(rs, 4);
   auto secret = cipher.Open(kClientSecretColumn, GetStr(rs, 5));
-  if (!secret.ok()) return absl::DataLossError(absl::StrCat(secret.status().message(), " (app ", a.id, ")"));
+  if (!secret.ok())
+    return absl::DataLossError(absl::StrCat(secret.status().message(), " (app ", a.id, ")"));
   a.client_secret = std::move(*secret);
   a.name = GetStr(rs, 6);
   a.description = GetStr(rs, 7);
@@ -55,25 +56,25 @@ const std::string& SelectById() {
 }
 
 void InsertApp(DbConn& c, const OAuthAppRow& a, const SecretCipher& cipher) {
-    auto& st = c.Prepare(
-        "INSERT INTO OAuthApps (Id, CreatorId, CreateAt, UpdateAt, ClientSecret, Name, "
-        "Description, IconURL, "
-        "CallbackUrls, Homepage, IsTrusted, MattermostAppID, IsDynamicallyRegistered) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    st.setString(1, a.id);
-    st.setString(2, a.creator_id);
-    st.setInt64(3, a.create_at);
-    st.setInt64(4, a.update_at);
-    st.setString(5, cipher.Seal(kClientSecretColumn, a.client_secret));
-    st.setString(6, a.name);
-    st.setString(7, a.description);
-    st.setString(8, a.icon_url);
-    st.setString(9, EncodeStringList(a.callback_urls));
-    st.setString(10, a.homepage);
-    st.setBoolean(11, a.is_trusted);
-    st.setString(12, a.mattermost_app_id);
-    st.setBoolean(13, a.is_dynamically_registered);
-    st.executeUpdate();
+  auto& st = c.Prepare(
+      "INSERT INTO OAuthApps (Id, CreatorId, CreateAt, UpdateAt, ClientSecret, Name, "
+      "Description, IconURL, "
+      "CallbackUrls, Homepage, IsTrusted, MattermostAppID, IsDynamicallyRegistered) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  st.setString(1, a.id);
+  st.setString(2, a.creator_id);
+  st.setInt64(3, a.create_at);
+  st.setInt64(4, a.update_at);
+  st.setString(5, cipher.Seal(kClientSecretColumn, a.client_secret));
+  st.setString(6, a.name);
+  st.setString(7, a.description);
+  st.setString(8, a.icon_url);
+  st.setString(9, EncodeStringList(a.callback_urls));
+  st.setString(10, a.homepage);
+  st.setBoolean(11, a.is_trusted);
+  st.setString(12, a.mattermost_app_id);
+  st.setBoolean(13, a.is_dynamically_registered);
+  st.executeUpdate();
 }
 
 // Everything that belongs to a deleted app: its sessions, access data, pending codes, `oauth_app`
@@ -285,7 +286,8 @@ absl::StatusOr<int> AppStore::ReapIdleDynamicClients(int64_t idle_before, int li
         "SELECT o.Id FROM OAuthApps o LEFT JOIN OAuthdClientActivity a ON a.ClientId = o.Id "
         "WHERE o.IsDynamicallyRegistered = 1 AND o.CreateAt < ? "
         "AND COALESCE(a.LastTokenAt, 0) < ? "
-        "AND NOT EXISTS (SELECT 1 FROM OAuthAuthData d WHERE d.ClientId = o.Id AND d.CreateAt >= ?) "
+        "AND NOT EXISTS (SELECT 1 FROM OAuthAuthData d WHERE d.ClientId = o.Id AND d.CreateAt >= "
+        "?) "
         "AND NOT EXISTS (SELECT 1 FROM OAuthAccessData t WHERE t.ClientId = o.Id "
         "AND t.RefreshToken <> '') ORDER BY o.CreateAt LIMIT ?");
     find.setInt64(1, idle_before);

@@ -96,8 +96,8 @@ absl::StatusOr<AuthDataRow> GrantStore::GetAuthData(const std::string& code) {
 absl::StatusOr<bool> GrantStore::DeleteAuthData(const std::string& code) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<bool> {
     const std::vector<std::string> forms = cipher_->LookupForms(kAuthCodeColumn, code);
-    auto& st = c.Prepare(
-        absl::StrCat("DELETE FROM OAuthAuthData WHERE Code", InMarkers(forms.size())));
+    auto& st =
+        c.Prepare(absl::StrCat("DELETE FROM OAuthAuthData WHERE Code", InMarkers(forms.size())));
     BindForms(st, forms);
     return st.executeUpdate() > 0;
   });
@@ -121,8 +121,8 @@ absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByRefreshToken(
     const std::string& refresh_token) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<AccessDataRow> {
     const std::vector<std::string> forms = cipher_->LookupForms(kRefreshTokenColumn, refresh_token);
-    auto& st = c.Prepare(
-        absl::StrCat(kAccessColumns, "WHERE RefreshToken", InMarkers(forms.size())));
+    auto& st =
+        c.Prepare(absl::StrCat(kAccessColumns, "WHERE RefreshToken", InMarkers(forms.size())));
     BindForms(st, forms);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     while (rs->next()) {

@@ -18,8 +18,7 @@ class GrantStore {
  public:
   // Codes and refresh tokens are sealed with `cipher` (deterministically, so that they can be
   // found) and found under any key it knows, or in clear text.
-  explicit GrantStore(ConnectionPool* pool,
-                      const SecretCipher* cipher = &SecretCipher::ClearText())
+  explicit GrantStore(ConnectionPool* pool, const SecretCipher* cipher = &SecretCipher::ClearText())
       : pool_(pool), cipher_(cipher) {}
 
   absl::Status SaveAuthData(const AuthDataRow& code);

@@ -76,9 +76,9 @@ absl::StatusOr<std::unique_ptr<SecretCipher>> SecretCipher::Create(
     Bytes raw;
     if ((!absl::Base64Unescape(all[i], &raw) && !absl::WebSafeBase64Unescape(all[i], &raw)) ||
         raw.size() != kKeyBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          i == 0 ? "the encryption key" : absl::StrCat("previous key ", i),
-          " must be 32 bytes in base64 (e.g. from `openssl rand -base64 32`)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(i == 0 ? "the encryption key" : absl::StrCat("previous key ", i),
+                       " must be 32 bytes in base64 (e.g. from `openssl rand -base64 32`)"));
     }
     auto key = std::make_unique<Key>(raw);
     for (const auto& k : cipher->keys_) {

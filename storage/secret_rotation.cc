@@ -26,9 +26,9 @@ constexpr SecretColumn kColumns[] = {
 // One batch after `*last_key`; false when the column is done.
 bool RotateBatch(DbConn& c, const SecretColumn& col, const SecretCipher& cipher, int batch,
                  std::string* last_key, ColumnRotation* report) {
-  auto& select = c.Prepare(absl::StrCat("SELECT ", col.key, ", ", col.value, " FROM ", col.table,
-                                        " WHERE ", col.key, " > ? ORDER BY ", col.key,
-                                        " LIMIT ? FOR UPDATE"));
+  auto& select =
+      c.Prepare(absl::StrCat("SELECT ", col.key, ", ", col.value, " FROM ", col.table, " WHERE ",
+                             col.key, " > ? ORDER BY ", col.key, " LIMIT ? FOR UPDATE"));
   select.setString(1, *last_key);
   select.setInt(2, batch);
   std::vector<std::pair<std::string, std::string>> rows;
@@ -52,8 +52,8 @@ bool RotateBatch(DbConn& c, const SecretColumn& col, const SecretCipher& cipher,
       if (report->unreadable++ == 0) report->first_error = std::string(value.status().message());
       continue;
     }
-    update.setString(1, col.lookup ? cipher.SealForLookup(col.aad, *value)
-                                   : cipher.Seal(col.aad, *value));
+    update.setString(
+        1, col.lookup ? cipher.SealForLookup(col.aad, *value) : cipher.Seal(col.aad, *value));
     update.setString(2, key);
     update.setString(3, stored);
     if (update.executeUpdate() > 0) {

@@ -16,11 +16,11 @@
 namespace oauthd::storage {
 
 struct ColumnRotation {
-  std::string column;     // e.g. "OAuthApps.ClientSecret"
-  int64_t examined = 0;   // non-empty values seen
-  int64_t resealed = 0;   // rewritten under the current key
-  int64_t current = 0;    // already under the current key
-  int64_t changed = 0;    // rewritten by the service between read and write (left as it wrote it)
+  std::string column;      // e.g. "OAuthApps.ClientSecret"
+  int64_t examined = 0;    // non-empty values seen
+  int64_t resealed = 0;    // rewritten under the current key
+  int64_t current = 0;     // already under the current key
+  int64_t changed = 0;     // rewritten by the service between read and write (left as it wrote it)
   int64_t unreadable = 0;  // under a key the cipher does not know, or damaged
   std::string first_error;
 };

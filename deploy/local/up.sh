@@ -140,7 +140,7 @@ require_free_port "$HTTP_PORT" OAUTHD_LOCAL_HTTP_PORT
 echo ">> starting oauthd on 127.0.0.1:$GRPC_PORT (log: $STATE/oauthd.log)"
 "$OAUTHD_BIN" serve --grpc-listen="127.0.0.1:$GRPC_PORT" --site-url="$SITE_URL" \
   --enable-dynamic-client-registration=true --metrics-listen="127.0.0.1:$METRICS_PORT" \
-  >"$STATE/oauthd.log" 2>&1 &
+  --trusted-proxies=127.0.0.1/32 >"$STATE/oauthd.log" 2>&1 &
 OAUTHD_PID=$!
 echo "$OAUTHD_PID" >"$STATE/oauthd.pid"
 wait_serving oauthd "$OAUTHD_PID" "$STATE/oauthd.log" "serving gRPC on port $GRPC_PORT"

@@ -27,7 +27,7 @@ struct Caller {
   std::string requested_with;  // X-Requested-With
   std::string original_uri;  // path and query of the original HTTP request (x-original-uri), if any
   std::string query_access_token;  // ?access_token= of the original HTTP request
-  std::string client_ip;  // the peer, or the X-Forwarded-For hop left of the trusted proxies
+  std::string client_ip;     // the peer, or the X-Forwarded-For hop left of the trusted proxies
   bool safe_method = false;  // GET/HEAD: no CSRF check
   std::string user_id;       // set once a session is resolved
   std::string app_id;        // the app the call is about, once known (for the audit log)

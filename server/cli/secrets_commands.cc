@@ -67,7 +67,8 @@ int RunSecretsRotate(const std::vector<std::string>& args) {
   int64_t unreadable = 0;
   for (const auto& r : *reports) {
     unreadable += r.unreadable;
-    if (r.unreadable > 0) std::fprintf(stderr, "secrets: %s: %s\n", r.column.c_str(), r.first_error.c_str());
+    if (r.unreadable > 0)
+      std::fprintf(stderr, "secrets: %s: %s\n", r.column.c_str(), r.first_error.c_str());
   }
   if (unreadable > 0) {
     return Fail(std::to_string(unreadable) +

@@ -164,7 +164,7 @@ int RunServe(const std::vector<std::string>& args) {
   flags.Duration("shutdown-grace", &shutdown_grace,
                  "on SIGTERM, after the delay: how long calls in flight may take to finish before\n"
                  "they are cancelled");
-  std::string encryption_key, previous_keys, trusted_proxies = "127.0.0.0/8,::1", audit_path = "-";
+  std::string encryption_key, previous_keys, trusted_proxies, audit_path = "-";
   flags.String("secret-encryption-key", &encryption_key,
                "32 bytes in base64 (`oauthd secrets new-key`): encrypt client secrets, refresh\n"
                "tokens and authorization codes in the database with AES-256-GCM. Empty: clear\n"
@@ -179,11 +179,12 @@ int RunServe(const std::vector<std::string>& args) {
   flags.String("trusted-proxies", &trusted_proxies,
                "comma-separated CIDRs of proxies (the gateway, an ingress) whose X-Forwarded-For\n"
                "is believed when finding a caller's address for the registration limit; from any\n"
-               "other peer the header is ignored. Empty: trust no one");
+               "other peer the header is ignored. Empty: trust no one (every caller behind the\n"
+               "gateway then shares the gateway's address), e.g. 127.0.0.1/32,10.0.0.0/8");
   int dcr_max_clients = 0;
   flags.Int("dcr-max-clients", &dcr_max_clients,
-              "most dynamically registered clients; past it registration answers 400\n"
-              "invalid_client_metadata. 0: no cap");
+            "most dynamically registered clients; past it registration answers 400\n"
+            "invalid_client_metadata. 0: no cap");
   flags.Duration("dcr-idle-ttl", &config.dcr_idle_ttl,
                  "delete dynamically registered clients that got no token or code for this long\n"
                  "and hold no refresh token (one pod at a time reaps). 0s: never");
@@ -193,7 +194,8 @@ int RunServe(const std::vector<std::string>& args) {
                "where audit records go (one JSON line per state change): \"-\" for standard\n"
                "error, else a file appended to; empty: no audit log");
   std::string tls_cert, tls_key, tls_client_ca;
-  flags.String("tls-cert", &tls_cert, "PEM certificate chain: serve gRPC over TLS (with --tls-key)");
+  flags.String("tls-cert", &tls_cert,
+               "PEM certificate chain: serve gRPC over TLS (with --tls-key)");
   flags.String("tls-key", &tls_key, "PEM private key of --tls-cert");
   flags.String("tls-client-ca", &tls_client_ca,
                "PEM CA bundle: require and verify client certificates (mutual TLS)");
@@ -221,7 +223,8 @@ int RunServe(const std::vector<std::string>& args) {
     return UsageError("--secret-rotation-grace and --dcr-idle-ttl must not be negative");
   if (dcr_max_clients < 0) return UsageError("--dcr-max-clients must not be negative");
   config.dcr_max_clients = dcr_max_clients;
-  if (reap_interval < absl::Seconds(1)) return UsageError("--dcr-reap-interval must be at least 1s");
+  if (reap_interval < absl::Seconds(1))
+    return UsageError("--dcr-reap-interval must be at least 1s");
   auto proxies = rpc::TrustedProxies::Parse(trusted_proxies);
   if (!proxies.ok()) return UsageError(std::string(proxies.status().message()));
   std::unique_ptr<storage::SecretCipher> owned_cipher;

@@ -51,9 +51,10 @@ AuditLog::~AuditLog() {
 std::string AuditLog::Format(const AuditRecord& r) {
   const bool ok = r.http_status < 400;
   const absl::string_view actor_type = !r.user_id.empty() ? "user"
-                                       : r.event == "oauth.token" && !r.app_id.empty() ? "client"
-                                                                                       : "anonymous";
-  const absl::string_view actor = !r.user_id.empty() ? r.user_id
+                                       : r.event == "oauth.token" && !r.app_id.empty()
+                                           ? "client"
+                                           : "anonymous";
+  const absl::string_view actor = !r.user_id.empty()       ? r.user_id
                                   : actor_type == "client" ? r.app_id
                                                            : absl::string_view();
   return absl::StrCat(

@@ -17,13 +17,13 @@ namespace oauthd::rpc {
 
 struct AuditRecord {
   absl::Time time;
-  absl::string_view event;       // e.g. "oauth_app.create"
-  absl::string_view user_id;     // the session's user, if any
-  absl::string_view app_id;      // the app (client) the call was about
+  absl::string_view event;    // e.g. "oauth_app.create"
+  absl::string_view user_id;  // the session's user, if any
+  absl::string_view app_id;   // the app (client) the call was about
   absl::string_view client_ip;
   absl::string_view request_id;
   int http_status = 0;
-  absl::string_view error;       // the error id (Mattermost's, or RFC 6749's) on failure
+  absl::string_view error;  // the error id (Mattermost's, or RFC 6749's) on failure
 };
 
 class AuditLog {

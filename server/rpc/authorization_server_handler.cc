@@ -15,9 +15,9 @@ grpc::ServerUnaryReactor* AuthorizationServerHandler::GetAuthorizationServerMeta
 grpc::ServerUnaryReactor* AuthorizationServerHandler::RegisterOAuthClient(
     grpc::CallbackServerContext* ctx, const oauthd::v1::RegisterOAuthClientRequest* req,
     oauthd::v1::ClientRegistrationResponse* resp) {
-  return runner_->Run(ctx, {"RegisterOAuthClient", false, 201, "oauth_app.register"}, [=](app::Caller* c) {
-    return Assign(registration_->Register(c, req->body()), resp);
-  });
+  return runner_->Run(
+      ctx, {"RegisterOAuthClient", false, 201, "oauth_app.register"},
+      [=](app::Caller* c) { return Assign(registration_->Register(c, req->body()), resp); });
 }
 
 }  // namespace oauthd::rpc

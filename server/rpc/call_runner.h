@@ -21,9 +21,9 @@
 namespace oauthd::rpc {
 
 struct CallOptions {
-  const char* method;          // for logs and metrics
-  bool safe_method = false;    // the REST verb is GET (no CSRF check)
-  int success_http = 200;      // e.g. 201 for creations
+  const char* method;           // for logs and metrics
+  bool safe_method = false;     // the REST verb is GET (no CSRF check)
+  int success_http = 200;       // e.g. 201 for creations
   const char* audit = nullptr;  // the audit event every call of this RPC is, if any
 };
 

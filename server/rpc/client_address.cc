@@ -67,7 +67,8 @@ absl::StatusOr<TrustedProxies> TrustedProxies::Parse(absl::string_view cidrs) {
     bool v4 = false;
     int bits = -1;
     if (!ToBytes(address, &n.bytes, &v4) ||
-        (!length.empty() && (!absl::SimpleAtoi(length, &bits) || bits < 0 || bits > (v4 ? 32 : 128)))) {
+        (!length.empty() &&
+         (!absl::SimpleAtoi(length, &bits) || bits < 0 || bits > (v4 ? 32 : 128)))) {
       return absl::InvalidArgumentError(
           absl::StrCat("--trusted-proxies: \"", item, "\" is not an address or CIDR"));
     }

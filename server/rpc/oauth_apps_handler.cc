@@ -63,9 +63,9 @@ grpc::ServerUnaryReactor* OAuthAppsHandler::RegenerateOAuthAppSecret(
     grpc::CallbackServerContext* ctx, const oauthd::v1::OAuthAppIdRequest* req, OAuthApp* resp) {
   return runner_->Run(ctx, {"RegenerateOAuthAppSecret", false, 200, "oauth_app.regenerate_secret"},
                       [=](app::Caller* c) {
-    c->app_id = req->app_id();
-    return Assign(service_->RegenerateSecret(c, req->app_id()), resp);
-  });
+                        c->app_id = req->app_id();
+                        return Assign(service_->RegenerateSecret(c, req->app_id()), resp);
+                      });
 }
 
 grpc::ServerUnaryReactor* OAuthAppsHandler::GetOAuthAppInfo(

@@ -268,8 +268,9 @@ TEST_F(RegistrationTest, AllowlistMatchesPerComponent) {
 
 class RateLimitTest : public ServerTest {
  protected:
+  // The test calls from loopback as the proxies 10.0.0.1 → 127.0.0.1 would, naming the client.
   std::vector<std::string> ExtraFlags() override {
-    return {"--enable-dynamic-client-registration=true"};
+    return {"--enable-dynamic-client-registration=true", "--trusted-proxies=127.0.0.1,10.0.0.0/8"};
   }
 };
 
@@ -290,6 +291,16 @@ TEST_F(RateLimitTest, SecondRegistrationFromOneAddressIs429) {
   EXPECT_TRUE(Register(as_.get(), body, &resp, "198.51.100.2").ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   EXPECT_TRUE(Register(as_.get(), body, &resp, "198.51.100.1").ok());
+}
+
+TEST_F(MetadataTest, ForwardedForIsIgnoredWithoutTrustedProxies) {
+  // By default no proxy is trusted: the limit keys on the peer, whatever the header claims.
+  auto server = StartServer({"--enable-dynamic-client-registration=true"});
+  auto stub = Stub(*server);
+  ClientRegistrationResponse resp;
+  const std::string body = R"({"redirect_uris":["https://x.example.com/cb"]})";
+  ASSERT_TRUE(Register(stub.get(), body, &resp, "198.51.100.1").ok());
+  EXPECT_EQ(Register(stub.get(), body, &resp, "198.51.100.2").http_status(), 429);
 }
 
 }  // namespace

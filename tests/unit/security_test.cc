@@ -27,7 +27,7 @@ TEST(SecretCipher, RoundTripHidesTheValueAndNamesTheKey) {
   const std::string sealed = c->Seal(kClientSecretColumn, secret);
   EXPECT_TRUE(absl::StartsWith(sealed, "oe1:" + c->key_id() + ":")) << sealed;
   EXPECT_EQ(sealed.find(secret), std::string::npos);
-  EXPECT_LE(sealed.size(), 128u);  // fits OAuthApps.ClientSecret
+  EXPECT_LE(sealed.size(), 128u);                           // fits OAuthApps.ClientSecret
   EXPECT_NE(sealed, c->Seal(kClientSecretColumn, secret));  // random nonce
   EXPECT_EQ(*c->Open(kClientSecretColumn, sealed), secret);
   EXPECT_TRUE(c->IsCurrent(sealed));

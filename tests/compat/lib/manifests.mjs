@@ -43,10 +43,11 @@ export function containerSpec(manifests, name, secrets, kind = 'Deployment') {
   for (const e of container.env ?? []) {
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.secretKeyRef) {
-      const { name: secret, key } = e.valueFrom.secretKeyRef;
+      const { name: secret, key, optional } = e.valueFrom.secretKeyRef;
       const value = secrets[secret]?.[key];
-      if (value === undefined) throw new Error(`${name}: env ${e.name} needs Secret ${secret} key ${key}`);
-      env[e.name] = value;
+      // As the kubelet does: an optional reference to a missing Secret or key leaves the variable unset.
+      if (value === undefined && !optional) throw new Error(`${name}: env ${e.name} needs Secret ${secret} key ${key}`);
+      if (value !== undefined) env[e.name] = value;
     } else if (e.valueFrom?.configMapKeyRef) {
       const { name: cm, key } = e.valueFrom.configMapKeyRef;
       env[e.name] = find(manifests, 'ConfigMap', cm).data[key];
