@@ -122,6 +122,32 @@ with_ceiling() {  # with_ceiling OP_LINE CEILING_NAME BEFORE_LINE AFTER_LINE: OP
 }
 selected() { [[ "$1" =~ $ONLY ]]; }
 
+# What one call costs, by process, read around an operation's run (the load generator's line gives the count):
+# statements MariaDB executed (each one a round trip from oauthd), commits and redo-log fsyncs, InnoDB rows read, and
+# CPU time and context switches of oauthd and of MariaDB. /proc counts CPU in clock ticks (10 ms), so a 5 s run
+# resolves a few µs per call.
+DB_PID=$(cat "$STATE/db/mysqld.pid")
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+db_status() {  # Questions Handler_commit Innodb_os_log_fsyncs Innodb_rows_read, space-separated
+  sql_root "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions','Handler_commit','Innodb_os_log_fsyncs',
+    'Innodb_rows_read')" | sort | awk '{ v[$1] = $2 } END { print v["Questions"], v["Handler_commit"], v["Innodb_os_log_fsyncs"], v["Innodb_rows_read"] }'
+}
+proc_cost() {  # PID → "cpu_ticks context_switches" over all its threads
+  local pid=$1
+  awk '{ t += $14 + $15 } END { printf "%d ", t }' /proc/"$pid"/task/*/stat
+  cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ { s += $2 } END { print s }'
+}
+cost_snapshot() { echo "$(db_status) $(proc_cost "$OAUTHD_PID") $(proc_cost "$DB_PID")"; }
+with_cost() {  # with_cost LINE BEFORE AFTER: LINE plus the per-call costs between the two snapshots
+  local count; count=$(sed -E 's/.*"calls_total":([0-9]+).*/\1/' <<<"$1")
+  awk -v line="$1" -v b="$2" -v a="$3" -v n="$count" -v tick="$TICK_US" 'BEGIN {
+    split(b, x, " "); split(a, y, " "); if (n <= 0) n = 1
+    extra = sprintf(",\"queries_per_call\":%.2f,\"commits_per_call\":%.2f,\"fsyncs_per_call\":%.2f,\"rows_read_per_call\":%.1f,\"oauthd_cpu_us\":%.0f,\"oauthd_ctxsw_per_call\":%.2f,\"db_cpu_us\":%.0f,\"db_ctxsw_per_call\":%.2f}",
+      (y[1] - x[1] - 1) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n, (y[4] - x[4]) / n, (y[5] - x[5]) * tick / n,
+      (y[6] - x[6]) / n, (y[7] - x[7]) * tick / n, (y[8] - x[8]) / n)
+    sub(/}$/, extra, line); print line }'
+}
+
 grpc_load() {  # grpc_load TARGET OP IN_FLIGHT [extra flags]
   local target=$1 op=$2 n=$3; shift 3
   "$BIN/oauthd-bench-grpc" --target="$target" --op="$op" --in-flight="$n" --seconds="$SECONDS_PER_OP" \
@@ -133,7 +159,10 @@ grpc() {  # grpc OP IN_FLIGHT [extra flags]: the echo ceiling, then OP against o
   step "gRPC $op ($n in flight), between two runs of the echo ceiling"
   local before line after
   before=$(grpc_load "127.0.0.1:$ECHO_PORT" echo "$n")
+  local c0 c1; c0=$(cost_snapshot)
   line=$(grpc_load "127.0.0.1:$GRPC_PORT" "$op" "$n" "$@")
+  c1=$(cost_snapshot)
+  line=$(with_cost "$line" "$c0" "$c1")
   after=$(grpc_load "127.0.0.1:$ECHO_PORT" echo "$n")
   printf '%s\n%s\n' "$before" "$after" >>"$CEILINGS"
   with_ceiling "$line" echo "$before" "$after" | tee -a "$LINES"
@@ -172,7 +201,10 @@ if selected CreateOAuthApp; then  # its target is relative to the database's own
   step "gRPC CreateOAuthApp (32 in flight), between two runs of the database's single-row INSERT (2 threads)"
   db_probe select | tee -a "$CEILINGS"
   before=$(db_probe insert)
+  c0=$(cost_snapshot)
   line=$(grpc_load "127.0.0.1:$GRPC_PORT" CreateOAuthApp 32)
+  c1=$(cost_snapshot)
+  line=$(with_cost "$line" "$c0" "$c1")
   after=$(db_probe insert)
   printf '%s\n%s\n' "$before" "$after" >>"$CEILINGS"
   with_ceiling "$line" db_insert "$before" "$after" | tee -a "$LINES"
@@ -214,6 +246,14 @@ awk -v scale="$SCALE" -v oauthd_rss="$OAUTHD_RSS" -v gateway_rss="$GATEWAY_RSS" 
       printf "%-32s %9.0f %8.3f %8.3f  %-18s %9.0f %6s %6s\n", ops[i], r, field(l, "p50_ms"), field(l, "p99_ms"), c, cr, ratio, field(l, "errors")
       sub(/}$/, ",\"ratio\":" ratio "}", l)
       json = json (i > 1 ? "," : "") l
+    }
+    printf "\ncost per call (around each oauthd run, warm-up included):\n%-32s %8s %8s %7s %9s %10s %8s %8s %8s\n", "operation", "queries", "commits", "fsyncs", "rows read", "oauthd us", "ctxsw", "db us", "db ctxsw"
+    for (i = 1; i <= n; i++) {
+      l = line[ops[i]]
+      if (field(l, "queries_per_call") == "") continue
+      printf "%-32s %8s %8s %7s %9s %10s %8s %8s %8s\n", ops[i], field(l, "queries_per_call"), field(l, "commits_per_call"),
+        field(l, "fsyncs_per_call"), field(l, "rows_read_per_call"), field(l, "oauthd_cpu_us"), field(l, "oauthd_ctxsw_per_call"),
+        field(l, "db_cpu_us"), field(l, "db_ctxsw_per_call")
     }
     json = json "],\"ceilings\":["
     printf "\nceilings (each operation is compared with the mean of the runs just before and just after it):\n"

@@ -185,15 +185,11 @@ absl::Status ConnectionPool::FromException(const sql::SQLException& e) {
   return absl::InternalError(msg);
 }
 
-void ConnectionPool::Begin(DbConn& c) { c.conn_->setAutoCommit(false); }
-void ConnectionPool::Commit(DbConn& c) {
-  c.conn_->commit();
-  c.conn_->setAutoCommit(true);
-}
-void ConnectionPool::Rollback(DbConn& c) {
-  c.conn_->rollback();
-  c.conn_->setAutoCommit(true);
-}
+// An explicit transaction with autocommit left on: two round trips (START, COMMIT) where
+// setAutoCommit(false) … commit() … setAutoCommit(true) took three.
+void ConnectionPool::Begin(DbConn& c) { c.Execute("START TRANSACTION"); }
+void ConnectionPool::Commit(DbConn& c) { c.Execute("COMMIT"); }
+void ConnectionPool::Rollback(DbConn& c) { c.Execute("ROLLBACK"); }
 
 absl::Status ConnectionPool::Ping() {
   return Run([](DbConn& c) -> absl::Status {

@@ -117,6 +117,23 @@ absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByClientUser(const std::s
   });
 }
 
+absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByClientUser(const std::string& client_id,
+                                                                    const std::string& user_id,
+                                                                    bool* session_exists) {
+  return pool_->Run([&](DbConn& c) -> absl::StatusOr<AccessDataRow> {
+    auto& st = c.Prepare(
+        "SELECT a.Token, a.RefreshToken, a.RedirectUri, a.ClientId, a.UserId, a.ExpiresAt, "
+        "a.Scope, a.Audience, s.Id FROM OAuthAccessData a LEFT JOIN Sessions s ON s.Token = "
+        "a.Token WHERE a.ClientId = ? AND a.UserId = ? LIMIT 1");
+    st.setString(1, client_id);
+    st.setString(2, user_id);
+    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+    if (!rs->next()) return absl::NotFoundError("no access data for that client and user");
+    *session_exists = !rs->isNull(9);
+    return ReadAccess(*rs, *cipher_);
+  });
+}
+
 absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByRefreshToken(
     const std::string& refresh_token) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<AccessDataRow> {
@@ -136,33 +153,50 @@ absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByRefreshToken(
 
 absl::Status GrantStore::IssueToken(const SessionRow& s, const AccessDataRow& a,
                                     const std::optional<std::string>& replaced_token) {
+  return pool_->RunInTransaction(
+      [&](DbConn& c) -> absl::Status { return WriteToken(c, s, a, replaced_token); });
+}
+
+absl::Status GrantStore::RedeemCode(const std::string& code, const SessionRow& s,
+                                    const AccessDataRow& a,
+                                    const std::optional<std::string>& replaced_token) {
   return pool_->RunInTransaction([&](DbConn& c) -> absl::Status {
-    if (replaced_token) {
-      auto& del = c.Prepare("DELETE FROM Sessions WHERE Token = ?");
-      del.setString(1, *replaced_token);
-      del.executeUpdate();
-    }
-    InsertSession(c, s);
-    // One row per (client, user): an upsert on that unique key. (DELETE-then-INSERT took InnoDB gap
-    // locks that deadlocked concurrent first-time grants.)
-    auto& access = c.Prepare(
-        "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, "
-        "ExpiresAt, Scope, "
-        "Audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE Token = VALUES(Token), "
-        "RefreshToken = VALUES(RefreshToken), RedirectUri = VALUES(RedirectUri), ExpiresAt = "
-        "VALUES(ExpiresAt), "
-        "Scope = VALUES(Scope), Audience = VALUES(Audience)");
-    access.setString(1, a.token);
-    access.setString(2, cipher_->SealForLookup(kRefreshTokenColumn, a.refresh_token));
-    access.setString(3, a.redirect_uri);
-    access.setString(4, a.client_id);
-    access.setString(5, a.user_id);
-    access.setInt64(6, a.expires_at);
-    access.setString(7, a.scope);
-    access.setString(8, a.audience);
-    access.executeUpdate();
-    return absl::OkStatus();
+    const std::vector<std::string> forms = cipher_->LookupForms(kAuthCodeColumn, code);
+    auto& del =
+        c.Prepare(absl::StrCat("DELETE FROM OAuthAuthData WHERE Code", InMarkers(forms.size())));
+    BindForms(del, forms);
+    if (del.executeUpdate() == 0) return absl::NotFoundError("the code was already redeemed");
+    return WriteToken(c, s, a, replaced_token);
   });
+}
+
+absl::Status GrantStore::WriteToken(DbConn& c, const SessionRow& s, const AccessDataRow& a,
+                                    const std::optional<std::string>& replaced_token) {
+  if (replaced_token) {
+    auto& del = c.Prepare("DELETE FROM Sessions WHERE Token = ?");
+    del.setString(1, *replaced_token);
+    del.executeUpdate();
+  }
+  InsertSession(c, s);
+  // One row per (client, user): an upsert on that unique key. (DELETE-then-INSERT took InnoDB gap
+  // locks that deadlocked concurrent first-time grants.)
+  auto& access = c.Prepare(
+      "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, "
+      "ExpiresAt, Scope, "
+      "Audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE Token = VALUES(Token), "
+      "RefreshToken = VALUES(RefreshToken), RedirectUri = VALUES(RedirectUri), ExpiresAt = "
+      "VALUES(ExpiresAt), "
+      "Scope = VALUES(Scope), Audience = VALUES(Audience)");
+  access.setString(1, a.token);
+  access.setString(2, cipher_->SealForLookup(kRefreshTokenColumn, a.refresh_token));
+  access.setString(3, a.redirect_uri);
+  access.setString(4, a.client_id);
+  access.setString(5, a.user_id);
+  access.setInt64(6, a.expires_at);
+  access.setString(7, a.scope);
+  access.setString(8, a.audience);
+  access.executeUpdate();
+  return absl::OkStatus();
 }
 
 absl::Status GrantStore::Deauthorize(const std::string& user_id, const std::string& client_id) {

@@ -29,11 +29,21 @@ class GrantStore {
 
   absl::StatusOr<AccessDataRow> GetAccessDataByClientUser(const std::string& client_id,
                                                           const std::string& user_id);
+  // The same, and whether the token's session still exists, in one query.
+  absl::StatusOr<AccessDataRow> GetAccessDataByClientUser(const std::string& client_id,
+                                                          const std::string& user_id,
+                                                          bool* session_exists);
   absl::StatusOr<AccessDataRow> GetAccessDataByRefreshToken(const std::string& refresh_token);
 
   // Issues a token: in one transaction, deletes `replaced_token`'s session (if any), creates
   // `session`, and writes `access` as the one row for its (client, user), replacing an older row.
   absl::Status IssueToken(const SessionRow& session, const AccessDataRow& access,
+                          const std::optional<std::string>& replaced_token);
+  // IssueToken for an authorization code, deleting the code in the same transaction (one commit
+  // for the whole exchange). NOT_FOUND, and nothing written, when the code was already gone: only
+  // one caller redeems a code.
+  absl::Status RedeemCode(const std::string& code, const SessionRow& session,
+                          const AccessDataRow& access,
                           const std::optional<std::string>& replaced_token);
 
   // Revokes everything the user granted the client: sessions of its tokens, its access data, its
@@ -41,6 +51,9 @@ class GrantStore {
   absl::Status Deauthorize(const std::string& user_id, const std::string& client_id);
 
  private:
+  // The writes of IssueToken, inside the caller's transaction.
+  absl::Status WriteToken(DbConn& c, const SessionRow& session, const AccessDataRow& access,
+                          const std::optional<std::string>& replaced_token);
   ConnectionPool* pool_;
   const SecretCipher* cipher_;
 };

@@ -222,6 +222,7 @@ int main(int argc, char** argv) {
   const absl::Time end = measure_from + absl::Seconds(seconds);
   for (int i = 0; i < in_flight; ++i) start_call();
   int outstanding = in_flight;
+  uint64_t completed = 0;  // every call, warm-up included: what per-call costs divide by
   while (outstanding > 0) {
     void* tag;
     bool ok;
@@ -236,6 +237,7 @@ int main(int argc, char** argv) {
       }
     }
     delete call;
+    ++completed;
     --outstanding;
     if (now < end) {
       start_call();
@@ -249,10 +251,11 @@ int main(int argc, char** argv) {
   }
   std::printf(
       "{\"op\":\"%s\",\"rps\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"count\":%llu,\"errors\":%llu,"
-      "\"in_flight\":%d,\"next_offset\":%llu}\n",
+      "\"in_flight\":%d,\"next_offset\":%llu,\"calls_total\":%llu}\n",
       op.c_str(), static_cast<double>(hist.count()) / seconds, hist.Percentile(0.5) / 1000,
       hist.Percentile(0.99) / 1000, static_cast<unsigned long long>(hist.count()),
-      static_cast<unsigned long long>(errors), in_flight, static_cast<unsigned long long>(next));
+      static_cast<unsigned long long>(errors), in_flight, static_cast<unsigned long long>(next),
+      static_cast<unsigned long long>(completed));
   if (errors > 0)
     std::fprintf(stderr, "oauthd-bench-grpc: %s: %llu errors, first: %s\n", op.c_str(),
                  static_cast<unsigned long long>(errors), first_error.c_str());

@@ -215,7 +215,7 @@ absl::StatusOr<std::string> AuthorizationService::AllowAccess(const Session& ses
 absl::StatusOr<AccessTokenResponse> AuthorizationService::IssueToken(
     const OAuthApp& app, const storage::UserRow& user, const std::string& redirect_uri,
     const std::string& scope, const std::string& audience, bool with_refresh_token,
-    const std::optional<std::string>& replaced) {
+    const std::optional<std::string>& replaced, const std::string* redeemed_code) {
   const int64_t now = NowMillis();
   storage::SessionRow session;
   session.id = NewId();
@@ -235,9 +235,11 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::IssueToken(
   access.expires_at = session.expires_at;
   access.scope = scope;
   access.audience = audience;
-  if (absl::Status st = grants_->IssueToken(session, access, replaced); !st.ok()) {
-    return StoreFailure(st, "api.oauth.get_access_token.internal_saving.app_error");
-  }
+  absl::Status st = redeemed_code != nullptr
+                        ? grants_->RedeemCode(*redeemed_code, session, access, replaced)
+                        : grants_->IssueToken(session, access, replaced);
+  if (redeemed_code != nullptr && absl::IsNotFound(st)) return TokenError(400, "expired_code");
+  if (!st.ok()) return StoreFailure(st, "api.oauth.get_access_token.internal_saving.app_error");
   return TokenResponse(access, absl::ToInt64Seconds(config_->oauth_session_length));
 }
 
@@ -333,23 +335,25 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(
   if (!user.ok()) return StoreFailure(user.status(), "app.internal_error");
   if (user->delete_at != 0) return TokenError(403, "expired_code");
   if (resource != data->resource) return TokenError(400, "resource_mismatch");
-  // Single use: whoever deletes the code redeems it.
-  auto deleted = grants_->DeleteAuthData(code);
-  if (!deleted.ok()) return StoreFailure(deleted.status(), "app.internal_error");
-  if (!*deleted) return TokenError(400, "expired_code");
-
-  auto existing = grants_->GetAccessDataByClientUser(app.id(), user->id);
+  bool session_exists = false;
+  auto existing = grants_->GetAccessDataByClientUser(app.id(), user->id, &session_exists);
+  if (!existing.ok() && !absl::IsNotFound(existing.status()))
+    return StoreFailure(existing.status(), "app.internal_error");
   if (existing.ok() && (existing->expires_at == 0 || now < existing->expires_at) &&
-      identity_->GetSessionByToken(existing->token).ok()) {
+      session_exists) {
     // An unexpired grant for this (user, client): the same token again, with what is left of its
-    // life.
+    // life. The code is used up all the same; whoever deletes it redeems it.
+    auto deleted = grants_->DeleteAuthData(code);
+    if (!deleted.ok()) return StoreFailure(deleted.status(), "app.internal_error");
+    if (!*deleted) return TokenError(400, "expired_code");
     return TokenResponse(*existing,
                          existing->expires_at == 0 ? 0 : (existing->expires_at - now) / 1000);
   }
   std::optional<std::string> replaced;
   if (existing.ok()) replaced = existing->token;
+  // The code is deleted in the transaction that writes the token: one commit, and single use.
   return IssueToken(app, *user, data->redirect_uri, data->scope, data->resource, !public_client,
-                    replaced);
+                    replaced, &code);
 }
 
 absl::StatusOr<AccessTokenResponse> AuthorizationService::RefreshGrant(

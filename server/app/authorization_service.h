@@ -52,11 +52,13 @@ class AuthorizationService {
   // browser goes.
   absl::StatusOr<std::string> AllowAccess(const Session& session, oauthd::v1::AuthorizeRequest req,
                                           const oauthd::v1::OAuthApp& app);
-  // A new OAuth session and its access data for (app, user), replacing `replaced` if given.
+  // A new OAuth session and its access data for (app, user), replacing `replaced` if given. With
+  // `redeemed_code`, the code is deleted in the same transaction (expired_code if it was gone).
   absl::StatusOr<oauthd::v1::AccessTokenResponse> IssueToken(
       const oauthd::v1::OAuthApp& app, const storage::UserRow& user,
       const std::string& redirect_uri, const std::string& scope, const std::string& audience,
-      bool with_refresh_token, const std::optional<std::string>& replaced);
+      bool with_refresh_token, const std::optional<std::string>& replaced,
+      const std::string* redeemed_code = nullptr);
   // The token endpoint's work, with Mattermost's AppErrors; AccessToken adds RFC 6749's codes.
   absl::StatusOr<oauthd::v1::AccessTokenResponse> RedeemGrant(Caller* caller,
                                                               const google::api::HttpBody& form);

@@ -103,7 +103,7 @@ absl::StatusOr<std::vector<OAuthApp>> OAuthAppService::List(
   }
   std::vector<OAuthApp> out;
   out.reserve(rows->size());
-  for (const auto& row : *rows) out.push_back(model::ToProto(row));
+  for (auto& row : *rows) out.push_back(model::ToProto(std::move(row)));
   return out;
 }
 
@@ -207,8 +207,9 @@ absl::StatusOr<std::vector<OAuthApp>> OAuthAppService::AuthorizedForUser(
       user_id, model::ParsePage(req.page(), req.per_page(), req.pagesize()));
   if (!rows.ok()) return StoreFailure(rows.status(), "app.oauth.get_apps.find.app_error");
   std::vector<OAuthApp> out;
-  for (const auto& row : *rows) {
-    out.push_back(model::ToProto(row));
+  out.reserve(rows->size());
+  for (auto& row : *rows) {
+    out.push_back(model::ToProto(std::move(row)));
     model::Sanitize(&out.back());
   }
   return out;

@@ -19,6 +19,7 @@ size_t CallbackListRenderedLength(const oauthd::v1::OAuthApp& app);
 void Sanitize(oauthd::v1::OAuthApp* app);
 
 oauthd::v1::OAuthApp ToProto(const storage::OAuthAppRow& row);
+oauthd::v1::OAuthApp ToProto(storage::OAuthAppRow&& row);
 storage::OAuthAppRow ToRow(const oauthd::v1::OAuthApp& app);
 
 }  // namespace oauthd::model

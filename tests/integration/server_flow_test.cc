@@ -384,11 +384,19 @@ TEST_F(FlowTest, TokenEndpointErrors) {
 TEST_F(FlowTest, TokenEndpointFailuresOfItsOwnAreServerError) {
   OAuthApp app = NewApp();
   const std::string code = Code(Request(app), user_);
-  db().Exec("RENAME TABLE OAuthAccessData TO OAuthAccessData_gone");
+  // Reads work, the write fails (a column without a default that the INSERT does not name).
+  db().Exec("ALTER TABLE OAuthAccessData ADD COLUMN Unwritable int NOT NULL");
   auto r = CodeToken(app, code);
-  db().Exec("RENAME TABLE OAuthAccessData_gone TO OAuthAccessData");
+  db().Exec("ALTER TABLE OAuthAccessData DROP COLUMN Unwritable");
   EXPECT_TOKEN_ERROR(r, 500, "api.oauth.get_access_token.internal_saving.app_error",
                      "server_error");
+  // The failed exchange rolled back whole: the code was not used up.
+  EXPECT_TRUE(CodeToken(app, code).ok());
+  const std::string unread = Code(Request(app), user_);
+  db().Exec("RENAME TABLE OAuthAccessData TO OAuthAccessData_gone");
+  auto unreadable = CodeToken(app, unread);
+  db().Exec("RENAME TABLE OAuthAccessData_gone TO OAuthAccessData");
+  EXPECT_TOKEN_ERROR(unreadable, 500, "app.internal_error", "server_error");
   // A code or refresh token the database cannot look up is not declared invalid: a client told
   // invalid_grant would throw it away.
   const std::string code2 = Code(Request(app), user_);
