@@ -123,15 +123,14 @@ with_ceiling() {  # with_ceiling OP_LINE CEILING_NAME BEFORE_LINE AFTER_LINE: OP
 selected() { [[ "$1" =~ $ONLY ]]; }
 
 # What one call costs, by process, read around an operation's run (the load generator's line gives the count):
-# statements MariaDB executed (each one a round trip from oauthd), explicit COMMITs (transactions; a single write
-# outside one commits on its own), InnoDB fsyncs, rows read, and
+# statements MariaDB executed (each one a round trip from oauthd), commits and redo-log fsyncs, InnoDB rows read, and
 # CPU time and context switches of oauthd and of MariaDB. /proc counts CPU in clock ticks (10 ms), so a 5 s run
 # resolves a few µs per call.
 DB_PID=$(cat "$STATE/db/mysqld.pid")
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
-db_status() {  # Questions Com_commit Innodb_data_fsyncs Rows_read, space-separated (0 for one MariaDB lacks)
-  sql_root "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions','Com_commit','Innodb_data_fsyncs','Rows_read')" |
-    awk '{ v[$1] = $2 } END { print v["Questions"] + 0, v["Com_commit"] + 0, v["Innodb_data_fsyncs"] + 0, v["Rows_read"] + 0 }'
+db_status() {  # Questions Handler_commit Innodb_os_log_fsyncs Innodb_rows_read, space-separated
+  sql_root "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions','Handler_commit','Innodb_os_log_fsyncs',
+    'Innodb_rows_read')" | sort | awk '{ v[$1] = $2 } END { print v["Questions"], v["Handler_commit"], v["Innodb_os_log_fsyncs"], v["Innodb_rows_read"] }'
 }
 proc_cost() {  # PID → "cpu_ticks context_switches" over all its threads
   local pid=$1
@@ -224,7 +223,7 @@ GATEWAY_RSS=$(rss_mb "$GATEWAY_PID")
 EXPLAIN=$(mariadb --no-defaults -h127.0.0.1 -P"$PORT" -uoauthd -poauthd "$DBNAME" -N -e "
   EXPLAIN SELECT o.Id FROM OAuthApps o WHERE o.CreatorId = 'usr00000000000000000000001' ORDER BY o.CreateAt, o.Id LIMIT 60;
   EXPLAIN SELECT o.Id FROM OAuthApps o ORDER BY o.CreateAt, o.Id LIMIT 60;
-  EXPLAIN SELECT o.Id, o.Description FROM (SELECT a.Id FROM Preferences p INNER JOIN OAuthApps a ON a.Id = p.Name WHERE p.UserId = 'usr00000000000000000000001' AND p.Category = 'oauth_app' ORDER BY a.CreateAt, a.Id LIMIT 100) page INNER JOIN OAuthApps o ON o.Id = page.Id;" |
+  EXPLAIN SELECT o.Id FROM OAuthApps o INNER JOIN Preferences p ON p.Name = o.Id AND p.UserId = 'usr00000000000000000000001' AND p.Category = 'oauth_app' ORDER BY o.CreateAt, o.Id LIMIT 60;" |
   awk -F'\t' '{ printf "%s%s: type=%s key=%s rows=%s extra=%s", (NR > 1 ? "; " : ""), $3, $4, $6, $9, $10 }')
 
 # One table: every operation next to the ceiling measured just before it; then the ceilings' spread over the run.
@@ -248,7 +247,7 @@ awk -v scale="$SCALE" -v oauthd_rss="$OAUTHD_RSS" -v gateway_rss="$GATEWAY_RSS" 
       sub(/}$/, ",\"ratio\":" ratio "}", l)
       json = json (i > 1 ? "," : "") l
     }
-    printf "\ncost per call (around each oauthd run, warm-up included):\n%-32s %8s %8s %7s %9s %10s %8s %8s %8s\n", "operation", "queries", "COMMITs", "fsyncs", "rows read", "oauthd us", "ctxsw", "db us", "db ctxsw"
+    printf "\ncost per call (around each oauthd run, warm-up included):\n%-32s %8s %8s %7s %9s %10s %8s %8s %8s\n", "operation", "queries", "commits", "fsyncs", "rows read", "oauthd us", "ctxsw", "db us", "db ctxsw"
     for (i = 1; i <= n; i++) {
       l = line[ops[i]]
       if (field(l, "queries_per_call") == "") continue

@@ -1,8 +1,6 @@
 #include "storage/app_store.h"
 
-#include <algorithm>
 #include <memory>
-#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "storage/string_list_json.h"
@@ -226,26 +224,16 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListByCreator(const std::stri
 
 absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListAuthorizedByUser(const std::string& user_id,
                                                                         Page page) {
-  return pool_->Run([&](DbConn& c) -> absl::StatusOr<std::vector<OAuthAppRow>> {
-    // The page is chosen by sorting ids and creation times only, then its rows are read by primary
-    // key and put in order here. Sorting the joined rows whole made MariaDB build a temporary table
-    // with their TEXT columns for every call (an on-disk one: the MEMORY engine holds no TEXT).
-    static const std::string sql = absl::StrCat(
-        "SELECT ", kColumns,
-        " FROM (SELECT a.Id FROM Preferences p INNER JOIN OAuthApps a ON a.Id = p.Name "
-        "WHERE p.UserId = ? AND p.Category = 'oauth_app' ORDER BY a.CreateAt, a.Id LIMIT ? OFFSET "
-        "?) "
-        "page INNER JOIN OAuthApps o ON o.Id = page.Id");
+  return pool_->Run([&](DbConn& c) {
+    static const std::string sql =
+        absl::StrCat("SELECT ", kColumns,
+                     " FROM OAuthApps o INNER JOIN Preferences p ON p.Name = o.Id AND p.UserId = ? "
+                     "AND p.Category = 'oauth_app' ORDER BY o.CreateAt, o.Id LIMIT ? OFFSET ?");
     auto& st = c.Prepare(sql);
     st.setString(1, user_id);
     st.setInt64(2, page.limit);
     st.setInt64(3, page.offset);
-    auto rows = ReadApps(st, *cipher_);
-    if (!rows.ok()) return rows;
-    std::sort(rows->begin(), rows->end(), [](const OAuthAppRow& x, const OAuthAppRow& y) {
-      return std::tie(x.create_at, x.id) < std::tie(y.create_at, y.id);
-    });
-    return rows;
+    return ReadApps(st, *cipher_);
   });
 }
 
