@@ -123,14 +123,15 @@ with_ceiling() {  # with_ceiling OP_LINE CEILING_NAME BEFORE_LINE AFTER_LINE: OP
 selected() { [[ "$1" =~ $ONLY ]]; }
 
 # What one call costs, by process, read around an operation's run (the load generator's line gives the count):
-# statements MariaDB executed (each one a round trip from oauthd), commits and redo-log fsyncs, InnoDB rows read, and
+# statements MariaDB executed (each one a round trip from oauthd), explicit COMMITs (transactions; a single write
+# outside one commits on its own), InnoDB fsyncs, rows read, and
 # CPU time and context switches of oauthd and of MariaDB. /proc counts CPU in clock ticks (10 ms), so a 5 s run
 # resolves a few µs per call.
 DB_PID=$(cat "$STATE/db/mysqld.pid")
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
-db_status() {  # Questions Handler_commit Innodb_os_log_fsyncs Innodb_rows_read, space-separated
-  sql_root "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions','Handler_commit','Innodb_os_log_fsyncs',
-    'Innodb_rows_read')" | sort | awk '{ v[$1] = $2 } END { print v["Questions"], v["Handler_commit"], v["Innodb_os_log_fsyncs"], v["Innodb_rows_read"] }'
+db_status() {  # Questions Com_commit Innodb_data_fsyncs Rows_read, space-separated (0 for one MariaDB lacks)
+  sql_root "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions','Com_commit','Innodb_data_fsyncs','Rows_read')" |
+    awk '{ v[$1] = $2 } END { print v["Questions"] + 0, v["Com_commit"] + 0, v["Innodb_data_fsyncs"] + 0, v["Rows_read"] + 0 }'
 }
 proc_cost() {  # PID → "cpu_ticks context_switches" over all its threads
   local pid=$1
@@ -247,7 +248,7 @@ awk -v scale="$SCALE" -v oauthd_rss="$OAUTHD_RSS" -v gateway_rss="$GATEWAY_RSS" 
       sub(/}$/, ",\"ratio\":" ratio "}", l)
       json = json (i > 1 ? "," : "") l
     }
-    printf "\ncost per call (around each oauthd run, warm-up included):\n%-32s %8s %8s %7s %9s %10s %8s %8s %8s\n", "operation", "queries", "commits", "fsyncs", "rows read", "oauthd us", "ctxsw", "db us", "db ctxsw"
+    printf "\ncost per call (around each oauthd run, warm-up included):\n%-32s %8s %8s %7s %9s %10s %8s %8s %8s\n", "operation", "queries", "COMMITs", "fsyncs", "rows read", "oauthd us", "ctxsw", "db us", "db ctxsw"
     for (i = 1; i <= n; i++) {
       l = line[ops[i]]
       if (field(l, "queries_per_call") == "") continue
