@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "common/flag_set.h"
 #include "common/metrics.h"
+#include "common/pem_file.h"
 #include "common/runtime.h"
 #include "descriptor_set.h"
 #include "gateway/gateway.h"
@@ -33,29 +34,20 @@ int Fail(const std::string& message, int code = 1) {
   return code;
 }
 
-absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in || text.str().find("-----BEGIN") == std::string::npos)
-    return absl::InvalidArgumentError(std::string(flag) + ": cannot read PEM from " + path);
-  return text.str();
-}
-
 // Plain text, or TLS checked against --upstream-ca (mutual with a client certificate).
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> UpstreamCredentials(
     bool tls, const std::string& ca, const std::string& cert, const std::string& key) {
   if (!tls) return grpc::InsecureChannelCredentials();
   grpc::SslCredentialsOptions options;
   if (!ca.empty()) {
-    auto pem = ReadPem(ca, "--upstream-ca");
+    auto pem = oauthd::ReadPemFile(ca, "--upstream-ca");
     if (!pem.ok()) return pem.status();
     options.pem_root_certs = *pem;
   }
   if (!cert.empty()) {
-    auto cert_pem = ReadPem(cert, "--upstream-client-cert");
+    auto cert_pem = oauthd::ReadPemFile(cert, "--upstream-client-cert");
     if (!cert_pem.ok()) return cert_pem.status();
-    auto key_pem = ReadPem(key, "--upstream-client-key");
+    auto key_pem = oauthd::ReadPemFile(key, "--upstream-client-key");
     if (!key_pem.ok()) return key_pem.status();
     options.pem_cert_chain = *cert_pem;
     options.pem_private_key = *key_pem;

@@ -7,9 +7,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +15,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/metrics.h"
+#include "common/pem_file.h"
 #include "server/app/authenticator.h"
 #include "server/app/authorization_service.h"
 #include "server/app/oauth_app_service.h"
@@ -48,15 +47,6 @@ int UsageError(const std::string& message) {
   return 2;
 }
 
-absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in || text.str().find("-----BEGIN") == std::string::npos)
-    return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read PEM from ", path));
-  return text.str();
-}
-
 // Plain text without --tls-cert; TLS with it; mutual TLS with --tls-client-ca too.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     const std::string& cert, const std::string& key, const std::string& client_ca) {
@@ -66,16 +56,16 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     if (!client_ca.empty()) return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert");
     return grpc::InsecureServerCredentials();
   }
-  auto cert_pem = ReadPem(cert, "--tls-cert");
+  auto cert_pem = ReadPemFile(cert, "--tls-cert");
   if (!cert_pem.ok()) return cert_pem.status();
-  auto key_pem = ReadPem(key, "--tls-key");
+  auto key_pem = ReadPemFile(key, "--tls-key");
   if (!key_pem.ok()) return key_pem.status();
   grpc::SslServerCredentialsOptions options(
       client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
                         : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   options.pem_key_cert_pairs.push_back({*key_pem, *cert_pem});
   if (!client_ca.empty()) {
-    auto ca = ReadPem(client_ca, "--tls-client-ca");
+    auto ca = ReadPemFile(client_ca, "--tls-client-ca");
     if (!ca.ok()) return ca.status();
     options.pem_root_certs = *ca;
   }
