@@ -15,6 +15,10 @@
 namespace oauthd::gateway {
 namespace {
 
+// Below gRPC's default limit on a request's header list (8 KB), leaving room for the headers gRPC
+// adds itself (:path, content-type, grpc-timeout, …).
+constexpr size_t kMaxUpstreamMetadataBytes = 7 * 1024;
+
 // Metadata values must be printable ASCII; anything else is dropped rather than forwarded mangled.
 bool PrintableAscii(const std::string& v) {
   return std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
@@ -220,16 +224,26 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
   // Metadata: the allow-listed headers, the request id, who is calling, and the original target.
   call->ctx = std::make_unique<grpc::ClientContext>();
   grpc::ClientContext& ctx = *call->ctx;
+  size_t metadata_bytes = 0;  // as HTTP/2 counts a header list: name + value + 32 per entry
+  auto add = [&ctx, &metadata_bytes](const std::string& name, const std::string& value) {
+    ctx.AddMetadata(name, value);
+    metadata_bytes += name.size() + value.size() + 32;
+  };
   for (const std::string& h : ForwardedRequestHeaders()) {
     const std::string& v = r.Header(h);
-    if (!v.empty() && PrintableAscii(v))
-      ctx.AddMetadata(h == "user-agent" ? "x-forwarded-user-agent" : h, v);
+    if (!v.empty() && PrintableAscii(v)) add(h == "user-agent" ? "x-forwarded-user-agent" : h, v);
   }
-  ctx.AddMetadata("x-request-id", call->request_id);
+  add("x-request-id", call->request_id);
   const std::string& xff = r.Header("x-forwarded-for");
   const std::string forwarded_for = xff.empty() ? r.peer_ip : absl::StrCat(xff, ", ", r.peer_ip);
-  if (PrintableAscii(forwarded_for)) ctx.AddMetadata("x-forwarded-for", forwarded_for);
-  if (PrintableAscii(r.target)) ctx.AddMetadata("x-original-uri", r.target);
+  if (PrintableAscii(forwarded_for)) add("x-forwarded-for", forwarded_for);
+  if (PrintableAscii(r.target)) add("x-original-uri", r.target);
+  // gRPC servers refuse header lists over 8 KB by default, sometimes by resetting the connection,
+  // which fails the other calls on it: such a request is answered here, as too large.
+  if (metadata_bytes > kMaxUpstreamMetadataBytes) {
+    return Finish(call, AppErrorResponse(431, "api.context.request_headers_too_large.app_error",
+                                         "The request headers are too large.", call->request_id));
+  }
   ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.timeout));
 
   std::string bytes = request->SerializeAsString();

@@ -1,7 +1,7 @@
-// HTTP/1.1 with keep-alive over Boost.Beast: N io_context threads, one asynchronous session per
-// connection (none parked on a thread), read and idle timeouts against slow clients, body and
-// header size limits. Requests go to a handler that answers through a callback, possibly from
-// another thread.
+// HTTP/1.1 with keep-alive over Boost.Beast, in clear text or TLS (tls_cert_file): N io_context
+// threads, one asynchronous session per connection (none parked on a thread), read and idle
+// timeouts against slow clients (the TLS handshake included), body and header size limits.
+// Requests go to a handler that answers through a callback, possibly from another thread.
 #ifndef OAUTHD_GATEWAY_HTTP_SERVER_H_
 #define OAUTHD_GATEWAY_HTTP_SERVER_H_
 

@@ -187,6 +187,16 @@ test('metadata, registration and its rate limit over HTTP', async () => {
   assert.deepEqual(malformed.json(), { error: 'invalid_client_metadata', error_description: 'Invalid JSON in request body' });
 });
 
+test('headers beyond what gRPC carries are 431 at the gateway, and the calls after them are served', async () => {
+  for (let i = 0; i < 20; i++) {
+    const big = await http('GET', '/api/v4/oauth/apps', { headers: { Authorization: `Bearer ${'t'.repeat(10000)}` } });
+    assert.equal(big.status, 431);
+    assert.equal(big.json().id, 'api.context.request_headers_too_large.app_error');
+    const next = await http('GET', '/api/v4/oauth/apps', { token: admin.token });
+    assert.equal(next.status, 200);
+  }
+});
+
 test('the gateway answers /healthz and /metrics itself', async () => {
   const h = await http('GET', '/healthz');
   assert.equal(h.status, 200);
