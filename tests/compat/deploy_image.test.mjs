@@ -80,7 +80,8 @@ test('the image builds from a local mmdebstrap base, and both binaries run in it
   const baseTar = join(cache, 'debian-bookworm-minbase.tar');
   const base = 'localhost/oauthd-debian-base:bookworm';
   if (!existsSync(baseTar)) {
-    const r = spawnSync('mmdebstrap', ['--variant=minbase', 'bookworm', `${baseTar}.part`], { encoding: 'utf8' });
+    // --format=tar: mmdebstrap picks the format from the name, and `.part` would make it a directory.
+    const r = spawnSync('mmdebstrap', ['--variant=minbase', '--format=tar', 'bookworm', `${baseTar}.part`], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     execFileSync('mv', [`${baseTar}.part`, baseTar]);
   }
