@@ -12,7 +12,10 @@ constexpr char kColumns[] =
     "o.Id, o.CreatorId, o.CreateAt, o.UpdateAt, o.ClientSecret, o.Name, o.Description, o.IconURL, "
     "o.CallbackUrls, o.Homepage, o.IsTrusted, o.MattermostAppID, o.IsDynamicallyRegistered";
 
-absl::StatusOr<OAuthAppRow> ReadApp(sql::ResultSet& rs, const SecretCipher& cipher) {
+// `Row` is a blocking sql::ResultSet or an asynchronous QueryResult: both read through
+// GetStr/GetInt.
+template <typename Row>
+absl::StatusOr<OAuthAppRow> ReadApp(Row& rs, const SecretCipher& cipher) {
   OAuthAppRow a;
   a.id = GetStr(rs, 1);
   a.creator_id = GetStr(rs, 2);
@@ -156,6 +159,18 @@ absl::StatusOr<OAuthAppRow> AppStore::Get(const std::string& id) {
     if (!rs->next()) return absl::NotFoundError(absl::StrCat("no OAuth app ", id));
     return ReadApp(*rs, *cipher_);
   });
+}
+
+void AppStore::GetAsync(const std::string& id,
+                        std::function<void(absl::StatusOr<OAuthAppRow>)> done) {
+  if (async_ == nullptr) return done(Get(id));
+  async_->Query(absl::StrCat("SELECT ", kColumns, " FROM OAuthApps o WHERE o.Id = ", SqlQuote(id)),
+                [cipher = cipher_, id, done = std::move(done)](absl::StatusOr<QueryResult> rs) {
+                  if (!rs.ok()) return done(rs.status());
+                  if (!rs->Next())
+                    return done(absl::NotFoundError(absl::StrCat("no OAuth app ", id)));
+                  done(ReadApp(*rs, *cipher));
+                });
 }
 
 absl::Status AppStore::Update(const OAuthAppRow& a) {

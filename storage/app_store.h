@@ -3,12 +3,14 @@
 #define OAUTHD_STORAGE_APP_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "storage/async_db.h"
 #include "storage/connection_pool.h"
 #include "storage/models.h"
 #include "storage/secret_cipher.h"
@@ -29,8 +31,10 @@ struct PreviousSecret {
 class AppStore {
  public:
   // Client secrets are sealed with `cipher` on the way in and opened on the way out.
-  explicit AppStore(ConnectionPool* pool, const SecretCipher* cipher = &SecretCipher::ClearText())
-      : pool_(pool), cipher_(cipher) {}
+  // `async`, if given, serves GetAsync without a blocked thread.
+  explicit AppStore(ConnectionPool* pool, const SecretCipher* cipher = &SecretCipher::ClearText(),
+                    AsyncDb* async = nullptr)
+      : pool_(pool), cipher_(cipher), async_(async) {}
 
   // ALREADY_EXISTS when the id is taken.
   absl::Status Save(const OAuthAppRow& app);
@@ -39,6 +43,10 @@ class AppStore {
   absl::Status SaveDynamic(const OAuthAppRow& app, int64_t max_dynamic);
   // NOT_FOUND when there is no such app.
   absl::StatusOr<OAuthAppRow> Get(const std::string& id);
+  // Get without blocking: `done` runs on the asynchronous database's loop thread (and must not
+  // block). Without one, it is Get, run on the calling thread.
+  void GetAsync(const std::string& id, std::function<void(absl::StatusOr<OAuthAppRow>)> done);
+  bool has_async() const { return async_ != nullptr; }
   // Writes every mutable column (spec §2.5 step 10); NOT_FOUND when the app is gone.
   absl::Status Update(const OAuthAppRow& app);
   // Update for a new secret: in the same transaction, `previous` becomes the one previous secret
@@ -68,6 +76,7 @@ class AppStore {
  private:
   ConnectionPool* pool_;
   const SecretCipher* cipher_;
+  AsyncDb* async_;
 };
 
 }  // namespace oauthd::storage

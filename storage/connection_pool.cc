@@ -156,8 +156,8 @@ void ConnectionPool::Release(std::unique_ptr<DbConn> conn) {
   cv_.notify_one();
 }
 
-bool ConnectionPool::IsConnectionLost(const sql::SQLException& e) {
-  switch (e.getErrorCode()) {
+bool IsConnectionLostCode(int code) {
+  switch (code) {
     case 2002:  // CR_CONNECTION_ERROR
     case 2003:  // CR_CONN_HOST_ERROR
     case 2006:  // CR_SERVER_GONE_ERROR
@@ -168,9 +168,13 @@ bool ConnectionPool::IsConnectionLost(const sql::SQLException& e) {
     case 4031:  // ER_CLIENT_INTERACTION_TIMEOUT (MariaDB)
       return true;
     default:
-      // The connector reports some transport failures with code 0 and SQLSTATE HY000/08xxx.
-      return e.getSQLState().rfind("08", 0) == 0;
+      return false;
   }
+}
+
+bool ConnectionPool::IsConnectionLost(const sql::SQLException& e) {
+  // The connector reports some transport failures with code 0 and SQLSTATE HY000/08xxx.
+  return IsConnectionLostCode(e.getErrorCode()) || e.getSQLState().rfind("08", 0) == 0;
 }
 
 bool ConnectionPool::IsRetryableTransactionError(const sql::SQLException& e) {

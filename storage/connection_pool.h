@@ -75,6 +75,10 @@ struct PoolStats {
   int64_t reconnects = 0;  // connections replaced because they were found broken
 };
 
+// A MySQL/MariaDB error code that means the connection is gone (the server restarted, killed it or
+// cannot be reached): the query may be sent again on a fresh connection.
+bool IsConnectionLostCode(int code);
+
 // Reads column `col` (1-based) as text; SQL NULL reads as "".
 std::string GetStr(sql::ResultSet& rs, int col);
 int64_t GetInt(sql::ResultSet& rs, int col);

@@ -3,7 +3,7 @@
 OAUTHD_BUILD_PACKAGES=(
   cmake g++ make pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libmysqlcppconn-dev libssl-dev libboost-dev libjemalloc-dev
+  libabsl-dev libmysqlcppconn-dev libmariadb-dev libssl-dev libboost-dev libjemalloc-dev
   libgtest-dev libgmock-dev libgoogle-common-protos-java
   mariadb-server mariadb-client curl
 )

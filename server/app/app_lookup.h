@@ -4,6 +4,7 @@
 #ifndef OAUTHD_SERVER_APP_APP_LOOKUP_H_
 #define OAUTHD_SERVER_APP_APP_LOOKUP_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -16,6 +17,11 @@ namespace oauthd::app {
 absl::StatusOr<oauthd::v1::OAuthApp> LoadOAuthApp(const ServiceConfig& config,
                                                   storage::AppStore& apps,
                                                   const std::string& app_id);
+// The same answers without blocking (AppStore::GetAsync): `done` may run on the database's loop
+// thread.
+void LoadOAuthAppAsync(const ServiceConfig& config, storage::AppStore& apps,
+                       const std::string& app_id,
+                       std::function<void(absl::StatusOr<oauthd::v1::OAuthApp>)> done);
 
 }  // namespace oauthd::app
 

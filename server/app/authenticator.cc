@@ -84,35 +84,59 @@ absl::StatusOr<storage::UserRow> Authenticator::LookupUser(const std::string& us
 
 void Authenticator::ForgetSession(const std::string& token) { sessions_.Erase(token); }
 
-absl::StatusOr<Session> Authenticator::RequireSession(Caller* caller_ptr) {
-  const Caller& caller = *caller_ptr;
-  const ExtractedToken t = ExtractToken(caller);
+absl::StatusOr<Session> Authenticator::RequireSession(Caller* caller) {
+  const ExtractedToken t = ExtractToken(*caller);
   if (t.token.empty()) return SessionExpired("UserRequired");
   auto found = LookupSessionAndUser(t.token);
   if (!found.ok()) {
     if (absl::IsNotFound(found.status())) return SessionExpired("token=" + t.token);
     return found.status();  // the database is down: 503, not "log in again"
   }
-  storage::SessionRow& row = found->session;
+  if (absl::Status st = CheckSession(caller, t, *found); !st.ok()) return st;
+  auto permissions = PermissionsOf(found->session.roles);
+  if (!permissions.ok()) return permissions.status();
+  return MakeSession(std::move(found->session), *std::move(permissions));
+}
+
+std::optional<absl::StatusOr<Session>> Authenticator::RequireCachedSession(Caller* caller) {
+  const ExtractedToken t = ExtractToken(*caller);
+  if (t.token.empty()) return SessionExpired("UserRequired");
+  auto session = sessions_.Get(t.token);
+  if (!session) return std::nullopt;
+  auto user = users_.Get(session->user_id);
+  if (!user) return std::nullopt;
+  auto permissions = role_permissions_.Get(session->roles);
+  if (!permissions) return std::nullopt;
+  storage::SessionAndUser found{*std::move(session), *std::move(user)};
+  if (absl::Status st = CheckSession(caller, t, found); !st.ok()) return st;
+  return MakeSession(std::move(found.session), *std::move(permissions));
+}
+
+absl::Status Authenticator::CheckSession(Caller* caller, const ExtractedToken& t,
+                                         const storage::SessionAndUser& found) {
+  const storage::SessionRow& row = found.session;
   const int64_t now = absl::ToUnixMillis(absl::Now());
   if (row.expires_at != 0 && now > row.expires_at) return SessionExpired("token=" + t.token);
-  if (!found->user || found->user->delete_at != 0) return SessionExpired("token=" + t.token);
+  if (!found.user || found.user->delete_at != 0) return SessionExpired("token=" + t.token);
   if (t.from_query && !row.is_oauth) {
     return AppError(401, "api.context.token_provided.app_error", "token=" + t.token);
   }
-  if (t.from_cookie && !caller.safe_method) {
+  if (t.from_cookie && !caller->safe_method) {
     const std::string csrf = CsrfFromProps(row.props_json);
-    const bool token_ok = !csrf.empty() && model::ConstantTimeEquals(caller.csrf_token, csrf);
-    if (!token_ok && caller.requested_with != "XMLHttpRequest")
+    const bool token_ok = !csrf.empty() && model::ConstantTimeEquals(caller->csrf_token, csrf);
+    if (!token_ok && caller->requested_with != "XMLHttpRequest")
       return SessionExpired("CSRF check failed");
   }
-  caller_ptr->user_id = row.user_id;
-  auto permissions = PermissionsOf(row.roles);
-  if (!permissions.ok()) return permissions.status();
+  caller->user_id = row.user_id;
+  return absl::OkStatus();
+}
+
+Session Authenticator::MakeSession(storage::SessionRow row,
+                                   std::shared_ptr<const std::set<std::string>> permissions) {
   Session s;
   s.row = std::move(row);
   s.roles = absl::StrSplit(s.row.roles, ' ', absl::SkipEmpty());
-  s.permissions = *std::move(permissions);
+  s.permissions = std::move(permissions);
   return s;
 }
 

@@ -6,6 +6,7 @@
 #define OAUTHD_SERVER_APP_AUTHENTICATOR_H_
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -50,6 +51,8 @@ struct Session {
   const std::string& user_id() const { return row.user_id; }
 };
 
+struct ExtractedToken;
+
 class Authenticator {
  public:
   // Sessions and users are each cached for `cache_ttl`, at most `cache_entries` of each (under a
@@ -62,6 +65,9 @@ class Authenticator {
   // route (503 when the database cannot say). Also records the session's user id in
   // caller->user_id (for the request log).
   absl::StatusOr<Session> RequireSession(Caller* caller);
+  // RequireSession answered from the caches alone, for a thread that must not block: nullopt when
+  // the session, its user or its roles' permissions would have to be read from the database.
+  std::optional<absl::StatusOr<Session>> RequireCachedSession(Caller* caller);
   bool HasPermission(const Session& session, const std::string& permission) const;
   // SessionHasPermissionToUser (spec §7.3); an error when the target user cannot be read.
   absl::StatusOr<bool> HasPermissionToUser(const Session& session, const std::string& user_id);
@@ -73,6 +79,12 @@ class Authenticator {
   // come from one query, which also refreshes the user cache.
   absl::StatusOr<storage::SessionAndUser> LookupSessionAndUser(const std::string& token);
   absl::StatusOr<storage::UserRow> LookupUser(const std::string& user_id);
+  // What a found session must pass (expiry, live user, token source, CSRF); records the user id in
+  // caller->user_id (for the request log) when it does.
+  static absl::Status CheckSession(Caller* caller, const ExtractedToken& t,
+                                   const storage::SessionAndUser& found);
+  static Session MakeSession(storage::SessionRow row,
+                             std::shared_ptr<const std::set<std::string>> permissions);
   // The union of the roles' permissions, cached per role string ("system_user system_admin") and
   // shared, so a permission check is one lookup with no set built or copied. A role that does not
   // exist grants nothing; a role that cannot be read is an error (and nothing is cached).

@@ -49,10 +49,15 @@ absl::StatusOr<Session> OAuthAppService::ManageOAuthPrefix(Caller* caller,
                                                            const std::string& app_id) {
   auto session = auth_->RequireSession(caller);
   if (!session.ok()) return session.status();
-  if (!IsValidId(app_id)) return InvalidUrlParam("app_id");
-  if (!auth_->HasPermission(*session, kManageOAuth))
-    return PermissionError(session->user_id(), kManageOAuth);
+  if (absl::Status st = ManageOAuthChecks(*session, app_id); !st.ok()) return st;
   return session;
+}
+
+absl::Status OAuthAppService::ManageOAuthChecks(const Session& session, const std::string& app_id) {
+  if (!IsValidId(app_id)) return InvalidUrlParam("app_id");
+  if (!auth_->HasPermission(session, kManageOAuth))
+    return PermissionError(session.user_id(), kManageOAuth);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<OAuthApp> OAuthAppService::Create(Caller* caller,
@@ -114,6 +119,30 @@ absl::StatusOr<OAuthApp> OAuthAppService::Get(Caller* caller, const std::string&
   if (!app.ok()) return app.status();
   if (absl::Status st = CheckOwnerOrSystemWide(*session, *app); !st.ok()) return st;
   return app;
+}
+
+bool OAuthAppService::TryGetAsync(Caller* caller, const std::string& app_id,
+                                  std::function<void(absl::StatusOr<OAuthApp>)> done) {
+  if (!apps_->has_async()) return false;
+  auto session = auth_->RequireCachedSession(caller);
+  if (!session) return false;
+  if (!session->ok()) {
+    done(session->status());
+    return true;
+  }
+  if (absl::Status st = ManageOAuthChecks(**session, app_id); !st.ok()) {
+    done(st);
+    return true;
+  }
+  LoadOAuthAppAsync(
+      *config_, *apps_, app_id,
+      [this, session = **std::move(session), done = std::move(done)](absl::StatusOr<OAuthApp> app) {
+        if (app.ok()) {
+          if (absl::Status st = CheckOwnerOrSystemWide(session, *app); !st.ok()) app = st;
+        }
+        done(std::move(app));
+      });
+  return true;
 }
 
 absl::StatusOr<OAuthApp> OAuthAppService::Update(Caller* caller, const std::string& app_id,

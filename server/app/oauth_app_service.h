@@ -2,6 +2,7 @@
 #ifndef OAUTHD_SERVER_APP_OAUTH_APP_SERVICE_H_
 #define OAUTHD_SERVER_APP_OAUTH_APP_SERVICE_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,11 @@ class OAuthAppService {
   absl::StatusOr<std::vector<oauthd::v1::OAuthApp>> List(
       Caller* caller, const oauthd::v1::GetOAuthAppsRequest& req);
   absl::StatusOr<oauthd::v1::OAuthApp> Get(Caller* caller, const std::string& app_id);
+  // Get on a thread that must not block: false, having done nothing, when it would block (the
+  // caller's session is not cached, or the store has no asynchronous database); otherwise `done`
+  // gets Get's answer, here or on the database's loop thread.
+  bool TryGetAsync(Caller* caller, const std::string& app_id,
+                   std::function<void(absl::StatusOr<oauthd::v1::OAuthApp>)> done);
   absl::StatusOr<oauthd::v1::OAuthApp> Update(Caller* caller, const std::string& app_id,
                                               const google::api::HttpBody& body);
   absl::Status Delete(Caller* caller, const std::string& app_id);
@@ -38,6 +44,8 @@ class OAuthAppService {
   absl::Status CheckOwnerOrSystemWide(const Session& session, const oauthd::v1::OAuthApp& app);
   // Session + valid app id + manage_oauth: the common prefix of get/update/delete/regen.
   absl::StatusOr<Session> ManageOAuthPrefix(Caller* caller, const std::string& app_id);
+  // The checks of ManageOAuthPrefix after the session.
+  absl::Status ManageOAuthChecks(const Session& session, const std::string& app_id);
   absl::Status ProviderEnabled() const;
   // The store's UpdateApp: update_at = now, validate, write (spec §2.5 step 10).
   absl::Status StoreUpdate(oauthd::v1::OAuthApp* app);

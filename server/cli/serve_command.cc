@@ -137,6 +137,11 @@ int RunServe(const std::vector<std::string>& args) {
                "HOST:PORT for Prometheus text metrics at /metrics (empty: off)");
   flags.Int("db-pool-size", &db_pool_size, "most MySQL connections held open");
   flags.Int("workers", &workers, "threads running requests' database work (0: the pool size)");
+  int async_db_connections = 16, async_db_loops = 2;
+  flags.Int("async-db-connections", &async_db_connections,
+            "MySQL connections driven without blocking by event-loop threads, for GetOAuthApp\n"
+            "callers whose session is cached (bench/README.md, \"the hand-off\"). 0: off");
+  flags.Int("async-db-loops", &async_db_loops, "event-loop threads sharing --async-db-connections");
   int max_queued_calls = -1;
   flags.Int("max-queued-calls", &max_queued_calls,
             "calls that may wait for a worker; past that a call is answered 503 at once\n"
@@ -198,6 +203,8 @@ int RunServe(const std::vector<std::string>& args) {
   }
   if (dcr_burst < 1) return UsageError("--dcr-rate-burst must be at least 1");
   if (db_pool_size < 1) return UsageError("--db-pool-size must be at least 1");
+  if (async_db_connections < 0) return UsageError("--async-db-connections must not be negative");
+  if (async_db_loops < 1) return UsageError("--async-db-loops must be at least 1");
   if (max_queued_calls < -1) return UsageError("--max-queued-calls must be -1 or more");
   if (db_timeout < absl::Seconds(1)) return UsageError("--db-timeout must be at least 1s");
   if (cache_entries < 1) return UsageError("--cache-entries must be at least 1");
@@ -261,7 +268,16 @@ int RunServe(const std::vector<std::string>& args) {
                  "oauthd: client secrets, refresh tokens and authorization codes are stored in "
                  "clear text (no --secret-encryption-key)\n");
   }
-  storage::AppStore apps(&pool, cipher);
+  std::unique_ptr<storage::AsyncDb> async_db;
+  if (async_db_connections > 0) {
+    storage::AsyncDbOptions async_options;
+    async_options.url = *url;
+    async_options.connections = async_db_connections;
+    async_options.loops = async_db_loops;
+    async_options.timeout = db_timeout;
+    async_db = std::make_unique<storage::AsyncDb>(async_options);
+  }
+  storage::AppStore apps(&pool, cipher, async_db.get());
   storage::IdentityStore identity(&pool);
   storage::GrantStore grants(&pool, cipher);
   storage::PreferenceStore prefs(&pool);
@@ -273,9 +289,13 @@ int RunServe(const std::vector<std::string>& args) {
 
   Metrics metrics("oauthd");
   std::atomic<int64_t> reaped{0};
-  metrics.SetExtra([&pool, &reaped] {
+  metrics.SetExtra([&pool, &reaped, &async_db] {
     const storage::PoolStats s = pool.Stats();
+    const storage::AsyncDb::Stats a = async_db ? async_db->stats() : storage::AsyncDb::Stats{};
     return absl::StrCat(
+        "# TYPE oauthd_db_async_queries_total counter\n",
+        "oauthd_db_async_queries_total{outcome=\"answered\"} ", a.queries,
+        "\noauthd_db_async_queries_total{outcome=\"unavailable\"} ", a.failures, "\n",
         "# TYPE oauthd_db_pool_connections gauge\n", "oauthd_db_pool_connections{state=\"open\"} ",
         s.open, "\noauthd_db_pool_connections{state=\"in_use\"} ", s.in_use,
         "\noauthd_db_pool_connections{state=\"max\"} ", s.max,
@@ -317,6 +337,7 @@ int RunServe(const std::vector<std::string>& args) {
                tls_cert.empty() ? "" : (tls_client_ca.empty() ? " over TLS" : " over mutual TLS"),
                port, listen.c_str());
   std::signal(SIGTERM, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);  // a write to a closed socket is an error to handle, not an exit
   std::signal(SIGINT, OnSignal);
   absl::Time next_reap = absl::Now() + reap_interval;
   while (!g_stop) {
@@ -339,6 +360,7 @@ int RunServe(const std::vector<std::string>& args) {
                absl::FormatDuration(shutdown_grace).c_str());
   server->Shutdown(absl::ToChronoTime(absl::Now() + shutdown_grace));
   worker_pool.reset();  // finishes queued work before the stores go away
+  async_db.reset();     // likewise the non-blocking queries (their completions use the services)
   std::fprintf(stderr, "oauthd: stopped\n");
   return 0;
 }

@@ -83,6 +83,32 @@ grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx,
                                           const CallOptions& options,
                                           std::function<absl::Status(app::Caller*)> body) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  Submit(ctx, reactor, options, std::move(body));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CallRunner::RunNonBlocking(
+    grpc::CallbackServerContext* ctx, const CallOptions& options,
+    std::function<bool(app::Caller*, Finisher)> fast,
+    std::function<absl::Status(app::Caller*)> slow) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  struct Pending {
+    app::Caller caller;
+    absl::Time start;
+  };
+  auto call = std::make_shared<Pending>();
+  call->start = absl::Now();
+  call->caller = CallerFromMetadata(*ctx, options.safe_method, *proxies_);
+  const bool taken = fast(&call->caller, [this, ctx, reactor, options, call](absl::Status st) {
+    Finish(ctx, reactor, options, call->caller, st, call->start);
+  });
+  if (!taken) Submit(ctx, reactor, options, std::move(slow));
+  return reactor;
+}
+
+void CallRunner::Submit(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
+                        const CallOptions& options,
+                        std::function<absl::Status(app::Caller*)> body) {
   const bool queued = workers_->TrySubmit([this, ctx, reactor, options, body = std::move(body)] {
     const absl::Time start = absl::Now();
     app::Caller caller = CallerFromMetadata(*ctx, options.safe_method, *proxies_);
@@ -102,7 +128,6 @@ grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx,
     Finish(ctx, reactor, options, caller, app::AppError(503, "api.context.server_busy.app_error"),
            start);
   }
-  return reactor;
 }
 
 void CallRunner::Finish(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,

@@ -41,7 +41,19 @@ class CallRunner {
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, const CallOptions& options,
                                 std::function<absl::Status(app::Caller*)> body);
 
+  // A call its service can often answer without blocking: `fast` runs at once on gRPC's thread and
+  // either returns false, having done nothing (then `slow` runs on the worker pool, as in Run), or
+  // takes the call and later hands its outcome to the finish function it was given (from any
+  // thread, once). Saves the worker hand-off (bench/README.md, "the hand-off").
+  using Finisher = std::function<void(absl::Status)>;
+  grpc::ServerUnaryReactor* RunNonBlocking(grpc::CallbackServerContext* ctx,
+                                           const CallOptions& options,
+                                           std::function<bool(app::Caller*, Finisher)> fast,
+                                           std::function<absl::Status(app::Caller*)> slow);
+
  private:
+  void Submit(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
+              const CallOptions& options, std::function<absl::Status(app::Caller*)> body);
   // Answers the call: logs it, counts it, turns a failure into its gRPC status and error body.
   void Finish(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
               const CallOptions& options, app::Caller& caller, const absl::Status& st,

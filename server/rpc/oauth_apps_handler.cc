@@ -34,9 +34,15 @@ grpc::ServerUnaryReactor* OAuthAppsHandler::GetOAuthApps(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* OAuthAppsHandler::GetOAuthApp(grpc::CallbackServerContext* ctx,
                                                         const oauthd::v1::OAuthAppIdRequest* req,
                                                         OAuthApp* resp) {
-  return runner_->Run(ctx, {"GetOAuthApp", true, 200}, [=](app::Caller* c) {
-    return Assign(service_->Get(c, req->app_id()), resp);
-  });
+  return runner_->RunNonBlocking(
+      ctx, {"GetOAuthApp", true, 200},
+      [=](app::Caller* c, CallRunner::Finisher finish) {
+        return service_->TryGetAsync(
+            c, req->app_id(), [resp, finish = std::move(finish)](absl::StatusOr<OAuthApp> app) {
+              finish(Assign(std::move(app), resp));
+            });
+      },
+      [=](app::Caller* c) { return Assign(service_->Get(c, req->app_id()), resp); });
 }
 
 grpc::ServerUnaryReactor* OAuthAppsHandler::UpdateOAuthApp(

@@ -2,10 +2,12 @@
 // broken. This test restarts the shared private MariaDB, so ctest runs it alone (RUN_SERIAL).
 #include <gtest/gtest.h>
 
+#include <future>
 #include <thread>
 
 #include "common/mattermost_id.h"
 #include "storage/app_store.h"
+#include "storage/async_db.h"
 #include "tests/lib/test_database.h"
 #include "tests/lib/test_env.h"
 
@@ -35,6 +37,39 @@ TEST(PoolRestart, QueriesWorkAgainAfterTheServerRestarts) {
     EXPECT_EQ(got->name, "survivor");
   }
   EXPECT_GE(db.pool().Stats().reconnects, 1);
+}
+
+// The non-blocking client too: its idle connections die with the server, and a query sent on one
+// that is found dead goes once more on a fresh connection.
+TEST(PoolRestart, AsyncQueriesWorkAgainAfterTheServerRestarts) {
+  TestDatabase db;
+  storage::AsyncDbOptions options;
+  options.url = *storage::ParseDbUrl(db.url());
+  options.connections = 2;
+  options.loops = 1;
+  storage::AsyncDb async(options);
+  storage::AppStore apps(&db.pool(), &storage::SecretCipher::ClearText(), &async);
+  storage::OAuthAppRow app;
+  app.id = NewId();
+  app.name = "async survivor";
+  ASSERT_TRUE(apps.Save(app).ok());
+  auto get = [&] {
+    std::promise<absl::StatusOr<storage::OAuthAppRow>> p;
+    auto f = p.get_future();
+    apps.GetAsync(app.id,
+                  [&p](absl::StatusOr<storage::OAuthAppRow> r) { p.set_value(std::move(r)); });
+    return f.get();
+  };
+  ASSERT_TRUE(get().ok());
+
+  std::string out;
+  ASSERT_EQ(RunCommand(MariadbCtlCommand("restart") + " 2>&1", &out), 0) << out;
+
+  for (int i = 0; i < 10; ++i) {
+    auto got = get();
+    ASSERT_TRUE(got.ok()) << "call " << i << ": " << got.status();
+    EXPECT_EQ(got->name, "async survivor");
+  }
 }
 
 TEST(PoolRestart, UnreachableDatabaseIsUnavailableNotACrash) {

@@ -213,5 +213,67 @@ TEST_F(ObservabilityTest, MetricsAndOneLogLinePerCall) {
       << log;
 }
 
+// GetOAuthApp for a caller whose session is cached is answered without a worker, from the
+// non-blocking client's loop (bench/README.md, "the hand-off"). Every answer must equal the one the
+// blocking path gives; the metric proves which path ran.
+class NonBlockingGetTest : public ServerTest {
+ protected:
+  std::vector<std::string> ExtraFlags() override {
+    metrics_port_ = FreePort();
+    return {"--cache-ttl=60s", "--async-db-connections=2",
+            "--metrics-listen=127.0.0.1:" + std::to_string(metrics_port_)};
+  }
+  int metrics_port_ = 0;
+};
+
+TEST_F(NonBlockingGetTest, AnswersAsTheBlockingPathDoes) {
+  const OAuthApp mine = CreateApp(manager_, "mine");
+  const OAuthApp theirs = CreateApp(manager2_, "theirs");
+  auto blocking = StartServer({"--async-db-connections=0"});
+  auto blocking_apps = AppsStub(*blocking);
+  // Warm the session cache of every caller with a call that does not use the loop.
+  OAuthAppList list;
+  for (const SeededUser* u : {&admin_, &manager_, &user_}) {
+    Call(apps_.get(), &OAuthApps::Stub::GetOAuthApps, GetOAuthAppsRequest(), &list,
+         Metadata().Bearer(u->token));
+  }
+  struct Case {
+    const SeededUser* who;
+    std::string app_id;
+    int http;
+  };
+  const Case cases[] = {
+      {&manager_, mine.id(), 200}, {&manager_, theirs.id(), 403}, {&admin_, theirs.id(), 200},
+      {&user_, mine.id(), 403},    {&manager_, "junk", 400},      {&manager_, NewId(), 404},
+  };
+  for (const Case& c : cases) {
+    OAuthAppIdRequest req;
+    req.set_app_id(c.app_id);
+    for (int round = 0; round < 2; ++round) {
+      OAuthApp fast, slow;
+      const CallResult f = Call(apps_.get(), &OAuthApps::Stub::GetOAuthApp, req, &fast,
+                                Metadata().Bearer(c.who->token));
+      const CallResult s = Call(blocking_apps.get(), &OAuthApps::Stub::GetOAuthApp, req, &slow,
+                                Metadata().Bearer(c.who->token));
+      EXPECT_EQ(f.http_status(), c.http) << c.app_id << ": " << f.Describe();
+      EXPECT_EQ(s.http_status(), c.http) << c.app_id << ": " << s.Describe();
+      EXPECT_EQ(fast.SerializeAsString(), slow.SerializeAsString()) << c.app_id;
+      EXPECT_EQ(f.app_error.id(), s.app_error.id()) << c.app_id;
+      EXPECT_EQ(f.app_error.message(), s.app_error.message()) << c.app_id;
+    }
+  }
+  OAuthApp none;
+  EXPECT_APP_ERROR(
+      Call(apps_.get(), &OAuthApps::Stub::GetOAuthApp, OAuthAppIdRequest(), &none, Metadata()), 401,
+      "api.context.session_expired.app_error");
+  // Four cases reach the database (200, 403 after loading, 200, 404), twice each.
+  const std::string metrics = HttpGet(metrics_port_, "/metrics");
+  EXPECT_NE(metrics.find("oauthd_db_async_queries_total{outcome=\"answered\"} 8"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("oauthd_db_async_queries_total{outcome=\"unavailable\"} 0"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace oauthd::testing
