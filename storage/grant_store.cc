@@ -12,19 +12,49 @@ constexpr char kAccessColumns[] =
     "SELECT Token, RefreshToken, RedirectUri, ClientId, UserId, ExpiresAt, Scope, Audience "
     "FROM OAuthAccessData ";
 
-absl::StatusOr<AccessDataRow> ReadAccess(sql::ResultSet& rs, const SecretCipher& cipher) {
+// Decoders; `first` is the 1-based column the row starts at, so that a join can read several.
+absl::StatusOr<AccessDataRow> ReadAccess(sql::ResultSet& rs, const SecretCipher& cipher,
+                                         int first = 1) {
   AccessDataRow a;
-  a.token = GetStr(rs, 1);
-  auto refresh = cipher.Open(kRefreshTokenColumn, GetStr(rs, 2));
+  a.token = GetStr(rs, first);
+  auto refresh = cipher.Open(kRefreshTokenColumn, GetStr(rs, first + 1));
   if (!refresh.ok()) return refresh.status();
   a.refresh_token = std::move(*refresh);
-  a.redirect_uri = GetStr(rs, 3);
-  a.client_id = GetStr(rs, 4);
-  a.user_id = GetStr(rs, 5);
-  a.expires_at = GetInt(rs, 6);
-  a.scope = GetStr(rs, 7);
-  a.audience = GetStr(rs, 8);
+  a.redirect_uri = GetStr(rs, first + 2);
+  a.client_id = GetStr(rs, first + 3);
+  a.user_id = GetStr(rs, first + 4);
+  a.expires_at = GetInt(rs, first + 5);
+  a.scope = GetStr(rs, first + 6);
+  a.audience = GetStr(rs, first + 7);
   return a;
+}
+
+constexpr char kAuthDataColumns[] =
+    "d.ClientId, d.UserId, d.Code, d.ExpiresIn, d.CreateAt, d.RedirectUri, d.State, d.Scope, "
+    "d.CodeChallenge, d.CodeChallengeMethod, d.Resource";
+constexpr int kAuthDataColumnCount = 11;
+
+// The code row (columns 1–11) if its stored code opens to `code`; nullopt for a row that only
+// collated equal (collations compare case-insensitively; codes do not).
+absl::StatusOr<std::optional<AuthDataRow>> ReadAuthData(sql::ResultSet& rs,
+                                                        const SecretCipher& cipher,
+                                                        const std::string& code) {
+  auto stored = cipher.Open(kAuthCodeColumn, GetStr(rs, 3));
+  if (!stored.ok()) return stored.status();
+  if (*stored != code) return std::nullopt;
+  AuthDataRow d;
+  d.client_id = GetStr(rs, 1);
+  d.user_id = GetStr(rs, 2);
+  d.code = std::move(*stored);
+  d.expires_in = static_cast<int32_t>(GetInt(rs, 4));
+  d.create_at = GetInt(rs, 5);
+  d.redirect_uri = GetStr(rs, 6);
+  d.state = GetStr(rs, 7);
+  d.scope = GetStr(rs, 8);
+  d.code_challenge = GetStr(rs, 9);
+  d.code_challenge_method = GetStr(rs, 10);
+  d.resource = GetStr(rs, 11);
+  return d;
 }
 
 // " IN (?, ?, …)" with one marker per stored form a value may have.
@@ -65,29 +95,48 @@ absl::Status GrantStore::SaveAuthData(const AuthDataRow& d) {
 absl::StatusOr<AuthDataRow> GrantStore::GetAuthData(const std::string& code) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<AuthDataRow> {
     const std::vector<std::string> forms = cipher_->LookupForms(kAuthCodeColumn, code);
-    auto& st = c.Prepare(absl::StrCat(
-        "SELECT ClientId, UserId, Code, ExpiresIn, CreateAt, RedirectUri, State, Scope, "
-        "CodeChallenge, CodeChallengeMethod, Resource FROM OAuthAuthData WHERE Code",
-        InMarkers(forms.size())));
+    auto& st =
+        c.Prepare(absl::StrCat("SELECT ", kAuthDataColumns, " FROM OAuthAuthData d WHERE d.Code",
+                               InMarkers(forms.size())));
     BindForms(st, forms);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     while (rs->next()) {
-      auto stored = cipher_->Open(kAuthCodeColumn, GetStr(*rs, 3));
-      if (!stored.ok()) return stored.status();
-      if (*stored != code) continue;  // collations compare case-insensitively; codes do not
-      AuthDataRow d;
-      d.client_id = GetStr(*rs, 1);
-      d.user_id = GetStr(*rs, 2);
-      d.code = std::move(*stored);
-      d.expires_in = static_cast<int32_t>(GetInt(*rs, 4));
-      d.create_at = GetInt(*rs, 5);
-      d.redirect_uri = GetStr(*rs, 6);
-      d.state = GetStr(*rs, 7);
-      d.scope = GetStr(*rs, 8);
-      d.code_challenge = GetStr(*rs, 9);
-      d.code_challenge_method = GetStr(*rs, 10);
-      d.resource = GetStr(*rs, 11);
-      return d;
+      auto d = ReadAuthData(*rs, *cipher_, code);
+      if (!d.ok()) return d.status();
+      if (*d) return **std::move(d);
+    }
+    return absl::NotFoundError("no such authorization code");
+  });
+}
+
+absl::StatusOr<CodeRedemption> GrantStore::GetCodeRedemption(const std::string& code) {
+  return pool_->Run([&](DbConn& c) -> absl::StatusOr<CodeRedemption> {
+    const std::vector<std::string> forms = cipher_->LookupForms(kAuthCodeColumn, code);
+    auto& st = c.Prepare(absl::StrCat(
+        "SELECT ", kAuthDataColumns, ", ", kUserColumns,
+        ", a.Token, a.RefreshToken, a.RedirectUri, a.ClientId, a.UserId, a.ExpiresAt, a.Scope, "
+        "a.Audience, s.Id FROM OAuthAuthData d LEFT JOIN Users u ON u.Id = d.UserId "
+        "LEFT JOIN OAuthAccessData a ON a.ClientId = d.ClientId AND a.UserId = d.UserId "
+        "LEFT JOIN Sessions s ON s.Token = a.Token WHERE d.Code",
+        InMarkers(forms.size())));
+    BindForms(st, forms);
+    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+    constexpr int kUserFirst = kAuthDataColumnCount + 1, kAccessFirst = kUserFirst + 9,
+                  kSessionId = kAccessFirst + 8;
+    while (rs->next()) {
+      auto d = ReadAuthData(*rs, *cipher_, code);
+      if (!d.ok()) return d.status();
+      if (!*d) continue;
+      CodeRedemption out;
+      out.code = **std::move(d);
+      if (!rs->isNull(kUserFirst)) out.user = ReadUser(*rs, kUserFirst);
+      if (!rs->isNull(kAccessFirst)) {
+        auto existing = ReadAccess(*rs, *cipher_, kAccessFirst);
+        if (!existing.ok()) return existing.status();
+        out.existing = *std::move(existing);
+        out.session_exists = !rs->isNull(kSessionId);
+      }
+      return out;
     }
     return absl::NotFoundError("no such authorization code");
   });
@@ -113,23 +162,6 @@ absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByClientUser(const std::s
     st.setString(2, user_id);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     if (!rs->next()) return absl::NotFoundError("no access data for that client and user");
-    return ReadAccess(*rs, *cipher_);
-  });
-}
-
-absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByClientUser(const std::string& client_id,
-                                                                    const std::string& user_id,
-                                                                    bool* session_exists) {
-  return pool_->Run([&](DbConn& c) -> absl::StatusOr<AccessDataRow> {
-    auto& st = c.Prepare(
-        "SELECT a.Token, a.RefreshToken, a.RedirectUri, a.ClientId, a.UserId, a.ExpiresAt, "
-        "a.Scope, a.Audience, s.Id FROM OAuthAccessData a LEFT JOIN Sessions s ON s.Token = "
-        "a.Token WHERE a.ClientId = ? AND a.UserId = ? LIMIT 1");
-    st.setString(1, client_id);
-    st.setString(2, user_id);
-    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-    if (!rs->next()) return absl::NotFoundError("no access data for that client and user");
-    *session_exists = !rs->isNull(9);
     return ReadAccess(*rs, *cipher_);
   });
 }

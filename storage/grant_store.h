@@ -14,6 +14,14 @@
 
 namespace oauthd::storage {
 
+// A code, its user, and the grant its (client, user) already holds.
+struct CodeRedemption {
+  AuthDataRow code;
+  std::optional<UserRow> user;            // absent when the user row is gone
+  std::optional<AccessDataRow> existing;  // the (client, user)'s current grant, if any
+  bool session_exists = false;            // whether that grant's session still exists
+};
+
 class GrantStore {
  public:
   // Codes and refresh tokens are sealed with `cipher` (deterministically, so that they can be
@@ -29,10 +37,9 @@ class GrantStore {
 
   absl::StatusOr<AccessDataRow> GetAccessDataByClientUser(const std::string& client_id,
                                                           const std::string& user_id);
-  // The same, and whether the token's session still exists, in one query.
-  absl::StatusOr<AccessDataRow> GetAccessDataByClientUser(const std::string& client_id,
-                                                          const std::string& user_id,
-                                                          bool* session_exists);
+  // The code with all that redeeming it reads next, in one query (the token exchange's round trips:
+  // bench/README.md). NOT_FOUND when there is no such code.
+  absl::StatusOr<CodeRedemption> GetCodeRedemption(const std::string& code);
   absl::StatusOr<AccessDataRow> GetAccessDataByRefreshToken(const std::string& refresh_token);
 
   // Issues a token: in one transaction, deletes `replaced_token`'s session (if any), creates

@@ -11,28 +11,12 @@ namespace {
 
 constexpr char kRoleColumns[] = "Id, Name, DisplayName, Description, Permissions, BuiltIn";
 
-// Column lists and their decoders; `first` is the 1-based column the row starts at, so that a join
-// can read both halves.
-constexpr char kUserColumns[] =
-    "u.Id, u.CreateAt, u.UpdateAt, u.DeleteAt, u.Username, u.Email, u.Roles, u.MfaActive, u.Locale";
+// Column lists and their decoders (users': session_sql.h); `first` is the 1-based column the row
+// starts at, so that a join can read both halves.
 constexpr char kSessionColumns[] =
     "s.Id, s.Token, s.CreateAt, s.ExpiresAt, s.LastActivityAt, s.UserId, s.DeviceId, s.Roles, "
     "s.IsOAuth, s.Props";
 constexpr int kSessionColumnCount = 10;
-
-UserRow ReadUser(sql::ResultSet& rs, int first) {
-  UserRow u;
-  u.id = GetStr(rs, first);
-  u.create_at = GetInt(rs, first + 1);
-  u.update_at = GetInt(rs, first + 2);
-  u.delete_at = GetInt(rs, first + 3);
-  u.username = GetStr(rs, first + 4);
-  u.email = GetStr(rs, first + 5);
-  u.roles = GetStr(rs, first + 6);
-  u.mfa_active = GetInt(rs, first + 7) != 0;
-  u.locale = GetStr(rs, first + 8);
-  return u;
-}
 
 SessionRow ReadSession(sql::ResultSet& rs, int first) {
   SessionRow s;

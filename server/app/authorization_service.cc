@@ -316,31 +316,29 @@ absl::Status AuthorizationService::CheckPreviousSecret(const std::string& client
 absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(
     const OAuthApp& app, bool public_client, const std::string& code,
     const std::string& redirect_uri, const std::string& verifier, const std::string& resource) {
-  auto data = grants_->GetAuthData(code);
+  // The code, its user and the (client, user)'s current grant in one query; checked in
+  // Mattermost's order below.
+  auto found = grants_->GetCodeRedemption(code);
   // A database that cannot answer is no verdict on the code: a client told invalid_grant drops it.
-  if (!data.ok() && !absl::IsNotFound(data.status()))
-    return StoreFailure(data.status(), "app.internal_error");
-  if (!data.ok() || data->client_id != app.id()) return TokenError(400, "expired_code");
+  if (!found.ok() && !absl::IsNotFound(found.status()))
+    return StoreFailure(found.status(), "app.internal_error");
+  if (!found.ok() || found->code.client_id != app.id()) return TokenError(400, "expired_code");
+  const storage::AuthDataRow& data = found->code;
   const int64_t now = NowMillis();
-  if (now > data->create_at + int64_t{data->expires_in} * 1000) {
+  if (now > data.create_at + int64_t{data.expires_in} * 1000) {
     (void)grants_->DeleteAuthData(code);
     return TokenError(403, "expired_code");
   }
-  if (data->redirect_uri != redirect_uri) return TokenError(400, "redirect_uri");
-  if (absl::Status st = model::ValidatePkce(data->code_challenge, verifier, public_client);
-      !st.ok())
+  if (data.redirect_uri != redirect_uri) return TokenError(400, "redirect_uri");
+  if (absl::Status st = model::ValidatePkce(data.code_challenge, verifier, public_client); !st.ok())
     return st;
-  auto user = identity_->GetUser(data->user_id);
-  if (absl::IsNotFound(user.status())) return TokenError(404, "internal_user");
-  if (!user.ok()) return StoreFailure(user.status(), "app.internal_error");
-  if (user->delete_at != 0) return TokenError(403, "expired_code");
-  if (resource != data->resource) return TokenError(400, "resource_mismatch");
-  bool session_exists = false;
-  auto existing = grants_->GetAccessDataByClientUser(app.id(), user->id, &session_exists);
-  if (!existing.ok() && !absl::IsNotFound(existing.status()))
-    return StoreFailure(existing.status(), "app.internal_error");
-  if (existing.ok() && (existing->expires_at == 0 || now < existing->expires_at) &&
-      session_exists) {
+  if (!found->user) return TokenError(404, "internal_user");
+  const storage::UserRow& user = *found->user;
+  if (user.delete_at != 0) return TokenError(403, "expired_code");
+  if (resource != data.resource) return TokenError(400, "resource_mismatch");
+  const std::optional<storage::AccessDataRow>& existing = found->existing;
+  if (existing && (existing->expires_at == 0 || now < existing->expires_at) &&
+      found->session_exists) {
     // An unexpired grant for this (user, client): the same token again, with what is left of its
     // life. The code is used up all the same; whoever deletes it redeems it.
     auto deleted = grants_->DeleteAuthData(code);
@@ -350,9 +348,9 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(
                          existing->expires_at == 0 ? 0 : (existing->expires_at - now) / 1000);
   }
   std::optional<std::string> replaced;
-  if (existing.ok()) replaced = existing->token;
+  if (existing) replaced = existing->token;
   // The code is deleted in the transaction that writes the token: one commit, and single use.
-  return IssueToken(app, *user, data->redirect_uri, data->scope, data->resource, !public_client,
+  return IssueToken(app, user, data.redirect_uri, data.scope, data.resource, !public_client,
                     replaced, &code);
 }
 

@@ -1,6 +1,7 @@
 // IdentityStore, PreferenceStore and GrantStore against the real MariaDB.
 #include <gtest/gtest.h>
 
+#include "absl/strings/ascii.h"
 #include "common/mattermost_id.h"
 #include "storage/grant_store.h"
 #include "storage/identity_store.h"
@@ -145,6 +146,79 @@ TEST_F(StoresTest, AuthCodesAreSingleUse) {
   EXPECT_TRUE(*s.DeleteAuthData(code.code));
   EXPECT_FALSE(*s.DeleteAuthData(code.code));
   EXPECT_TRUE(absl::IsNotFound(s.GetAuthData(code.code).status()));
+}
+
+// What the token exchange reads in one query: the code, its user, and the (client, user)'s grant
+// with whether its session lives. Each part can be absent on its own.
+TEST_F(StoresTest, CodeRedemptionReadsTheCodeItsUserAndTheCurrentGrant) {
+  storage::GrantStore s(&db().pool());
+  storage::IdentityStore identity(&db().pool());
+  storage::UserRow u;
+  u.id = NewId();
+  u.username = "redeemer";
+  u.email = "redeemer@example.com";
+  u.roles = "system_user";
+  u.create_at = 5;
+  ASSERT_TRUE(identity.CreateUser(u).ok());
+  const std::string client = NewId();
+  auto save_code = [&](const std::string& user_id) {
+    storage::AuthDataRow code;
+    code.code = NewId() + NewId();
+    code.client_id = client;
+    code.user_id = user_id;
+    code.expires_in = 600;
+    code.redirect_uri = "https://x/cb";
+    code.scope = "user";
+    code.resource = "https://api.example.com";
+    EXPECT_TRUE(s.SaveAuthData(code).ok());
+    return code.code;
+  };
+
+  const std::string first = save_code(u.id);
+  auto got = s.GetCodeRedemption(first);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->code.client_id, client);
+  EXPECT_EQ(got->code.redirect_uri, "https://x/cb");
+  EXPECT_EQ(got->code.resource, "https://api.example.com");
+  ASSERT_TRUE(got->user.has_value());
+  EXPECT_EQ(got->user->username, "redeemer");
+  EXPECT_EQ(got->user->roles, "system_user");
+  EXPECT_FALSE(got->existing.has_value());
+  EXPECT_FALSE(got->session_exists);
+
+  SessionRow session;
+  session.id = NewId();
+  session.token = NewId();
+  session.user_id = u.id;
+  session.is_oauth = true;
+  AccessDataRow ad;
+  ad.token = session.token;
+  ad.refresh_token = NewId();
+  ad.client_id = client;
+  ad.user_id = u.id;
+  ad.expires_at = 12345;
+  ASSERT_TRUE(s.IssueToken(session, ad, std::nullopt).ok());
+  got = s.GetCodeRedemption(first);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->existing.has_value());
+  EXPECT_EQ(got->existing->token, ad.token);
+  EXPECT_EQ(got->existing->refresh_token, ad.refresh_token);
+  EXPECT_EQ(got->existing->expires_at, 12345);
+  EXPECT_TRUE(got->session_exists);
+
+  db().Exec("DELETE FROM Sessions WHERE Token = '" + session.token + "'");
+  got = s.GetCodeRedemption(first);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->existing.has_value());
+  EXPECT_FALSE(got->session_exists);
+
+  auto orphan = s.GetCodeRedemption(save_code(NewId()));  // a user that does not exist
+  ASSERT_TRUE(orphan.ok());
+  EXPECT_FALSE(orphan->user.has_value());
+  EXPECT_FALSE(orphan->existing.has_value());
+  EXPECT_TRUE(absl::IsNotFound(s.GetCodeRedemption(NewId() + NewId()).status()));
+  // A code differing only in case collates equal but is not the code.
+  EXPECT_TRUE(absl::IsNotFound(s.GetCodeRedemption(absl::AsciiStrToUpper(first)).status()));
 }
 
 TEST_F(StoresTest, IssueTokenKeepsOneRowPerClientAndUserAndReplacesTheOldSession) {
