@@ -474,8 +474,12 @@ void AsyncDb::Loop::QueryFailed(Conn& c) {
     }
     return Answer(job, absl::UnavailableError(msg));
   }
-  c.state = Conn::State::kIdle;
-  c.deadline = absl::InfiniteFuture();
+  if (code >= 2000 && code < 3000) {
+    Close(c);  // a client-side error (CR_*) leaves the protocol in an unknown state: start afresh
+  } else {
+    c.state = Conn::State::kIdle;  // the server answered with an error: the connection is fine
+    c.deadline = absl::InfiniteFuture();
+  }
   if (code == 1062) return Answer(job, absl::AlreadyExistsError(msg));  // ER_DUP_ENTRY
   Answer(job, absl::InternalError(msg));
 }

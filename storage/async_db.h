@@ -1,13 +1,15 @@
-// Queries without a parked thread: one event-loop thread drives a few MariaDB Connector/C
-// connections in non-blocking mode (mysql_real_query_start/_cont, mysql_store_result_start/_cont),
-// waiting on all their sockets in one epoll_wait. A caller hands over SQL text and a completion;
-// the completion runs on the loop thread, so it must not block (it may queue another query).
+// Queries without a parked thread: a few event-loop threads each drive their share of MariaDB
+// Connector/C connections in non-blocking mode (mysql_real_query_start/_cont,
+// mysql_store_result_start/_cont), waiting on all their sockets in one epoll_wait. A caller hands
+// over SQL text and a completion; the completion runs on a loop thread, so it must not block (it
+// may queue another query).
 //
 // This exists to take the worker hand-off out of the hottest single-statement reads
-// (bench/README.md, "the hand-off"): on the blocking pool every query parks a worker on its socket
-// and wakes it again. Connections are opened lazily, replaced when the server drops them (a query
-// on a lost connection is sent once more), and every query has a deadline covering its wait in the
-// queue and for the reply.
+// (bench/README.md, sessions 5 and 6): on the blocking pool every query parks a worker on its
+// socket and wakes it again. Connections are opened lazily and replaced when the server drops
+// them; a query on a lost connection is sent once more, as ConnectionPool::Run does, so only
+// statements safe to repeat belong here. Every query has a deadline covering its wait in the queue
+// and for the reply.
 #ifndef OAUTHD_STORAGE_ASYNC_DB_H_
 #define OAUTHD_STORAGE_ASYNC_DB_H_
 

@@ -139,8 +139,9 @@ int RunServe(const std::vector<std::string>& args) {
   flags.Int("workers", &workers, "threads running requests' database work (0: the pool size)");
   int async_db_connections = 16, async_db_loops = 2;
   flags.Int("async-db-connections", &async_db_connections,
-            "MySQL connections driven without blocking by event-loop threads, for GetOAuthApp\n"
-            "callers whose session is cached (bench/README.md, \"the hand-off\"). 0: off");
+            "MySQL connections, opened as load needs them beside --db-pool-size, on which\n"
+            "GetOAuthApp is answered without a worker when the caller's session is cached\n"
+            "(non-blocking Connector/C; bench/README.md, session 6). 0: off");
   flags.Int("async-db-loops", &async_db_loops, "event-loop threads sharing --async-db-connections");
   int max_queued_calls = -1;
   flags.Int("max-queued-calls", &max_queued_calls,
