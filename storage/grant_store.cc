@@ -92,23 +92,6 @@ absl::Status GrantStore::SaveAuthData(const AuthDataRow& d) {
   });
 }
 
-absl::StatusOr<AuthDataRow> GrantStore::GetAuthData(const std::string& code) {
-  return pool_->Run([&](DbConn& c) -> absl::StatusOr<AuthDataRow> {
-    const std::vector<std::string> forms = cipher_->LookupForms(kAuthCodeColumn, code);
-    auto& st =
-        c.Prepare(absl::StrCat("SELECT ", kAuthDataColumns, " FROM OAuthAuthData d WHERE d.Code",
-                               InMarkers(forms.size())));
-    BindForms(st, forms);
-    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-    while (rs->next()) {
-      auto d = ReadAuthData(*rs, *cipher_, code);
-      if (!d.ok()) return d.status();
-      if (*d) return **std::move(d);
-    }
-    return absl::NotFoundError("no such authorization code");
-  });
-}
-
 absl::StatusOr<CodeRedemption> GrantStore::GetCodeRedemption(const std::string& code) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<CodeRedemption> {
     const std::vector<std::string> forms = cipher_->LookupForms(kAuthCodeColumn, code);

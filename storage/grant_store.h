@@ -30,7 +30,6 @@ class GrantStore {
       : pool_(pool), cipher_(cipher) {}
 
   absl::Status SaveAuthData(const AuthDataRow& code);
-  absl::StatusOr<AuthDataRow> GetAuthData(const std::string& code);
   // Deletes the code; returns false if it was already gone, so exactly one caller can redeem a
   // code.
   absl::StatusOr<bool> DeleteAuthData(const std::string& code);

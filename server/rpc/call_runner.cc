@@ -83,7 +83,8 @@ grpc::ServerUnaryReactor* CallRunner::Run(grpc::CallbackServerContext* ctx,
                                           const CallOptions& options,
                                           std::function<absl::Status(app::Caller*)> body) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  Submit(ctx, reactor, options, std::move(body));
+  Submit(ctx, reactor, options, CallerFromMetadata(*ctx, options.safe_method, *proxies_),
+         std::move(body));
   return reactor;
 }
 
@@ -102,31 +103,31 @@ grpc::ServerUnaryReactor* CallRunner::RunNonBlocking(
   const bool taken = fast(&call->caller, [this, ctx, reactor, options, call](absl::Status st) {
     Finish(ctx, reactor, options, call->caller, st, call->start);
   });
-  if (!taken) Submit(ctx, reactor, options, std::move(slow));
+  // Declining, `fast` left the caller as it was: the worker path takes it as is.
+  if (!taken) Submit(ctx, reactor, options, std::move(call->caller), std::move(slow));
   return reactor;
 }
 
 void CallRunner::Submit(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-                        const CallOptions& options,
+                        const CallOptions& options, app::Caller caller,
                         std::function<absl::Status(app::Caller*)> body) {
-  const bool queued = workers_->TrySubmit([this, ctx, reactor, options, body = std::move(body)] {
-    const absl::Time start = absl::Now();
-    app::Caller caller = CallerFromMetadata(*ctx, options.safe_method, *proxies_);
-    absl::Status st;
-    if (ctx->IsCancelled()) {
-      st = absl::CancelledError("the caller went away");
-    } else {
-      st = body(&caller);
-    }
-    Finish(ctx, reactor, options, caller, st, start);
-  });
+  // The caller is copied in: it is still needed here if the queue is full.
+  const bool queued =
+      workers_->TrySubmit([this, ctx, reactor, options, caller, body = std::move(body)]() mutable {
+        const absl::Time start = absl::Now();
+        absl::Status st;
+        if (ctx->IsCancelled()) {
+          st = absl::CancelledError("the caller went away");
+        } else {
+          st = body(&caller);
+        }
+        Finish(ctx, reactor, options, caller, st, start);
+      });
   if (!queued) {
     // Every worker is busy and the queue is full: a fast 503 (the caller may retry elsewhere)
     // rather than an ever longer queue.
-    const absl::Time start = absl::Now();
-    app::Caller caller = CallerFromMetadata(*ctx, options.safe_method, *proxies_);
     Finish(ctx, reactor, options, caller, app::AppError(503, "api.context.server_busy.app_error"),
-           start);
+           absl::Now());
   }
 }
 

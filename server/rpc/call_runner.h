@@ -52,8 +52,10 @@ class CallRunner {
                                            std::function<absl::Status(app::Caller*)> slow);
 
  private:
+  // Runs `body` for `caller` on the worker pool, or answers 503 at once when its queue is full.
   void Submit(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-              const CallOptions& options, std::function<absl::Status(app::Caller*)> body);
+              const CallOptions& options, app::Caller caller,
+              std::function<absl::Status(app::Caller*)> body);
   // Answers the call: logs it, counts it, turns a failure into its gRPC status and error body.
   void Finish(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
               const CallOptions& options, app::Caller& caller, const absl::Status& st,

@@ -138,14 +138,14 @@ TEST_F(StoresTest, AuthCodesAreSingleUse) {
   code.code_challenge_method = "S256";
   code.resource = "https://api.example.com";
   ASSERT_TRUE(s.SaveAuthData(code).ok());
-  auto got = s.GetAuthData(code.code);
+  auto got = s.GetCodeRedemption(code.code);
   ASSERT_TRUE(got.ok());
-  EXPECT_EQ(got->code_challenge, code.code_challenge);
-  EXPECT_EQ(got->resource, code.resource);
-  EXPECT_EQ(got->expires_in, 600);
+  EXPECT_EQ(got->code.code_challenge, code.code_challenge);
+  EXPECT_EQ(got->code.resource, code.resource);
+  EXPECT_EQ(got->code.expires_in, 600);
   EXPECT_TRUE(*s.DeleteAuthData(code.code));
   EXPECT_FALSE(*s.DeleteAuthData(code.code));
-  EXPECT_TRUE(absl::IsNotFound(s.GetAuthData(code.code).status()));
+  EXPECT_TRUE(absl::IsNotFound(s.GetCodeRedemption(code.code).status()));
 }
 
 // What the token exchange reads in one query: the code, its user, and the (client, user)'s grant
