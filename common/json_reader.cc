@@ -338,10 +338,12 @@ template <typename T>
 bool ParseInt(absl::string_view text, T* out) {
   if (text.find_first_of(".eE") != absl::string_view::npos) {
     // 1e3 or 5.0 are integral in JSON; accept them when exact.
+    // T's range is [min, 2^digits): both ends are exact doubles, whereas max() itself is not
+    // (INT64_MAX rounds up to 2^63 and would pass a `d > max` test, then overflow the cast).
     double d;
     if (!absl::SimpleAtod(text, &d) || std::floor(d) != d ||
         d < static_cast<double>(std::numeric_limits<T>::min()) ||
-        d > static_cast<double>(std::numeric_limits<T>::max())) {
+        d >= std::ldexp(1.0, std::numeric_limits<T>::digits)) {
       return false;
     }
     *out = static_cast<T>(d);

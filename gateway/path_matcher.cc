@@ -55,7 +55,7 @@ bool PercentDecode(absl::string_view in, std::string* out, bool plus_as_space) {
       int v = 0;
       if (i + 2 >= in.size()) return false;
       if (!absl::ascii_isxdigit(in[i + 1]) || !absl::ascii_isxdigit(in[i + 2])) return false;
-      absl::SimpleHexAtoi(in.substr(i + 1, 2), &v);
+      if (!absl::SimpleHexAtoi(in.substr(i + 1, 2), &v)) return false;
       out->push_back(static_cast<char>(v));
       i += 2;
     } else {

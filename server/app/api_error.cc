@@ -128,7 +128,9 @@ ErrorBody ExtractErrorBody(const absl::Status& status, absl::string_view fallbac
       out.headers.emplace_back(std::string(key), std::string(value));
   });
   int http = 400;
-  if (auto h = status.GetPayload(kHttpStatusKey)) absl::SimpleAtoi(std::string(*h), &http);
+  if (auto h = status.GetPayload(kHttpStatusKey); h && !absl::SimpleAtoi(std::string(*h), &http)) {
+    http = 400;  // only this file writes the payload, so a number is always there
+  }
   if (auto raw = status.GetPayload(kRawUrl)) {
     out.kind = ErrorBody::Kind::kRaw;
     out.raw.ParseFromString(std::string(*raw));

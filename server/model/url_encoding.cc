@@ -17,7 +17,7 @@ bool Decode(absl::string_view in, std::string* out) {
           !absl::ascii_isxdigit(in[i + 2]))
         return false;
       int v = 0;
-      absl::SimpleHexAtoi(in.substr(i + 1, 2), &v);
+      if (!absl::SimpleHexAtoi(in.substr(i + 1, 2), &v)) return false;
       out->push_back(static_cast<char>(v));
       i += 2;
     } else {

@@ -124,6 +124,28 @@ TEST(JsonReader, NumbersIncludingExtremesAndQuotedInt64) {
   EXPECT_FALSE(ReadJson(R"({"small":2147483648})", &b).ok());
 }
 
+// An exponent form is parsed as a double, and a double cannot hold INT64_MAX: 922337203685477580e1
+// rounds to exactly 2^63 (found by json_codec_fuzz). Every end of every integer range, in and out.
+TEST(JsonReader, ExponentFormsStopAtEachIntegerRangesEnds) {
+  Book b;
+  EXPECT_FALSE(ReadJson(R"({"id":922337203685477580e1})", &b).ok());
+  EXPECT_FALSE(ReadJson(R"({"id":9.2233720368547758e18})", &b).ok());
+  EXPECT_FALSE(ReadJson(R"({"id":-9.223372036854777e18})", &b).ok());
+  ASSERT_TRUE(ReadJson(R"({"id":-9.223372036854775808e18})", &b).ok());
+  EXPECT_EQ(b.id(), std::numeric_limits<int64_t>::min());
+  ASSERT_TRUE(
+      ReadJson(R"({"id":9.223372036854774784e18})", &b).ok());  // the largest double below 2^63
+  EXPECT_EQ(b.id(), 9223372036854774784);
+  EXPECT_FALSE(ReadJson(R"({"big":1.8446744073709551615e19})", &b).ok());
+  EXPECT_FALSE(ReadJson(R"({"big":-1e0})", &b).ok());
+  EXPECT_FALSE(ReadJson(R"({"small":2.147483648e9})", &b).ok());
+  ASSERT_TRUE(ReadJson(R"({"small":2.147483647e9})", &b).ok());
+  EXPECT_EQ(b.small(), std::numeric_limits<int32_t>::max());
+  ASSERT_TRUE(ReadJson(R"({"small":-2.147483648e9})", &b).ok());
+  EXPECT_EQ(b.small(), std::numeric_limits<int32_t>::min());
+  EXPECT_FALSE(ReadJson(R"({"small":1e400})", &b).ok());
+}
+
 TEST(JsonReader, TypeMismatchesAndMalformedJsonAreErrors) {
   Book b;
   for (const char* bad :
