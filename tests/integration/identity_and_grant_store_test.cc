@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "common/mattermost_id.h"
+#include "storage/db_url.h"
 #include "storage/grant_store.h"
 #include "storage/identity_store.h"
 #include "storage/preference_store.h"
@@ -249,6 +251,75 @@ TEST_F(StoresTest, IssueTokenKeepsOneRowPerClientAndUserAndReplacesTheOldSession
   EXPECT_EQ(s.GetAccessDataByClientUser(client, user)->token, second.token);
   EXPECT_EQ(s.GetAccessDataByRefreshToken(second.refresh_token)->token, second.token);
   EXPECT_TRUE(absl::IsNotFound(s.GetAccessDataByRefreshToken(first.refresh_token).status()));
+}
+
+// A pool of one connection, so that every Run below uses the same one.
+std::unique_ptr<storage::ConnectionPool> OneConnection(const std::string& url) {
+  storage::PoolOptions options;
+  options.url = *storage::ParseDbUrl(url);
+  options.max_connections = 1;
+  return std::make_unique<storage::ConnectionPool>(options);
+}
+
+// The exchange's write: the code goes, the token's session and grant come, the replaced session
+// goes; a second redemption of the same code writes nothing at all.
+TEST_F(StoresTest, RedeemCodeWritesOnceAndASecondRedemptionWritesNothing) {
+  auto pool = OneConnection(db().url());
+  storage::GrantStore s(pool.get());
+  storage::IdentityStore identity(pool.get());
+  const std::string client = NewId(), user = NewId();
+  SessionRow old_session;
+  old_session.id = NewId();
+  old_session.token = NewId();
+  old_session.user_id = user;
+  AccessDataRow old_grant;
+  old_grant.token = old_session.token;
+  old_grant.client_id = client;
+  old_grant.user_id = user;
+  ASSERT_TRUE(s.IssueToken(old_session, old_grant, std::nullopt).ok());
+  storage::AuthDataRow code;
+  code.code = NewId() + NewId();
+  code.client_id = client;
+  code.user_id = user;
+  ASSERT_TRUE(s.SaveAuthData(code).ok());
+
+  SessionRow session;
+  session.id = NewId();
+  session.token = NewId();
+  session.user_id = user;
+  session.is_oauth = true;
+  session.expires_at = 77;
+  AccessDataRow grant;
+  grant.token = session.token;
+  grant.refresh_token = NewId();
+  grant.client_id = client;
+  grant.user_id = user;
+  grant.scope = "user";
+  ASSERT_TRUE(s.RedeemCode(code.code, session, grant, old_session.token).ok());
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData"), 0);
+  EXPECT_TRUE(absl::IsNotFound(identity.GetSessionByToken(old_session.token).status()));
+  auto stored = identity.GetSessionByToken(session.token);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(stored->is_oauth);
+  EXPECT_EQ(stored->expires_at, 77);
+  EXPECT_EQ(s.GetAccessDataByClientUser(client, user)->refresh_token, grant.refresh_token);
+
+  SessionRow again = session;
+  again.id = NewId();
+  again.token = NewId();
+  AccessDataRow again_grant = grant;
+  again_grant.token = again.token;
+  EXPECT_TRUE(absl::IsNotFound(s.RedeemCode(code.code, again, again_grant, session.token)));
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Sessions"), 1);
+  EXPECT_TRUE(identity.GetSessionByToken(session.token).ok());
+  EXPECT_EQ(s.GetAccessDataByClientUser(client, user)->token, session.token);
+  // Rolled back, not left open on the connection.
+  auto open = pool->Run([](storage::DbConn& c) -> absl::StatusOr<int64_t> {
+    std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT @@in_transaction").executeQuery());
+    rs->next();
+    return rs->getInt64(1);
+  });
+  EXPECT_EQ(*open, 0);
 }
 
 TEST_F(StoresTest, DeauthorizeRevokesOnlyThatUsersGrantForThatClient) {
