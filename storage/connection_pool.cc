@@ -2,11 +2,9 @@
 
 #include <cppconn/connection.h>
 #include <cppconn/statement.h>
-#include <mysql_connection.h>
 #include <mysql_driver.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 
 namespace oauthd::storage {
 namespace {
@@ -30,7 +28,6 @@ DbConn::DbConn(std::unique_ptr<sql::Connection> conn) : conn_(std::move(conn)) {
 
 DbConn::~DbConn() {
   statements_.clear();  // statements before their connection
-  batch_.reset();
   try {
     if (conn_ && !broken_) conn_->close();
   } catch (...) {
@@ -57,20 +54,6 @@ void DbConn::Execute(const std::string& sql) {
   } while (st->getMoreResults());
 }
 
-std::unique_ptr<sql::ResultSet> DbConn::ExecuteBatch(const std::vector<std::string>& statements) {
-  if (!batch_) batch_.reset(conn_->createStatement());
-  bool rows = batch_->execute(absl::StrJoin(statements, ";\n"));
-  // Connector/C++ 1.1 cannot tell "the next result is a count" from "no more results"
-  // (getMoreResults is false for both), so step exactly once per statement sent.
-  for (size_t i = 1; i < statements.size(); ++i) rows = batch_->getMoreResults();
-  return rows ? std::unique_ptr<sql::ResultSet>(batch_->getResultSet()) : nullptr;
-}
-
-std::string DbConn::Quote(const std::string& value) {
-  auto& mysql = static_cast<sql::mysql::MySQL_Connection&>(*conn_);
-  return absl::StrCat("'", std::string(mysql.escapeString(value)), "'");
-}
-
 std::string GetStr(sql::ResultSet& rs, int col) { return std::string(rs.getString(col)); }
 int64_t GetInt(sql::ResultSet& rs, int col) { return rs.getInt64(col); }
 
@@ -95,8 +78,6 @@ absl::StatusOr<std::unique_ptr<DbConn>> ConnectionPool::Connect() {
   opts["OPT_READ_TIMEOUT"] = options_.read_timeout_seconds;
   opts["OPT_WRITE_TIMEOUT"] = options_.read_timeout_seconds;
   opts["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
-  // For DbConn::ExecuteBatch. Every other statement is prepared, where it has no effect.
-  opts["CLIENT_MULTI_STATEMENTS"] = true;
   try {
     std::unique_ptr<sql::Connection> conn(driver_->connect(opts));
     return std::make_unique<DbConn>(std::move(conn));

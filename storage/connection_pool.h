@@ -8,7 +8,6 @@
 #include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
-#include <cppconn/statement.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -17,7 +16,6 @@
 #include <mutex>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -46,20 +44,12 @@ class DbConn {
   sql::PreparedStatement& Prepare(const std::string& sql);
   // Runs a statement with no parameters and no result (DDL, locks).
   void Execute(const std::string& sql);
-  // Sends `statements` in one round trip (the pool's connections accept multi-statement text) and
-  // returns the last one's rows, or nullptr when it has none; only the last may return rows. They
-  // run in order, and the first error stops the rest and throws. Values go in through Quote().
-  std::unique_ptr<sql::ResultSet> ExecuteBatch(const std::vector<std::string>& statements);
-  // `value` as a string literal, escaped by the connection itself (its character set, and
-  // NO_BACKSLASH_ESCAPES if the server's sql_mode has it).
-  std::string Quote(const std::string& value);
   sql::Connection& raw() { return *conn_; }
 
  private:
   friend class ConnectionPool;
   std::unique_ptr<sql::Connection> conn_;
   absl::flat_hash_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
-  std::unique_ptr<sql::Statement> batch_;  // reused by ExecuteBatch
   absl::Time last_used_;
   int64_t epoch_ = 0;  // the pool's loss epoch when this connection was last known good
   bool broken_ = false;
@@ -110,16 +100,7 @@ class ConnectionPool {
   // server chose as a deadlock victim (or that timed out on a lock) rolled back whole, so it is run
   // again, up to 3 times.
   template <typename Fn>
-  auto RunInTransaction(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
-    return RunTransaction(/*pool_begins_and_commits=*/true, std::forward<Fn>(fn));
-  }
-  // Like RunInTransaction, except that fn sends START TRANSACTION and COMMIT itself, as the first
-  // and last statements of its batches (DbConn::ExecuteBatch), which saves two round trips. If fn
-  // fails, or returns an error before its COMMIT, the pool rolls back.
-  template <typename Fn>
-  auto RunInBatchedTransaction(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
-    return RunTransaction(/*pool_begins_and_commits=*/false, std::forward<Fn>(fn));
-  }
+  auto RunInTransaction(Fn&& fn) -> decltype(fn(std::declval<DbConn&>()));
 
   // Checks that the database answers (used at start-up and by health checks).
   absl::Status Ping();
@@ -132,9 +113,6 @@ class ConnectionPool {
   static absl::Status FromException(const sql::SQLException& e);
   static bool IsConnectionLost(const sql::SQLException& e);
   static bool IsRetryableTransactionError(const sql::SQLException& e);
-  template <typename Fn>
-  auto RunTransaction(bool pool_begins_and_commits, Fn&& fn)
-      -> decltype(fn(std::declval<DbConn&>()));
   void Begin(DbConn& c);
   void Commit(DbConn& c);
   void Rollback(DbConn& c);
@@ -176,16 +154,15 @@ auto ConnectionPool::Run(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
 }
 
 template <typename Fn>
-auto ConnectionPool::RunTransaction(bool pool_begins_and_commits, Fn&& fn)
-    -> decltype(fn(std::declval<DbConn&>())) {
+auto ConnectionPool::RunInTransaction(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
   for (int attempt = 1;; ++attempt) {
     bool retry = false;
     auto result = Run([&](DbConn& c) -> decltype(fn(c)) {
-      if (pool_begins_and_commits) Begin(c);
+      Begin(c);
       try {
         auto inner = fn(c);
         if (inner.ok()) {
-          if (pool_begins_and_commits) Commit(c);
+          Commit(c);
         } else {
           Rollback(c);
         }

@@ -1,7 +1,6 @@
 #include "storage/grant_store.h"
 
 #include <memory>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "storage/session_sql.h"
@@ -169,60 +168,50 @@ absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByRefreshToken(
 
 absl::Status GrantStore::IssueToken(const SessionRow& s, const AccessDataRow& a,
                                     const std::optional<std::string>& replaced_token) {
-  return pool_->RunInBatchedTransaction([&](DbConn& c) -> absl::Status {
-    std::vector<std::string> batch = {"START TRANSACTION"};
-    AppendTokenWrites(c, s, a, replaced_token, &batch);
-    batch.push_back("COMMIT");
-    c.ExecuteBatch(batch);
-    return absl::OkStatus();
-  });
+  return pool_->RunInTransaction(
+      [&](DbConn& c) -> absl::Status { return WriteToken(c, s, a, replaced_token); });
 }
 
-// Two round trips: the code's DELETE decides whether the writes follow, so it goes first with the
-// transaction's start and its count; the writes go second with the COMMIT.
 absl::Status GrantStore::RedeemCode(const std::string& code, const SessionRow& s,
                                     const AccessDataRow& a,
                                     const std::optional<std::string>& replaced_token) {
-  return pool_->RunInBatchedTransaction([&](DbConn& c) -> absl::Status {
-    std::string forms;
-    for (const std::string& form : cipher_->LookupForms(kAuthCodeColumn, code)) {
-      absl::StrAppend(&forms, forms.empty() ? "" : ", ", c.Quote(form));
-    }
-    bool deleted;
-    {
-      std::unique_ptr<sql::ResultSet> count(
-          c.ExecuteBatch({"START TRANSACTION",
-                          absl::StrCat("DELETE FROM OAuthAuthData WHERE Code IN (", forms, ")"),
-                          "SELECT ROW_COUNT()"}));
-      deleted = count && count->next() && count->getInt64(1) > 0;
-    }
-    if (!deleted) return absl::NotFoundError("the code was already redeemed");  // rolled back
-    std::vector<std::string> batch;
-    AppendTokenWrites(c, s, a, replaced_token, &batch);
-    batch.push_back("COMMIT");
-    c.ExecuteBatch(batch);
-    return absl::OkStatus();
+  return pool_->RunInTransaction([&](DbConn& c) -> absl::Status {
+    const std::vector<std::string> forms = cipher_->LookupForms(kAuthCodeColumn, code);
+    auto& del =
+        c.Prepare(absl::StrCat("DELETE FROM OAuthAuthData WHERE Code", InMarkers(forms.size())));
+    BindForms(del, forms);
+    if (del.executeUpdate() == 0) return absl::NotFoundError("the code was already redeemed");
+    return WriteToken(c, s, a, replaced_token);
   });
 }
 
-void GrantStore::AppendTokenWrites(DbConn& c, const SessionRow& s, const AccessDataRow& a,
-                                   const std::optional<std::string>& replaced_token,
-                                   std::vector<std::string>* batch) {
+absl::Status GrantStore::WriteToken(DbConn& c, const SessionRow& s, const AccessDataRow& a,
+                                    const std::optional<std::string>& replaced_token) {
   if (replaced_token) {
-    batch->push_back(absl::StrCat("DELETE FROM Sessions WHERE Token = ", c.Quote(*replaced_token)));
+    auto& del = c.Prepare("DELETE FROM Sessions WHERE Token = ?");
+    del.setString(1, *replaced_token);
+    del.executeUpdate();
   }
-  batch->push_back(InsertSessionSql(c, s));
+  InsertSession(c, s);
   // One row per (client, user): an upsert on that unique key. (DELETE-then-INSERT took InnoDB gap
   // locks that deadlocked concurrent first-time grants.)
-  batch->push_back(absl::StrCat(
-      "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, ExpiresAt, "
-      "Scope, Audience) VALUES (",
-      c.Quote(a.token), ", ", c.Quote(cipher_->SealForLookup(kRefreshTokenColumn, a.refresh_token)),
-      ", ", c.Quote(a.redirect_uri), ", ", c.Quote(a.client_id), ", ", c.Quote(a.user_id), ", ",
-      a.expires_at, ", ", c.Quote(a.scope), ", ", c.Quote(a.audience),
-      ") ON DUPLICATE KEY UPDATE Token = VALUES(Token), RefreshToken = VALUES(RefreshToken), "
-      "RedirectUri = VALUES(RedirectUri), ExpiresAt = VALUES(ExpiresAt), Scope = VALUES(Scope), "
-      "Audience = VALUES(Audience)"));
+  auto& access = c.Prepare(
+      "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, "
+      "ExpiresAt, Scope, "
+      "Audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE Token = VALUES(Token), "
+      "RefreshToken = VALUES(RefreshToken), RedirectUri = VALUES(RedirectUri), ExpiresAt = "
+      "VALUES(ExpiresAt), "
+      "Scope = VALUES(Scope), Audience = VALUES(Audience)");
+  access.setString(1, a.token);
+  access.setString(2, cipher_->SealForLookup(kRefreshTokenColumn, a.refresh_token));
+  access.setString(3, a.redirect_uri);
+  access.setString(4, a.client_id);
+  access.setString(5, a.user_id);
+  access.setInt64(6, a.expires_at);
+  access.setString(7, a.scope);
+  access.setString(8, a.audience);
+  access.executeUpdate();
+  return absl::OkStatus();
 }
 
 absl::Status GrantStore::Deauthorize(const std::string& user_id, const std::string& client_id) {

@@ -5,7 +5,6 @@
 
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -58,10 +57,9 @@ class GrantStore {
   absl::Status Deauthorize(const std::string& user_id, const std::string& client_id);
 
  private:
-  // The writes of IssueToken as statements for a batch inside the caller's transaction.
-  void AppendTokenWrites(DbConn& c, const SessionRow& session, const AccessDataRow& access,
-                         const std::optional<std::string>& replaced_token,
-                         std::vector<std::string>* batch);
+  // The writes of IssueToken, inside the caller's transaction.
+  absl::Status WriteToken(DbConn& c, const SessionRow& session, const AccessDataRow& access,
+                          const std::optional<std::string>& replaced_token);
   ConnectionPool* pool_;
   const SecretCipher* cipher_;
 };

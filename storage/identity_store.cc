@@ -80,7 +80,7 @@ absl::StatusOr<UserRow> IdentityStore::GetUser(const std::string& id) {
 
 absl::Status IdentityStore::CreateSession(const SessionRow& s) {
   return pool_->Run([&](DbConn& c) -> absl::Status {
-    c.ExecuteBatch({InsertSessionSql(c, s)});
+    InsertSession(c, s);
     return absl::OkStatus();
   });
 }

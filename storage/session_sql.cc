@@ -1,16 +1,23 @@
 #include "storage/session_sql.h"
 
-#include "absl/strings/str_cat.h"
-
 namespace oauthd::storage {
 
-std::string InsertSessionSql(DbConn& c, const SessionRow& s) {
-  return absl::StrCat(
+void InsertSession(DbConn& c, const SessionRow& s) {
+  auto& st = c.Prepare(
       "INSERT INTO Sessions (Id, Token, CreateAt, ExpiresAt, LastActivityAt, UserId, DeviceId, "
-      "Roles, IsOAuth, ExpiredNotify, Props) VALUES (",
-      c.Quote(s.id), ", ", c.Quote(s.token), ", ", s.create_at, ", ", s.expires_at, ", ",
-      s.last_activity_at, ", ", c.Quote(s.user_id), ", ", c.Quote(s.device_id), ", ",
-      c.Quote(s.roles), ", ", s.is_oauth ? 1 : 0, ", 0, ", c.Quote(s.props_json), ")");
+      "Roles, "
+      "IsOAuth, ExpiredNotify, Props) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
+  st.setString(1, s.id);
+  st.setString(2, s.token);
+  st.setInt64(3, s.create_at);
+  st.setInt64(4, s.expires_at);
+  st.setInt64(5, s.last_activity_at);
+  st.setString(6, s.user_id);
+  st.setString(7, s.device_id);
+  st.setString(8, s.roles);
+  st.setBoolean(9, s.is_oauth);
+  st.setString(10, s.props_json);
+  st.executeUpdate();
 }
 
 UserRow ReadUser(sql::ResultSet& rs, int first) {

@@ -3,15 +3,13 @@
 #ifndef OAUTHD_STORAGE_SESSION_SQL_H_
 #define OAUTHD_STORAGE_SESSION_SQL_H_
 
-#include <string>
-
 #include "storage/connection_pool.h"
 #include "storage/models.h"
 
 namespace oauthd::storage {
 
-// The INSERT for `s` as text, values quoted by `c`: it goes into a DbConn::ExecuteBatch.
-std::string InsertSessionSql(DbConn& c, const SessionRow& s);
+// Throws sql::SQLException like any statement run inside ConnectionPool::Run.
+void InsertSession(DbConn& c, const SessionRow& s);
 
 // The Users columns, aliased `u`, and their decoder; `first` is the 1-based column they start at.
 inline constexpr char kUserColumns[] =

@@ -315,73 +315,11 @@ TEST_F(StoresTest, RedeemCodeWritesOnceAndASecondRedemptionWritesNothing) {
   EXPECT_EQ(s.GetAccessDataByClientUser(client, user)->token, session.token);
   // Rolled back, not left open on the connection.
   auto open = pool->Run([](storage::DbConn& c) -> absl::StatusOr<int64_t> {
-    std::unique_ptr<sql::ResultSet> rs(c.ExecuteBatch({"SELECT @@in_transaction"}));
+    std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT @@in_transaction").executeQuery());
     rs->next();
     return rs->getInt64(1);
   });
   EXPECT_EQ(*open, 0);
-}
-
-// Batched statements are text, so their values are quoted by the connection: every awkward byte
-// survives, with the server's default escaping and with NO_BACKSLASH_ESCAPES, where a backslash is
-// an ordinary character.
-TEST_F(StoresTest, BatchedValuesKeepEveryByteUnderEitherEscapingMode) {
-  auto pool = OneConnection(db().url());
-  storage::IdentityStore identity(pool.get());
-  const std::string awkward = std::string("it's \\ \"q\" \\' ; DROP TABLE Sessions; -- \n\r\x1a") +
-                              std::string(1, '\0') + "\xc3\xa9\xf0\x9f\x94\x91 %_";
-  for (const char* mode : {"", "NO_BACKSLASH_ESCAPES"}) {
-    ASSERT_TRUE(pool->Run([&](storage::DbConn& c) -> absl::Status {
-                      c.Execute(absl::StrCat("SET SESSION sql_mode = '", mode, "'"));
-                      return absl::OkStatus();
-                    })
-                    .ok());
-    SessionRow session;
-    session.id = NewId();
-    session.token = NewId();
-    session.user_id = NewId();
-    session.device_id = awkward;
-    session.roles = awkward;
-    session.props_json = R"({"k":"it's \\ \""})";
-    ASSERT_TRUE(identity.CreateSession(session).ok()) << mode;
-    auto back = identity.GetSessionByToken(session.token);
-    ASSERT_TRUE(back.ok()) << mode;
-    EXPECT_EQ(back->device_id, awkward) << mode;
-    EXPECT_EQ(back->roles, awkward) << mode;
-    EXPECT_EQ(back->props_json, session.props_json) << mode;
-  }
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Sessions"), 2);
-}
-
-// The first failing statement of a batch throws and stops the rest, and the connection stays in
-// step: the next call on it reads its own answer, not a leftover result.
-TEST_F(StoresTest, ABatchStopsAtItsFirstErrorAndTheConnectionStaysInStep) {
-  auto pool = OneConnection(db().url());
-  db().Exec("CREATE TABLE batch_t (id INT PRIMARY KEY)");
-  // The last statement's first value; -1 when it returned no rows.
-  auto try_batch = [&](const std::vector<std::string>& statements) {
-    return pool->Run([&](storage::DbConn& c) -> absl::StatusOr<int64_t> {
-      std::unique_ptr<sql::ResultSet> rs(c.ExecuteBatch(statements));
-      if (!rs) return -1;
-      if (!rs->next()) return absl::InternalError("no row");
-      return rs->getInt64(1);
-    });
-  };
-  auto batch = [&](const std::vector<std::string>& statements) -> int64_t {
-    auto r = try_batch(statements);
-    if (!r.ok()) ADD_FAILURE() << r.status();
-    return r.value_or(-2);
-  };
-  EXPECT_EQ(batch({"INSERT INTO batch_t VALUES (1)", "INSERT INTO batch_t VALUES (2)"}), -1);
-  auto failed = try_batch({"INSERT INTO batch_t VALUES (3)", "INSERT INTO batch_t VALUES (1)",
-                           "INSERT INTO batch_t VALUES (4)", "SELECT 99"});
-  EXPECT_TRUE(absl::IsAlreadyExists(failed.status())) << failed.status();
-  EXPECT_EQ(batch({"SELECT COUNT(*) FROM batch_t WHERE id = 4"}), 0);
-  EXPECT_EQ(batch({"INSERT INTO batch_t VALUES (5)", "SELECT COUNT(*) FROM batch_t"}), 4);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(batch({"DO 0", "DO 0", "DO 0", "SELECT 7"}), 7);
-  EXPECT_EQ(batch({"INSERT INTO batch_t VALUES (6)", "DELETE FROM batch_t WHERE id = 6", "DO 0"}),
-            -1);
-  EXPECT_EQ(batch({"SELECT COUNT(*) FROM batch_t"}), 4);
 }
 
 TEST_F(StoresTest, DeauthorizeRevokesOnlyThatUsersGrantForThatClient) {
