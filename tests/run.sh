@@ -42,7 +42,10 @@ ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 300 "$@"
 if [ "${OAUTHD_SKIP_SANITIZERS:-0}" != 1 ]; then
   ASAN_BUILD=${OAUTHD_ASAN_BUILD_DIR:-$ROOT/build-asan}
   echo ">> building with ASan + UBSan in $ASAN_BUILD"
-  cmake -S . -B "$ASAN_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOAUTHD_SANITIZE=ON -DOAUTHD_BUILD_BENCH=OFF >/dev/null
+  # -O1 with line tables only: what ASan recommends, file:line in every report, and half the build time of -O2 -g
+  # (6 min instead of 12 here).
+  cmake -S . -B "$ASAN_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+    -DOAUTHD_SANITIZE=ON -DOAUTHD_BUILD_BENCH=OFF >/dev/null
   cmake --build "$ASAN_BUILD" -j2
   echo ">> running the unit and integration tests under ASan + UBSan"
   OAUTHD_BIN_DIR=$ASAN_BUILD/bin \

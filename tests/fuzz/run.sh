@@ -26,8 +26,9 @@ source deploy/lib/packages.sh
 oauthd_ensure_packages "${OAUTHD_BUILD_PACKAGES[@]}" "${OAUTHD_FUZZ_PACKAGES[@]}"
 
 echo ">> building the fuzz targets in $BUILD (clang, ASan + UBSan)"
+# -O1 -gline-tables-only: libFuzzer's recommended flags (file:line in reports, a quicker build than -O2 -g).
 cmake -S . -B "$BUILD" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOAUTHD_FUZZ=ON \
-  -DOAUTHD_BUILD_TESTS=OFF >/dev/null
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" -DOAUTHD_BUILD_TESTS=OFF >/dev/null
 cmake --build "$BUILD" -j2 --target fuzz_targets
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
