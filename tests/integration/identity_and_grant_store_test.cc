@@ -18,6 +18,23 @@ using storage::SessionRow;
 
 class StoresTest : public DbTest {};
 
+// A new session for `user` and the grant of `client` to `user` that names it: the rows a token
+// exchange writes. Tests set whatever else they check.
+struct Grant {
+  SessionRow session;
+  AccessDataRow access;
+};
+Grant NewGrant(const std::string& client, const std::string& user) {
+  Grant g;
+  g.session.id = NewId();
+  g.session.token = NewId();
+  g.session.user_id = user;
+  g.access.token = g.session.token;
+  g.access.client_id = client;
+  g.access.user_id = user;
+  return g;
+}
+
 TEST_F(StoresTest, UsersRoundTripAndUniqueness) {
   storage::IdentityStore s(&db().pool());
   storage::UserRow u;
@@ -188,16 +205,9 @@ TEST_F(StoresTest, CodeRedemptionReadsTheCodeItsUserAndTheCurrentGrant) {
   EXPECT_FALSE(got->existing.has_value());
   EXPECT_FALSE(got->session_exists);
 
-  SessionRow session;
-  session.id = NewId();
-  session.token = NewId();
-  session.user_id = u.id;
+  auto [session, ad] = NewGrant(client, u.id);
   session.is_oauth = true;
-  AccessDataRow ad;
-  ad.token = session.token;
   ad.refresh_token = NewId();
-  ad.client_id = client;
-  ad.user_id = u.id;
   ad.expires_at = 12345;
   ASSERT_TRUE(s.IssueToken(session, ad, std::nullopt).ok());
   got = s.GetCodeRedemption(first);
@@ -228,16 +238,9 @@ TEST_F(StoresTest, IssueTokenKeepsOneRowPerClientAndUserAndReplacesTheOldSession
   storage::IdentityStore identity(&db().pool());
   const std::string client = NewId(), user = NewId();
   auto issue = [&](const std::optional<std::string>& replaced) {
-    SessionRow session;
-    session.id = NewId();
-    session.token = NewId();
-    session.user_id = user;
+    auto [session, ad] = NewGrant(client, user);
     session.is_oauth = true;
-    AccessDataRow ad;
-    ad.token = session.token;
     ad.refresh_token = NewId();
-    ad.client_id = client;
-    ad.user_id = user;
     ad.expires_at = 1000;
     EXPECT_TRUE(s.IssueToken(session, ad, replaced).ok());
     return ad;
@@ -268,14 +271,7 @@ TEST_F(StoresTest, RedeemCodeWritesOnceAndASecondRedemptionWritesNothing) {
   storage::GrantStore s(pool.get());
   storage::IdentityStore identity(pool.get());
   const std::string client = NewId(), user = NewId();
-  SessionRow old_session;
-  old_session.id = NewId();
-  old_session.token = NewId();
-  old_session.user_id = user;
-  AccessDataRow old_grant;
-  old_grant.token = old_session.token;
-  old_grant.client_id = client;
-  old_grant.user_id = user;
+  const auto [old_session, old_grant] = NewGrant(client, user);
   ASSERT_TRUE(s.IssueToken(old_session, old_grant, std::nullopt).ok());
   storage::AuthDataRow code;
   code.code = NewId() + NewId();
@@ -283,17 +279,10 @@ TEST_F(StoresTest, RedeemCodeWritesOnceAndASecondRedemptionWritesNothing) {
   code.user_id = user;
   ASSERT_TRUE(s.SaveAuthData(code).ok());
 
-  SessionRow session;
-  session.id = NewId();
-  session.token = NewId();
-  session.user_id = user;
+  auto [session, grant] = NewGrant(client, user);
   session.is_oauth = true;
   session.expires_at = 77;
-  AccessDataRow grant;
-  grant.token = session.token;
   grant.refresh_token = NewId();
-  grant.client_id = client;
-  grant.user_id = user;
   grant.scope = "user";
   ASSERT_TRUE(s.RedeemCode(code.code, session, grant, old_session.token).ok());
   EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData"), 0);
@@ -328,14 +317,7 @@ TEST_F(StoresTest, DeauthorizeRevokesOnlyThatUsersGrantForThatClient) {
   const std::string client = NewId(), other_client = NewId(), user = NewId(), other_user = NewId();
   for (const auto& [c, u] : std::vector<std::pair<std::string, std::string>>{
            {client, user}, {other_client, user}, {client, other_user}}) {
-    SessionRow session;
-    session.id = NewId();
-    session.token = NewId();
-    session.user_id = u;
-    AccessDataRow ad;
-    ad.token = session.token;
-    ad.client_id = c;
-    ad.user_id = u;
+    const auto [session, ad] = NewGrant(c, u);
     ASSERT_TRUE(s.IssueToken(session, ad, std::nullopt).ok());
     storage::AuthDataRow code;
     code.code = NewId();
@@ -372,14 +354,7 @@ TEST_F(StoresTest, ConcurrentTokenIssuanceDoesNotFail) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
-        SessionRow session;
-        session.id = NewId();
-        session.token = NewId();
-        session.user_id = NewId();
-        AccessDataRow ad;
-        ad.token = session.token;
-        ad.client_id = clients[(t + i) % 2];
-        ad.user_id = session.user_id;
+        const auto [session, ad] = NewGrant(clients[(t + i) % 2], NewId());
         if (!s.IssueToken(session, ad, std::nullopt).ok()) ++failures;
       }
     });
