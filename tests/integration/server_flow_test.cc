@@ -6,7 +6,7 @@
 #include "absl/strings/str_split.h"
 #include "common/mattermost_id.h"
 #include "server/model/url_encoding.h"
-#include "tests/lib/server_fixture.h"
+#include "tests/lib/flow_fixture.h"
 
 namespace oauthd::testing {
 namespace {
@@ -20,91 +20,6 @@ using oauthd::v1::AuthorizeResponse;
 using oauthd::v1::OAuthApp;
 using oauthd::v1::OAuthAppList;
 using oauthd::v1::OAuthApps;
-
-constexpr char kVerifier[] = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";  // RFC 7636 Appendix B
-constexpr char kChallenge[] = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-constexpr char kCallback[] = "https://client.example.com/cb?keep=1";
-
-// Query parameters of a URL (after '?', before '#').
-std::map<std::string, std::string> QueryOf(const std::string& url) {
-  std::map<std::string, std::string> out;
-  size_t q = url.find('?');
-  if (q == std::string::npos) return out;
-  std::string query = url.substr(
-      q + 1, url.find('#') == std::string::npos ? std::string::npos : url.find('#') - q - 1);
-  model::ParseForm(query, &out);
-  return out;
-}
-
-class FlowTest : public ServerTest {
- protected:
-  OAuthApp NewApp(bool is_public = false, bool trusted = false) {
-    auto req = ValidCreate("Flow app");
-    req.clear_callback_urls();
-    req.add_callback_urls(kCallback);
-    req.set_is_public(is_public);
-    req.set_is_trusted(trusted);
-    OAuthApp app;
-    auto r = Call(apps_.get(), &OAuthApps::Stub::CreateOAuthApp, req, &app,
-                  Metadata().Bearer(admin_.token));
-    EXPECT_TRUE(r.ok()) << r.Describe();
-    return app;
-  }
-  AuthorizeRequest Request(const OAuthApp& app, const std::string& state = "xyz ä/&=") {
-    AuthorizeRequest r;
-    r.set_response_type("code");
-    r.set_client_id(app.id());
-    r.set_redirect_uri(kCallback);
-    r.set_state(state);
-    return r;
-  }
-  CallResult Authorize(const AuthorizeRequest& req, const Metadata& md,
-                       std::string* redirect = nullptr) {
-    AuthorizePostRequest post;
-    *post.mutable_request() = req;
-    AuthorizeResponse resp;
-    auto r = Call(flow_.get(), &Authorization::Stub::Authorize, post, &resp, md);
-    if (redirect) *redirect = resp.redirect();
-    return r;
-  }
-  // Authorizes as `who` and returns the code.
-  std::string Code(const AuthorizeRequest& req, const SeededUser& who) {
-    std::string redirect;
-    auto r = Authorize(req, Metadata().Bearer(who.token), &redirect);
-    EXPECT_TRUE(r.ok()) << r.Describe();
-    return QueryOf(redirect)["code"];
-  }
-  CallResult Token(const std::vector<std::pair<std::string, std::string>>& form,
-                   AccessTokenResponse* out = nullptr) {
-    AccessTokenRequest req;
-    req.mutable_body()->set_content_type("application/x-www-form-urlencoded");
-    std::string body;
-    for (const auto& [k, v] : form)
-      absl::StrAppend(&body, body.empty() ? "" : "&", k, "=", model::QueryEscape(v));
-    req.mutable_body()->set_data(body);
-    AccessTokenResponse tmp;
-    return Call(flow_.get(), &Authorization::Stub::AccessToken, req, out ? out : &tmp);
-  }
-  CallResult CodeToken(const OAuthApp& app, const std::string& code,
-                       AccessTokenResponse* out = nullptr, const std::string& verifier = "") {
-    std::vector<std::pair<std::string, std::string>> form = {{"grant_type", "authorization_code"},
-                                                             {"client_id", app.id()},
-                                                             {"code", code},
-                                                             {"redirect_uri", kCallback}};
-    if (!app.client_secret().empty()) form.emplace_back("client_secret", app.client_secret());
-    if (!verifier.empty()) form.emplace_back("code_verifier", verifier);
-    return Token(form, out);
-  }
-  // Calls a session-required endpoint with `token`; returns the HTTP status.
-  int UseToken(const std::string& token, OAuthAppList* out = nullptr) {
-    oauthd::v1::GetAuthorizedOAuthAppsRequest req;
-    req.set_user_id("me");
-    OAuthAppList tmp;
-    return Call(apps_.get(), &OAuthApps::Stub::GetAuthorizedOAuthAppsForUser, req, out ? out : &tmp,
-                Metadata().Bearer(token))
-        .http_status();
-  }
-};
 
 TEST_F(FlowTest, ConfidentialCodeFlow) {
   OAuthApp app = NewApp();
