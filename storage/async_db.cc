@@ -478,7 +478,7 @@ void AsyncDb::Loop::QueryFailed(Conn& c) {
     c.state = Conn::State::kIdle;  // the server answered with an error: the connection is fine
     c.deadline = absl::InfiniteFuture();
   }
-  if (code == 1062) return Answer(job, absl::AlreadyExistsError(msg));  // ER_DUP_ENTRY
+  if (code == kDuplicateKeyError) return Answer(job, absl::AlreadyExistsError(msg));
   Answer(job, absl::InternalError(msg));
 }
 

@@ -185,7 +185,7 @@ bool ConnectionPool::IsRetryableTransactionError(const sql::SQLException& e) {
 absl::Status ConnectionPool::FromException(const sql::SQLException& e) {
   const std::string msg = absl::StrCat("MySQL error ", e.getErrorCode(), ": ", e.what());
   if (IsConnectionLost(e)) return absl::UnavailableError(msg);
-  if (e.getErrorCode() == 1062) return absl::AlreadyExistsError(msg);  // ER_DUP_ENTRY
+  if (e.getErrorCode() == kDuplicateKeyError) return absl::AlreadyExistsError(msg);
   return absl::InternalError(msg);
 }
 

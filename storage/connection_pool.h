@@ -75,6 +75,9 @@ struct PoolStats {
   int64_t reconnects = 0;  // connections replaced because they were found broken
 };
 
+// ER_DUP_ENTRY: an INSERT or UPDATE met a unique key already taken.
+inline constexpr int kDuplicateKeyError = 1062;
+
 // A MySQL/MariaDB error code that means the connection is gone (the server restarted, killed it or
 // cannot be reached): the query may be sent again on a fresh connection.
 bool IsConnectionLostCode(int code);

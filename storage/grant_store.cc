@@ -187,30 +187,46 @@ absl::Status GrantStore::RedeemCode(const std::string& code, const SessionRow& s
 
 absl::Status GrantStore::WriteToken(DbConn& c, const SessionRow& s, const AccessDataRow& a,
                                     const std::optional<std::string>& replaced_token) {
+  // The access-data row first: it is what two racing callers both want to change, so the loser
+  // waits on its lock (or, on a cluster, fails certification) before it has written anything else.
   if (replaced_token) {
+    auto& swap = c.Prepare(
+        "UPDATE OAuthAccessData SET Token = ?, RefreshToken = ?, RedirectUri = ?, ExpiresAt = ?, "
+        "Scope = ?, Audience = ? WHERE ClientId = ? AND UserId = ? AND BINARY Token = ?");
+    swap.setString(1, a.token);
+    swap.setString(2, cipher_->SealForLookup(kRefreshTokenColumn, a.refresh_token));
+    swap.setString(3, a.redirect_uri);
+    swap.setInt64(4, a.expires_at);
+    swap.setString(5, a.scope);
+    swap.setString(6, a.audience);
+    swap.setString(7, a.client_id);
+    swap.setString(8, a.user_id);
+    swap.setString(9, *replaced_token);
+    if (swap.executeUpdate() == 0) return absl::AbortedError("the grant changed since it was read");
+    // The replaced session may be gone already (expired sessions are cleaned up); that is fine.
     auto& del = c.Prepare("DELETE FROM Sessions WHERE Token = ?");
     del.setString(1, *replaced_token);
     del.executeUpdate();
+  } else {
+    auto& insert = c.Prepare(
+        "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, "
+        "ExpiresAt, Scope, Audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.setString(1, a.token);
+    insert.setString(2, cipher_->SealForLookup(kRefreshTokenColumn, a.refresh_token));
+    insert.setString(3, a.redirect_uri);
+    insert.setString(4, a.client_id);
+    insert.setString(5, a.user_id);
+    insert.setInt64(6, a.expires_at);
+    insert.setString(7, a.scope);
+    insert.setString(8, a.audience);
+    try {
+      insert.executeUpdate();
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() != kDuplicateKeyError) throw;
+      return absl::AbortedError("a grant for this client and user was written meanwhile");
+    }
   }
   InsertSession(c, s);
-  // One row per (client, user): an upsert on that unique key. (DELETE-then-INSERT took InnoDB gap
-  // locks that deadlocked concurrent first-time grants.)
-  auto& access = c.Prepare(
-      "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, "
-      "ExpiresAt, Scope, "
-      "Audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE Token = VALUES(Token), "
-      "RefreshToken = VALUES(RefreshToken), RedirectUri = VALUES(RedirectUri), ExpiresAt = "
-      "VALUES(ExpiresAt), "
-      "Scope = VALUES(Scope), Audience = VALUES(Audience)");
-  access.setString(1, a.token);
-  access.setString(2, cipher_->SealForLookup(kRefreshTokenColumn, a.refresh_token));
-  access.setString(3, a.redirect_uri);
-  access.setString(4, a.client_id);
-  access.setString(5, a.user_id);
-  access.setInt64(6, a.expires_at);
-  access.setString(7, a.scope);
-  access.setString(8, a.audience);
-  access.executeUpdate();
   return absl::OkStatus();
 }
 
@@ -222,14 +238,21 @@ absl::Status GrantStore::Deauthorize(const std::string& user_id, const std::stri
     sessions.setString(1, client_id);
     sessions.setString(2, user_id);
     sessions.executeUpdate();
-    auto& access = c.Prepare("DELETE FROM OAuthAccessData WHERE ClientId = ? AND UserId = ?");
-    access.setString(1, client_id);
-    access.setString(2, user_id);
-    access.executeUpdate();
-    auto& codes = c.Prepare("DELETE FROM OAuthAuthData WHERE ClientId = ? AND UserId = ?");
-    codes.setString(1, client_id);
-    codes.setString(2, user_id);
-    codes.executeUpdate();
+    // OAuth sessions carry their app's id in Props (as Mattermost's do): this reaches a session
+    // no access data names. The user's index keeps it to the user's own sessions.
+    auto& named = c.Prepare(
+        "DELETE FROM Sessions WHERE UserId = ? AND IsOAuth = 1 AND "
+        "JSON_UNQUOTE(JSON_EXTRACT(Props, '$.oauth_app_id')) = ?");
+    named.setString(1, user_id);
+    named.setString(2, client_id);
+    named.executeUpdate();
+    for (const char* sql : {"DELETE FROM OAuthAccessData WHERE ClientId = ? AND UserId = ?",
+                            "DELETE FROM OAuthAuthData WHERE ClientId = ? AND UserId = ?"}) {
+      auto& st = c.Prepare(sql);
+      st.setString(1, client_id);
+      st.setString(2, user_id);
+      st.executeUpdate();
+    }
     auto& pref = c.Prepare(
         "DELETE FROM Preferences WHERE UserId = ? AND Category = 'oauth_app' AND Name = ?");
     pref.setString(1, user_id);

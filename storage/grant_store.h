@@ -41,8 +41,11 @@ class GrantStore {
   absl::StatusOr<CodeRedemption> GetCodeRedemption(const std::string& code);
   absl::StatusOr<AccessDataRow> GetAccessDataByRefreshToken(const std::string& refresh_token);
 
-  // Issues a token: in one transaction, deletes `replaced_token`'s session (if any), creates
-  // `session`, and writes `access` as the one row for its (client, user), replacing an older row.
+  // Issues a token: in one transaction, creates `session` and writes `access` as the one row for
+  // its (client, user). The write is a compare-and-swap on that row, so that a grant read by two
+  // callers at once is replaced by only one of them: with `replaced_token`, the row must still hold
+  // that token (its session is then deleted); without it, there must be no row yet. Otherwise the
+  // answer is ABORTED and nothing is written (a concurrent refresh, redemption or revocation won).
   absl::Status IssueToken(const SessionRow& session, const AccessDataRow& access,
                           const std::optional<std::string>& replaced_token);
   // IssueToken for an authorization code, deleting the code in the same transaction (one commit
@@ -52,8 +55,9 @@ class GrantStore {
                           const AccessDataRow& access,
                           const std::optional<std::string>& replaced_token);
 
-  // Revokes everything the user granted the client: sessions of its tokens, its access data, its
-  // pending codes and the `oauth_app` preference, in one transaction.
+  // Revokes everything the user granted the client, in one transaction: the session of its access
+  // data and any other OAuth session of the user that names the client (one the old, racy refresh
+  // could leave behind), the access data, pending codes and the `oauth_app` preference.
   absl::Status Deauthorize(const std::string& user_id, const std::string& client_id);
 
  private:

@@ -49,6 +49,20 @@ absl::Status AsHtml(const absl::Status& st) {
 
 bool IsPublic(const OAuthApp& app) { return app.client_secret().empty(); }
 
+// Runs `attempt` again while it loses a race for the (client, user) grant (ABORTED from the grant
+// store): each retry reads the grant the winner wrote. A few rounds settle any realistic race; one
+// that still loses answers 503, which a client may retry.
+template <typename Fn>
+absl::StatusOr<AccessTokenResponse> RetryLostRaces(Fn attempt) {
+  constexpr int kAttempts = 4;
+  absl::StatusOr<AccessTokenResponse> result;
+  for (int i = 0; i < kAttempts; ++i) {
+    result = attempt();
+    if (!absl::IsAborted(result.status())) return result;
+  }
+  return StoreFailure(absl::UnavailableError(result.status().message()), "app.internal_error");
+}
+
 // RFC 6749 §5.1: a member with no value is left out (Mattermost sends "", which strict clients
 // refuse); the scope is the one granted.
 AccessTokenResponse TokenResponse(const storage::AccessDataRow& access, int64_t expires_in) {
@@ -188,11 +202,14 @@ absl::StatusOr<std::string> AuthorizationService::AllowAccess(const Session& ses
   } else if (req.response_type() == "token") {
     auto user = identity_->GetUser(session.user_id());
     if (!user.ok()) return server_error();
-    auto existing = grants_->GetAccessDataByClientUser(app.id(), session.user_id());
-    std::optional<std::string> replaced;
-    if (existing.ok()) replaced = existing->token;
-    auto token = IssueToken(app, *user, req.redirect_uri(), req.scope(), req.resource(),
-                            /*with_refresh_token=*/false, replaced);
+    auto token = RetryLostRaces([&]() -> absl::StatusOr<AccessTokenResponse> {
+      auto existing = grants_->GetAccessDataByClientUser(app.id(), session.user_id());
+      if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
+      std::optional<std::string> replaced;
+      if (existing.ok()) replaced = existing->token;
+      return IssueToken(app, *user, req.redirect_uri(), req.scope(), req.resource(),
+                        /*with_refresh_token=*/false, replaced);
+    });
     if (!token.ok()) return server_error();
     redirect = absl::StrCat(req.redirect_uri().substr(0, req.redirect_uri().find('#')),
                             "#access_token=", model::QueryEscape(token->access_token()),
@@ -239,6 +256,7 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::IssueToken(
                         ? grants_->RedeemCode(*redeemed_code, session, access, replaced)
                         : grants_->IssueToken(session, access, replaced);
   if (redeemed_code != nullptr && absl::IsNotFound(st)) return TokenError(400, "expired_code");
+  if (absl::IsAborted(st)) return st;  // a concurrent change of the grant won; the caller decides
   if (!st.ok()) return StoreFailure(st, "api.oauth.get_access_token.internal_saving.app_error");
   return TokenResponse(access, absl::ToInt64Seconds(config_->oauth_session_length));
 }
@@ -316,6 +334,15 @@ absl::Status AuthorizationService::CheckPreviousSecret(const std::string& client
 absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(
     const OAuthApp& app, bool public_client, const std::string& code,
     const std::string& redirect_uri, const std::string& verifier, const std::string& resource) {
+  // Another code of the same user and app redeemed at the same moment can write the grant first;
+  // read again, and this code gets that grant's token as Mattermost's repeated exchange does.
+  return RetryLostRaces(
+      [&] { return RedeemCodeOnce(app, public_client, code, redirect_uri, verifier, resource); });
+}
+
+absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemCodeOnce(
+    const OAuthApp& app, bool public_client, const std::string& code,
+    const std::string& redirect_uri, const std::string& verifier, const std::string& resource) {
   // The code, its user and the (client, user)'s current grant in one query; checked in
   // Mattermost's order below.
   auto found = grants_->GetCodeRedemption(code);
@@ -364,9 +391,13 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::RefreshGrant(
   if (absl::IsNotFound(user.status())) return TokenError(404, "internal_user");
   if (!user.ok()) return StoreFailure(user.status(), "app.internal_error");
   if (user->delete_at != 0) return TokenError(403, "refresh_token");
-  // Rotation: a new session and a new refresh token; the old pair stops working.
-  return IssueToken(app, *user, access->redirect_uri, access->scope, access->audience,
-                    /*with_refresh_token=*/true, access->token);
+  // Rotation: a new session and a new refresh token; the old pair stops working. Only if the grant
+  // still holds the pair read above: a concurrent refresh of the same token (or a revocation) that
+  // got there first leaves this one spent, like any used refresh token.
+  auto issued = IssueToken(app, *user, access->redirect_uri, access->scope, access->audience,
+                           /*with_refresh_token=*/true, access->token);
+  if (absl::IsAborted(issued.status())) return TokenError(404, "refresh_token");
+  return issued;
 }
 
 absl::Status AuthorizationService::Deauthorize(Caller* caller, const std::string& client_id) {

@@ -52,8 +52,10 @@ class AuthorizationService {
   // browser goes.
   absl::StatusOr<std::string> AllowAccess(const Session& session, oauthd::v1::AuthorizeRequest req,
                                           const oauthd::v1::OAuthApp& app);
-  // A new OAuth session and its access data for (app, user), replacing `replaced` if given. With
-  // `redeemed_code`, the code is deleted in the same transaction (expired_code if it was gone).
+  // A new OAuth session and its access data for (app, user), replacing the grant that holds
+  // `replaced` (or, without it, where there is none yet). ABORTED when that grant changed since it
+  // was read. With `redeemed_code`, the code is deleted in the same transaction (expired_code if it
+  // was gone).
   absl::StatusOr<oauthd::v1::AccessTokenResponse> IssueToken(
       const oauthd::v1::OAuthApp& app, const storage::UserRow& user,
       const std::string& redirect_uri, const std::string& scope, const std::string& audience,
@@ -66,6 +68,10 @@ class AuthorizationService {
   // --secret-rotation-grace has not run out since the regeneration.
   absl::Status CheckPreviousSecret(const std::string& client_id, const std::string& secret);
   absl::StatusOr<oauthd::v1::AccessTokenResponse> CodeGrant(
+      const oauthd::v1::OAuthApp& app, bool public_client, const std::string& code,
+      const std::string& redirect_uri, const std::string& verifier, const std::string& resource);
+  // One attempt of CodeGrant: ABORTED when another redemption changed the grant meanwhile.
+  absl::StatusOr<oauthd::v1::AccessTokenResponse> RedeemCodeOnce(
       const oauthd::v1::OAuthApp& app, bool public_client, const std::string& code,
       const std::string& redirect_uri, const std::string& verifier, const std::string& resource);
   absl::StatusOr<oauthd::v1::AccessTokenResponse> RefreshGrant(const oauthd::v1::OAuthApp& app,

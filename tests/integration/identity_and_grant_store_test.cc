@@ -256,6 +256,30 @@ TEST_F(StoresTest, IssueTokenKeepsOneRowPerClientAndUserAndReplacesTheOldSession
   EXPECT_TRUE(absl::IsNotFound(s.GetAccessDataByRefreshToken(first.refresh_token).status()));
 }
 
+// Issuing is a compare-and-swap on the (client, user) row: a caller that read a grant someone else
+// has replaced since, or that expected no grant where one now exists, gets ABORTED and writes
+// nothing (no session that no access data names).
+TEST_F(StoresTest, IssueTokenRefusesAGrantThatChangedSinceItWasRead) {
+  storage::GrantStore s(&db().pool());
+  const std::string client = NewId(), user = NewId();
+  auto [first_session, first] = NewGrant(client, user);
+  ASSERT_TRUE(s.IssueToken(first_session, first, std::nullopt).ok());
+  auto [second_session, second] = NewGrant(client, user);
+  ASSERT_TRUE(s.IssueToken(second_session, second, first.token).ok());
+
+  auto [stale_session, stale] = NewGrant(client, user);
+  EXPECT_TRUE(absl::IsAborted(s.IssueToken(stale_session, stale, first.token)));
+  auto [late_session, late] = NewGrant(client, user);
+  EXPECT_TRUE(absl::IsAborted(s.IssueToken(late_session, late, std::nullopt)));
+  // A token that differs only in case is not the token the row holds.
+  auto [cased_session, cased] = NewGrant(client, user);
+  EXPECT_TRUE(
+      absl::IsAborted(s.IssueToken(cased_session, cased, absl::AsciiStrToUpper(second.token))));
+
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Sessions"), 1);
+  EXPECT_EQ(s.GetAccessDataByClientUser(client, user)->token, second.token);
+}
+
 // A pool of one connection, so that every Run below uses the same one.
 std::unique_ptr<storage::ConnectionPool> OneConnection(const std::string& url) {
   storage::PoolOptions options;
