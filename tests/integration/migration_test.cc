@@ -25,7 +25,7 @@ TEST(Migration, CreatesTheTablesAndDefaultRoles) {
   TestDatabase db(/*migrate=*/false);
   auto report = Migrate(db.pool(), [](absl::string_view) {});
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(report->applied.size(), 2u);
+  EXPECT_EQ(report->applied.size(), 3u);
   // OAuthApps, OAuthAuthData, OAuthAccessData, Sessions, Users, Roles, Preferences +
   // oauthd_migrations, OAuthdPreviousSecrets, OAuthdClientActivity.
   EXPECT_EQ(TableCount(db), 10);
@@ -49,10 +49,10 @@ TEST(Migration, SecondRunIsANoOp) {
   auto report = Migrate(db.pool(), [](absl::string_view) {});
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->applied.empty());
-  EXPECT_EQ(report->already_applied, 2);
+  EXPECT_EQ(report->already_applied, 3);
   EXPECT_TRUE(report->roles_created.empty());
   EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM OAuthApps"), 1);
-  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM oauthd_migrations"), 2);
+  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM oauthd_migrations"), 3);
 }
 
 TEST(Migration, RestoresAMissingDefaultRoleOnRerun) {
@@ -81,10 +81,10 @@ TEST(Migration, TwoProcessesAtOnceBothSucceed) {
   EXPECT_EQ(ra.first, 0) << ra.second;
   EXPECT_EQ(rb.first, 0) << rb.second;
   // Exactly one of them applied the migration; the other found it done.
-  const int applied = (ra.second.find("2 applied") != std::string::npos) +
-                      (rb.second.find("2 applied") != std::string::npos);
+  const int applied = (ra.second.find("3 applied") != std::string::npos) +
+                      (rb.second.find("3 applied") != std::string::npos);
   EXPECT_EQ(applied, 1) << ra.second << "\n---\n" << rb.second;
-  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM oauthd_migrations"), 2);
+  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM oauthd_migrations"), 3);
   EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM Roles"), 2);
 }
 
@@ -127,6 +127,31 @@ TEST(Migration, InsertsNamingOnlyTheSpecColumnsSucceed) {
   EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM OAuthApps"), 2);
   EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM OAuthApps WHERE Id = 'b' AND MattermostAppID = ''"),
             1);
+}
+
+// OAuth sessions that no access data names could outlive a deauthorization (written by an earlier
+// release's racing refreshes, or by Mattermost's implicit grant): migration 0003 removes them and
+// nothing else.
+TEST(Migration, RemovesOAuthSessionsThatNoGrantNames) {
+  TestDatabase db;
+  auto session = [&](const char* id, const char* token, int is_oauth) {
+    db.Exec(absl::StrCat("INSERT INTO Sessions (Id, Token, CreateAt, ExpiresAt, LastActivityAt, ",
+                         "UserId, DeviceId, Roles, IsOAuth, ExpiredNotify, Props) VALUES ('", id,
+                         "', '", token, "', 1, 0, 1, 'u', '', 'system_user', ", is_oauth,
+                         ", 0, '{}')"));
+  };
+  session("orphan", "orphantoken", 1);
+  session("granted", "grantedtoken", 1);
+  session("login", "logintoken", 0);
+  db.Exec(
+      "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, ExpiresAt, "
+      "Scope) VALUES ('grantedtoken', 'r', 'https://x/cb', 'c', 'u', 0, 'user')");
+  db.Exec("DELETE FROM oauthd_migrations WHERE Version = 3");
+  auto report = Migrate(db.pool(), [](absl::string_view) {});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->applied, std::vector<std::string>{"0003_remove_orphaned_oauth_sessions.sql"});
+  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM Sessions WHERE Id = 'orphan'"), 0);
+  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM Sessions WHERE Id IN ('granted', 'login')"), 2);
 }
 
 TEST(Migration, CliCreatesTheSchemaInAnEmptyDatabase) {
