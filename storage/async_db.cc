@@ -461,8 +461,9 @@ void AsyncDb::Loop::Complete(Conn& c, MYSQL_RES* res) {
 
 void AsyncDb::Loop::QueryFailed(Conn& c) {
   const unsigned int code = mysql_errno(c.mysql);
-  const std::string msg = absl::StrCat("MySQL error ", code, ": ", mysql_error(c.mysql));
   Job job = std::move(c.job);
+  const std::string msg = DescribeSqlError(static_cast<int>(code), mysql_sqlstate(c.mysql),
+                                           mysql_error(c.mysql), job.sql);
   if (IsConnectionLostCode(static_cast<int>(code))) {
     Close(c);
     if (!job.resent) {  // the server restarted, say: once more on a fresh connection

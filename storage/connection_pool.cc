@@ -4,7 +4,13 @@
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
 
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace oauthd::storage {
 namespace {
@@ -36,6 +42,7 @@ DbConn::~DbConn() {
 }
 
 sql::PreparedStatement& DbConn::Prepare(const std::string& sql) {
+  last_sql_ = sql;
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     it = statements_
@@ -46,6 +53,7 @@ sql::PreparedStatement& DbConn::Prepare(const std::string& sql) {
 }
 
 void DbConn::Execute(const std::string& sql) {
+  last_sql_ = sql;
   std::unique_ptr<sql::Statement> st(conn_->createStatement());
   st->execute(sql);
   // Drain any result so the connection is ready for the next statement.
@@ -182,8 +190,50 @@ bool ConnectionPool::IsRetryableTransactionError(const sql::SQLException& e) {
          e.getErrorCode() == 1205 /* ER_LOCK_WAIT_TIMEOUT */;
 }
 
-absl::Status ConnectionPool::FromException(const sql::SQLException& e) {
-  const std::string msg = absl::StrCat("MySQL error ", e.getErrorCode(), ": ", e.what());
+std::string StatementName(absl::string_view sql) {
+  std::vector<absl::string_view> words =
+      absl::StrSplit(sql, absl::ByAnyChar(" \n\t(),"), absl::SkipEmpty());
+  if (words.empty()) return "";
+  const std::string verb = absl::AsciiStrToUpper(words[0]);
+  // The word that names the table: after FROM (SELECT, DELETE), INTO (INSERT), the verb (UPDATE),
+  // or TABLE (DDL). Statements without a table (START TRANSACTION, DO …) are named by their verb.
+  const char* marker = verb == "SELECT" || verb == "DELETE"    ? "FROM"
+                       : verb == "INSERT" || verb == "REPLACE" ? "INTO"
+                       : verb == "UPDATE"                      ? "UPDATE"
+                                                               : "TABLE";
+  for (size_t i = 0; i + 1 < words.size(); ++i) {
+    if (absl::EqualsIgnoreCase(words[i], marker)) {
+      size_t t = i + 1;
+      while (t + 1 < words.size() &&
+             (absl::EqualsIgnoreCase(words[t], "IF") || absl::EqualsIgnoreCase(words[t], "NOT") ||
+              absl::EqualsIgnoreCase(words[t], "EXISTS"))) {
+        ++t;
+      }
+      return absl::StrCat(verb, " ", words[t]);
+    }
+  }
+  return words.size() > 1 ? absl::StrCat(verb, " ", absl::AsciiStrToUpper(words[1])) : verb;
+}
+
+std::string DescribeSqlError(int code, absl::string_view sqlstate, absl::string_view message,
+                             absl::string_view sql) {
+  // Errors whose text names tables, columns, users or hosts only.
+  static constexpr int kSafeText[] = {1040, 1045, 1048, 1049, 1054, 1142, 1143, 1146,
+                                      1205, 1213, 1290, 1364, 1406, 1927, 4031};
+  const bool client_side = code == 0 || (code >= 2000 && code < 3000);
+  const bool safe = client_side || std::find(std::begin(kSafeText), std::end(kSafeText), code) !=
+                                       std::end(kSafeText);
+  std::string out = absl::StrCat("MySQL error ", code);
+  if (!sqlstate.empty()) absl::StrAppend(&out, " (", sqlstate, ")");
+  const std::string name = StatementName(sql);
+  if (!name.empty()) absl::StrAppend(&out, " in ", name);
+  if (code == kDuplicateKeyError) absl::StrAppend(&out, ": duplicate key");
+  if (safe && !message.empty()) absl::StrAppend(&out, ": ", message);
+  return out;
+}
+
+absl::Status ConnectionPool::FromException(const sql::SQLException& e, const std::string& sql) {
+  const std::string msg = DescribeSqlError(e.getErrorCode(), e.getSQLStateCStr(), e.what(), sql);
   if (IsConnectionLost(e)) return absl::UnavailableError(msg);
   if (e.getErrorCode() == kDuplicateKeyError) return absl::AlreadyExistsError(msg);
   return absl::InternalError(msg);

@@ -44,12 +44,15 @@ class DbConn {
   sql::PreparedStatement& Prepare(const std::string& sql);
   // Runs a statement with no parameters and no result (DDL, locks).
   void Execute(const std::string& sql);
+  // The SQL of the statement prepared or run last (what an error is reported against).
+  const std::string& last_sql() const { return last_sql_; }
   sql::Connection& raw() { return *conn_; }
 
  private:
   friend class ConnectionPool;
   std::unique_ptr<sql::Connection> conn_;
   absl::flat_hash_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+  std::string last_sql_;
   absl::Time last_used_;
   int64_t epoch_ = 0;  // the pool's loss epoch when this connection was last known good
   bool broken_ = false;
@@ -82,6 +85,15 @@ inline constexpr int kDuplicateKeyError = 1062;
 // cannot be reached): the query may be sent again on a fresh connection.
 bool IsConnectionLostCode(int code);
 
+// A statement's name for logs: its verb and the table it works on ("UPDATE OAuthAccessData",
+// "SELECT OAuthApps"), from our own SQL text, so never a value.
+std::string StatementName(absl::string_view sql);
+// What a MySQL error says in a status (and so in the request log of a 5xx): its code, SQLSTATE, the
+// statement's name and, for errors whose text names only identifiers (an unknown column, a missing
+// table, a lock timeout…), that text. Never a value: a duplicate key's text, say, quotes the key.
+std::string DescribeSqlError(int code, absl::string_view sqlstate, absl::string_view message,
+                             absl::string_view sql);
+
 // Reads column `col` (1-based) as text; SQL NULL reads as "".
 std::string GetStr(sql::ResultSet& rs, int col);
 int64_t GetInt(sql::ResultSet& rs, int col);
@@ -113,7 +125,7 @@ class ConnectionPool {
   absl::StatusOr<std::unique_ptr<DbConn>> Acquire();
   void Release(std::unique_ptr<DbConn> conn);
   absl::StatusOr<std::unique_ptr<DbConn>> Connect();
-  static absl::Status FromException(const sql::SQLException& e);
+  static absl::Status FromException(const sql::SQLException& e, const std::string& sql);
   static bool IsConnectionLost(const sql::SQLException& e);
   static bool IsRetryableTransactionError(const sql::SQLException& e);
   void Begin(DbConn& c);
@@ -145,9 +157,10 @@ auto ConnectionPool::Run(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
     } catch (const sql::SQLException& e) {
       const bool lost = IsConnectionLost(e);
       (*conn)->broken_ = lost;
+      const std::string sql = (*conn)->last_sql();
       Release(std::move(*conn));
       if (lost && attempt == 0) continue;
-      return FromException(e);
+      return FromException(e, sql);
     } catch (const std::exception& e) {
       (*conn)->broken_ = true;
       Release(std::move(*conn));

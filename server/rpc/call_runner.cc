@@ -137,7 +137,7 @@ void CallRunner::Finish(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReact
   ctx->AddInitialMetadata("x-request-id", caller.request_id);
   grpc::Status result = grpc::Status::OK;
   int http = options.success_http;
-  std::string error_id;
+  std::string error_id, cause;
   if (st.ok()) {
     if (caller.http_status != 0) http = caller.http_status;
     if (http != 200) ctx->AddInitialMetadata("x-http-code", absl::StrCat(http));
@@ -147,6 +147,9 @@ void CallRunner::Finish(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReact
     for (const auto& [name, value] : err.headers) ctx->AddInitialMetadata(name, value);
     if (err.kind == app::ErrorBody::Kind::kApp) {
       err.app.set_request_id(caller.request_id);
+      // A server-side failure's cause goes to the log whatever the mode (store failures name the
+      // SQL error and statement, never a value: storage/connection_pool.h).
+      if (err.http_status >= 500) cause = err.app.detailed_error();
       if (!developer_mode_) err.app.set_detailed_error("");
     }
     http = err.http_status;
@@ -162,13 +165,16 @@ void CallRunner::Finish(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReact
   }
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   metrics_->ObserveRequest(options.method, http, seconds);
+  const std::string failure = http >= 500 ? absl::StrCat(",\"error\":\"", JsonEscape(error_id),
+                                                         "\",\"cause\":\"", JsonEscape(cause), "\"")
+                                          : "";
   std::fprintf(
       stderr,
       "{\"ts\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"user_id\":\"%s\",\"status\":%d,"
-      "\"grpc_code\":%d,\"latency_ms\":%.3f}\n",
+      "\"grpc_code\":%d,\"latency_ms\":%.3f%s}\n",
       absl::FormatTime(absl::RFC3339_full, start, absl::UTCTimeZone()).c_str(),
       caller.request_id.c_str(), options.method, JsonEscape(caller.user_id).c_str(), http,
-      static_cast<int>(result.error_code()), seconds * 1000);
+      static_cast<int>(result.error_code()), seconds * 1000, failure.c_str());
   reactor->Finish(result);
 }
 

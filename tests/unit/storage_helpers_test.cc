@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/mattermost_id.h"
+#include "storage/connection_pool.h"
 #include "storage/db_url.h"
 #include "storage/migrator.h"
 #include "storage/string_list_json.h"
@@ -94,6 +95,36 @@ TEST(SplitStatements, SplitsAtLineEndingSemicolonsAndDropsComments) {
 
 namespace oauthd {
 namespace {
+
+// A SQL error in a log names the statement by verb and table, from our own SQL, never a value.
+TEST(SqlErrors, NameTheStatementAndNeverAValue) {
+  using storage::DescribeSqlError;
+  using storage::StatementName;
+  EXPECT_EQ(
+      StatementName("SELECT o.Id, o.Name FROM OAuthApps o LEFT JOIN OAuthdApps x ON x.AppId = "
+                    "o.Id WHERE o.Id = 'hkw3sepb8fgytkwrmn4w5cdmbr'"),
+      "SELECT OAuthApps");
+  EXPECT_EQ(StatementName("UPDATE OAuthAccessData SET Token = ? WHERE ClientId = ?"),
+            "UPDATE OAuthAccessData");
+  EXPECT_EQ(StatementName("insert into OAuthdApps (AppId) values (?)"), "INSERT OAuthdApps");
+  EXPECT_EQ(StatementName("DELETE d, x FROM OAuthAuthData d LEFT JOIN OAuthdAuthData x ON x.Code"),
+            "DELETE OAuthAuthData");
+  EXPECT_EQ(StatementName("CREATE TABLE IF NOT EXISTS OAuthdApps (\n AppId varchar(26))"),
+            "CREATE OAuthdApps");
+  EXPECT_EQ(StatementName("START TRANSACTION"), "START TRANSACTION");
+  EXPECT_EQ(DescribeSqlError(1054, "42S22", "Unknown column 'o.IconURL' in 'field list'",
+                             "SELECT o.IconURL FROM OAuthApps o WHERE o.Id = ?"),
+            "MySQL error 1054 (42S22) in SELECT OAuthApps: Unknown column 'o.IconURL' in 'field "
+            "list'");
+  // A duplicate key's text quotes the value: left out.
+  EXPECT_EQ(DescribeSqlError(1062, "23000", "Duplicate entry 'secretvalue' for key 'PRIMARY'",
+                             "INSERT INTO OAuthAuthData (Code) VALUES (?)"),
+            "MySQL error 1062 (23000) in INSERT OAuthAuthData: duplicate key");
+  // So is any text not known to name identifiers only.
+  EXPECT_EQ(DescribeSqlError(1366, "22007", "Incorrect string value: '\\xF0\\x9F' for column",
+                             "UPDATE Users SET Nickname = ?"),
+            "MySQL error 1366 (22007) in UPDATE Users");
+}
 
 TEST(MattermostId, RequestIdsAreValidAndDistinct) {
   std::set<std::string> seen;
