@@ -222,9 +222,9 @@ rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 OAUTHD_RSS=$(rss_mb "$OAUTHD_PID")
 GATEWAY_RSS=$(rss_mb "$GATEWAY_PID")
 EXPLAIN=$(mariadb --no-defaults -h127.0.0.1 -P"$PORT" -uoauthd -poauthd "$DBNAME" -N -e "
-  EXPLAIN SELECT o.Id FROM OAuthApps o WHERE o.CreatorId = 'usr00000000000000000000001' ORDER BY o.CreateAt, o.Id LIMIT 60;
-  EXPLAIN SELECT o.Id FROM OAuthApps o ORDER BY o.CreateAt, o.Id LIMIT 60;
-  EXPLAIN SELECT o.Id FROM OAuthApps o INNER JOIN Preferences p ON p.Name = o.Id AND p.UserId = 'usr00000000000000000000001' AND p.Category = 'oauth_app' ORDER BY o.CreateAt, o.Id LIMIT 60;" |
+  EXPLAIN SELECT o.Id FROM OAuthApps o WHERE o.CreatorId = 'usr00000000000000000000001' ORDER BY o.Id LIMIT 60;
+  EXPLAIN SELECT o.Id FROM OAuthApps o ORDER BY o.Id LIMIT 60;
+  EXPLAIN SELECT o.Id FROM Preferences p INNER JOIN OAuthApps o ON o.Id = p.Name WHERE p.UserId = 'usr00000000000000000000001' AND p.Category = 'oauth_app' ORDER BY p.Name LIMIT 60;" |
   awk -F'\t' '{ printf "%s%s: type=%s key=%s rows=%s extra=%s", (NR > 1 ? "; " : ""), $3, $4, $6, $9, $10 }')
 
 # One table: every operation next to the ceiling measured just before it; then the ceilings' spread over the run.

@@ -1,6 +1,9 @@
 #include "storage/app_store.h"
 
+#include <cppconn/datatype.h>
+
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "storage/string_list_json.h"
@@ -8,9 +11,23 @@
 namespace oauthd::storage {
 namespace {
 
+// Mattermost's columns, then oauthd's (NULL for an app without an OAuthdApps row).
 constexpr char kColumns[] =
     "o.Id, o.CreatorId, o.CreateAt, o.UpdateAt, o.ClientSecret, o.Name, o.Description, o.IconURL, "
-    "o.CallbackUrls, o.Homepage, o.IsTrusted, o.MattermostAppID, o.IsDynamicallyRegistered";
+    "o.CallbackUrls, o.Homepage, o.IsTrusted, o.MattermostAppID, x.IsDynamicallyRegistered, "
+    "x.ClientSecret";
+constexpr char kFrom[] = " FROM OAuthApps o LEFT JOIN OAuthdApps x ON x.AppId = o.Id";
+
+// OAuthApps.ClientSecret says where the secret is: "" (a public client), a placeholder (sealed in
+// OAuthdApps), a value sealed in place by an earlier release, or clear text.
+template <typename Row>
+absl::StatusOr<std::string> ReadSecret(Row& rs, const SecretCipher& cipher) {
+  std::string stored = GetStr(rs, 5);
+  if (IsDigestOrPlaceholder(stored)) stored = GetStr(rs, 14);
+  if (stored.empty() && !GetStr(rs, 5).empty())
+    return absl::DataLossError("the sealed client secret is missing from OAuthdApps");
+  return cipher.Open(kClientSecretColumn, stored);
+}
 
 // `Row` is a blocking sql::ResultSet or an asynchronous QueryResult: both read through
 // GetStr/GetInt.
@@ -21,7 +38,7 @@ absl::StatusOr<OAuthAppRow> ReadApp(Row& rs, const SecretCipher& cipher) {
   a.creator_id = GetStr(rs, 2);
   a.create_at = GetInt(rs, 3);
   a.update_at = GetInt(rs, 4);
-  auto secret = cipher.Open(kClientSecretColumn, GetStr(rs, 5));
+  auto secret = ReadSecret(rs, cipher);
   if (!secret.ok())
     return absl::DataLossError(absl::StrCat(secret.status().message(), " (app ", a.id, ")"));
   a.client_secret = std::move(*secret);
@@ -53,22 +70,48 @@ absl::StatusOr<std::vector<OAuthAppRow>> ReadApps(sql::PreparedStatement& st,
 }
 
 const std::string& SelectById() {
-  static const std::string s =
-      absl::StrCat("SELECT ", kColumns, " FROM OAuthApps o WHERE o.Id = ?");
+  static const std::string s = absl::StrCat("SELECT ", kColumns, kFrom, " WHERE o.Id = ?");
   return s;
 }
 
-void InsertApp(DbConn& c, const OAuthAppRow& a, const SecretCipher& cipher) {
+// How an app's secret is stored: in OAuthApps.ClientSecret as clear text, or (under a key) sealed
+// in OAuthdApps with a placeholder in OAuthApps.
+struct StoredSecret {
+  std::string in_oauthapps;
+  std::optional<std::string> sealed;
+};
+
+StoredSecret StoreSecret(const std::string& secret, const SecretCipher& cipher) {
+  if (!cipher.encrypts() || secret.empty()) return {secret, std::nullopt};
+  return {SealedSecretPlaceholder(), cipher.Seal(kClientSecretColumn, secret)};
+}
+
+// The app's OAuthdApps row, written only when it has something to say.
+void UpsertOAuthdApp(DbConn& c, const std::string& id, bool dynamic,
+                     const std::optional<std::string>& sealed) {
+  auto& st = c.Prepare(
+      "INSERT INTO OAuthdApps (AppId, IsDynamicallyRegistered, ClientSecret) VALUES (?, ?, ?) "
+      "ON DUPLICATE KEY UPDATE ClientSecret = VALUES(ClientSecret)");
+  st.setString(1, id);
+  st.setBoolean(2, dynamic);
+  if (sealed) {
+    st.setString(3, *sealed);
+  } else {
+    st.setNull(3, sql::DataType::VARCHAR);
+  }
+  st.executeUpdate();
+}
+
+void InsertApp(DbConn& c, const OAuthAppRow& a, const StoredSecret& secret) {
   auto& st = c.Prepare(
       "INSERT INTO OAuthApps (Id, CreatorId, CreateAt, UpdateAt, ClientSecret, Name, "
-      "Description, IconURL, "
-      "CallbackUrls, Homepage, IsTrusted, MattermostAppID, IsDynamicallyRegistered) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "Description, IconURL, CallbackUrls, Homepage, IsTrusted, MattermostAppID) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   st.setString(1, a.id);
   st.setString(2, a.creator_id);
   st.setInt64(3, a.create_at);
   st.setInt64(4, a.update_at);
-  st.setString(5, cipher.Seal(kClientSecretColumn, a.client_secret));
+  st.setString(5, secret.in_oauthapps);
   st.setString(6, a.name);
   st.setString(7, a.description);
   st.setString(8, a.icon_url);
@@ -76,8 +119,10 @@ void InsertApp(DbConn& c, const OAuthAppRow& a, const SecretCipher& cipher) {
   st.setString(10, a.homepage);
   st.setBoolean(11, a.is_trusted);
   st.setString(12, a.mattermost_app_id);
-  st.setBoolean(13, a.is_dynamically_registered);
   st.executeUpdate();
+  if (a.is_dynamically_registered || secret.sealed) {
+    UpsertOAuthdApp(c, a.id, a.is_dynamically_registered, secret.sealed);
+  }
 }
 
 // Everything that belongs to a deleted app: its sessions, access data, pending codes, `oauth_app`
@@ -88,11 +133,15 @@ void DeleteDependents(DbConn& c, const std::string& id) {
       "WHERE o.ClientId = ?");
   sessions.setString(1, id);
   sessions.executeUpdate();
-  for (const char* sql : {"DELETE FROM OAuthAccessData WHERE ClientId = ?",
-                          "DELETE FROM OAuthAuthData WHERE ClientId = ?",
-                          "DELETE FROM Preferences WHERE Category = 'oauth_app' AND Name = ?",
-                          "DELETE FROM OAuthdPreviousSecrets WHERE AppId = ?",
-                          "DELETE FROM OAuthdClientActivity WHERE ClientId = ?"}) {
+  for (const char* sql :
+       {"DELETE FROM OAuthAccessData WHERE ClientId = ?",
+        "DELETE FROM OAuthdAccessData WHERE ClientId = ?",
+        "DELETE d, x FROM OAuthAuthData d LEFT JOIN OAuthdAuthData x ON x.Code = d.Code "
+        "WHERE d.ClientId = ?",
+        "DELETE FROM Preferences WHERE Category = 'oauth_app' AND Name = ?",
+        "DELETE FROM OAuthdApps WHERE AppId = ?",
+        "DELETE FROM OAuthdPreviousSecrets WHERE AppId = ?",
+        "DELETE FROM OAuthdClientActivity WHERE ClientId = ?"}) {
     auto& st = c.Prepare(sql);
     st.setString(1, id);
     st.executeUpdate();
@@ -130,23 +179,28 @@ class NamedLock {
 }  // namespace
 
 absl::Status AppStore::Save(const OAuthAppRow& a) {
-  return pool_->Run([&](DbConn& c) -> absl::Status {
-    InsertApp(c, a, *cipher_);
+  const StoredSecret secret = StoreSecret(a.client_secret, *cipher_);
+  auto insert = [&](DbConn& c) -> absl::Status {
+    InsertApp(c, a, secret);
     return absl::OkStatus();
-  });
+  };
+  // One statement unless oauthd's row is needed too.
+  if (!a.is_dynamically_registered && !secret.sealed) return pool_->Run(insert);
+  return pool_->RunInTransaction(insert);
 }
 
 absl::Status AppStore::SaveDynamic(const OAuthAppRow& a, int64_t max_dynamic) {
-  return pool_->Run([&](DbConn& c) -> absl::Status {
+  const StoredSecret secret = StoreSecret(a.client_secret, *cipher_);
+  return pool_->RunInTransaction([&](DbConn& c) -> absl::Status {
     NamedLock lock(c, "dcr_cap", 5);
     if (!lock.held()) return absl::UnavailableError("the registration lock is busy");
-    auto& count = c.Prepare("SELECT COUNT(*) FROM OAuthApps WHERE IsDynamicallyRegistered = 1");
+    auto& count = c.Prepare("SELECT COUNT(*) FROM OAuthdApps WHERE IsDynamicallyRegistered = 1");
     std::unique_ptr<sql::ResultSet> rs(count.executeQuery());
     if (rs->next() && GetInt(*rs, 1) >= max_dynamic) {
       return absl::ResourceExhaustedError(
           absl::StrCat(max_dynamic, " dynamically registered clients exist already"));
     }
-    InsertApp(c, a, *cipher_);
+    InsertApp(c, a, secret);
     return absl::OkStatus();
   });
 }
@@ -164,7 +218,7 @@ absl::StatusOr<OAuthAppRow> AppStore::Get(const std::string& id) {
 void AppStore::GetAsync(const std::string& id,
                         std::function<void(absl::StatusOr<OAuthAppRow>)> done) {
   if (async_ == nullptr) return done(Get(id));
-  async_->Query(absl::StrCat("SELECT ", kColumns, " FROM OAuthApps o WHERE o.Id = ", SqlQuote(id)),
+  async_->Query(absl::StrCat("SELECT ", kColumns, kFrom, " WHERE o.Id = ", SqlQuote(id)),
                 [cipher = cipher_, id, done = std::move(done)](absl::StatusOr<QueryResult> rs) {
                   if (!rs.ok()) return done(rs.status());
                   if (!rs->Next())
@@ -174,24 +228,21 @@ void AppStore::GetAsync(const std::string& id,
 }
 
 absl::Status AppStore::Update(const OAuthAppRow& a) {
+  // The secret and the registration flag are not the update's to change (spec §2.5 step 9 copies
+  // both from the stored app; UpdateSecret changes the secret).
   return pool_->Run([&](DbConn& c) -> absl::Status {
     auto& st = c.Prepare(
-        "UPDATE OAuthApps SET UpdateAt = ?, ClientSecret = ?, Name = ?, Description = ?, IconURL = "
-        "?, "
-        "CallbackUrls = ?, Homepage = ?, IsTrusted = ?, MattermostAppID = ?, "
-        "IsDynamicallyRegistered = ? "
-        "WHERE Id = ?");
+        "UPDATE OAuthApps SET UpdateAt = ?, Name = ?, Description = ?, IconURL = ?, "
+        "CallbackUrls = ?, Homepage = ?, IsTrusted = ?, MattermostAppID = ? WHERE Id = ?");
     st.setInt64(1, a.update_at);
-    st.setString(2, cipher_->Seal(kClientSecretColumn, a.client_secret));
-    st.setString(3, a.name);
-    st.setString(4, a.description);
-    st.setString(5, a.icon_url);
-    st.setString(6, EncodeStringList(a.callback_urls));
-    st.setString(7, a.homepage);
-    st.setBoolean(8, a.is_trusted);
-    st.setString(9, a.mattermost_app_id);
-    st.setBoolean(10, a.is_dynamically_registered);
-    st.setString(11, a.id);
+    st.setString(2, a.name);
+    st.setString(3, a.description);
+    st.setString(4, a.icon_url);
+    st.setString(5, EncodeStringList(a.callback_urls));
+    st.setString(6, a.homepage);
+    st.setBoolean(7, a.is_trusted);
+    st.setString(8, a.mattermost_app_id);
+    st.setString(9, a.id);
     // Affected rows counts changed rows only; an unchanged row is not "missing", so check existence
     // separately.
     if (st.executeUpdate() > 0) return absl::OkStatus();
@@ -214,8 +265,8 @@ absl::Status AppStore::Delete(const std::string& id) {
 
 absl::StatusOr<std::vector<OAuthAppRow>> AppStore::List(Page page) {
   return pool_->Run([&](DbConn& c) {
-    static const std::string sql = absl::StrCat(
-        "SELECT ", kColumns, " FROM OAuthApps o ORDER BY o.CreateAt, o.Id LIMIT ? OFFSET ?");
+    static const std::string sql =
+        absl::StrCat("SELECT ", kColumns, kFrom, " ORDER BY o.Id LIMIT ? OFFSET ?");
     auto& st = c.Prepare(sql);
     st.setInt64(1, page.limit);
     st.setInt64(2, page.offset);
@@ -227,8 +278,7 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListByCreator(const std::stri
                                                                  Page page) {
   return pool_->Run([&](DbConn& c) {
     static const std::string sql = absl::StrCat(
-        "SELECT ", kColumns,
-        " FROM OAuthApps o WHERE o.CreatorId = ? ORDER BY o.CreateAt, o.Id LIMIT ? OFFSET ?");
+        "SELECT ", kColumns, kFrom, " WHERE o.CreatorId = ? ORDER BY o.Id LIMIT ? OFFSET ?");
     auto& st = c.Prepare(sql);
     st.setString(1, creator_id);
     st.setInt64(2, page.limit);
@@ -240,10 +290,11 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListByCreator(const std::stri
 absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListAuthorizedByUser(const std::string& user_id,
                                                                         Page page) {
   return pool_->Run([&](DbConn& c) {
-    static const std::string sql =
-        absl::StrCat("SELECT ", kColumns,
-                     " FROM OAuthApps o INNER JOIN Preferences p ON p.Name = o.Id AND p.UserId = ? "
-                     "AND p.Category = 'oauth_app' ORDER BY o.CreateAt, o.Id LIMIT ? OFFSET ?");
+    static const std::string sql = absl::StrCat(
+        "SELECT ", kColumns,
+        " FROM Preferences p INNER JOIN OAuthApps o ON o.Id = p.Name "
+        "LEFT JOIN OAuthdApps x ON x.AppId = o.Id WHERE p.UserId = ? AND p.Category = 'oauth_app' "
+        "ORDER BY p.Name LIMIT ? OFFSET ?");
     auto& st = c.Prepare(sql);
     st.setString(1, user_id);
     st.setInt64(2, page.limit);
@@ -254,12 +305,21 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListAuthorizedByUser(const st
 
 absl::Status AppStore::UpdateSecret(const OAuthAppRow& a,
                                     const std::optional<PreviousSecret>& previous) {
+  const StoredSecret secret = StoreSecret(a.client_secret, *cipher_);
   return pool_->RunInTransaction([&](DbConn& c) -> absl::Status {
     auto& st = c.Prepare("UPDATE OAuthApps SET UpdateAt = ?, ClientSecret = ? WHERE Id = ?");
     st.setInt64(1, a.update_at);
-    st.setString(2, cipher_->Seal(kClientSecretColumn, a.client_secret));
+    st.setString(2, secret.in_oauthapps);
     st.setString(3, a.id);
     if (st.executeUpdate() == 0) return absl::NotFoundError(absl::StrCat("no OAuth app ", a.id));
+    if (secret.sealed) {
+      UpsertOAuthdApp(c, a.id, a.is_dynamically_registered, secret.sealed);
+    } else {
+      // A clear secret is read from OAuthApps; forget any sealed one (a pod without the key).
+      auto& clear = c.Prepare("UPDATE OAuthdApps SET ClientSecret = NULL WHERE AppId = ?");
+      clear.setString(1, a.id);
+      clear.executeUpdate();
+    }
     if (!previous) {
       auto& forget = c.Prepare("DELETE FROM OAuthdPreviousSecrets WHERE AppId = ?");
       forget.setString(1, a.id);
@@ -298,8 +358,9 @@ absl::StatusOr<int> AppStore::ReapIdleDynamicClients(int64_t idle_before, int li
     // Idle: registered, last token and last code all before the cut-off. Refresh tokens never
     // expire (as in Mattermost), so a client holding one is never idle.
     auto& find = c.Prepare(
-        "SELECT o.Id FROM OAuthApps o LEFT JOIN OAuthdClientActivity a ON a.ClientId = o.Id "
-        "WHERE o.IsDynamicallyRegistered = 1 AND o.CreateAt < ? "
+        "SELECT o.Id FROM OAuthdApps x INNER JOIN OAuthApps o ON o.Id = x.AppId "
+        "LEFT JOIN OAuthdClientActivity a ON a.ClientId = o.Id "
+        "WHERE x.IsDynamicallyRegistered = 1 AND o.CreateAt < ? "
         "AND COALESCE(a.LastTokenAt, 0) < ? "
         "AND NOT EXISTS (SELECT 1 FROM OAuthAuthData d WHERE d.ClientId = o.Id AND d.CreateAt >= "
         "?) "

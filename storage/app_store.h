@@ -1,4 +1,5 @@
-// OAuthApps: the client apps, and the joins that list a user's authorized apps.
+// OAuthApps (Mattermost's) with OAuthdApps (oauthd's: the registration flag and a sealed secret):
+// the client apps, and the joins that list a user's authorized apps.
 #ifndef OAUTHD_STORAGE_APP_STORE_H_
 #define OAUTHD_STORAGE_APP_STORE_H_
 
@@ -58,7 +59,9 @@ class AppStore {
   // one transaction. NOT_FOUND when there was no such app (and nothing is changed).
   absl::Status Delete(const std::string& id);
 
-  // Lists are ordered by (CreateAt, Id) so that paging is stable.
+  // Lists are ordered by Id, so that paging is stable: the primary key's order, which is what
+  // Mattermost's unordered queries return from InnoDB, and which Mattermost's own indexes serve
+  // (the creator index and the preferences' key end in the app id).
   absl::StatusOr<std::vector<OAuthAppRow>> List(Page page);
   absl::StatusOr<std::vector<OAuthAppRow>> ListByCreator(const std::string& creator_id, Page page);
   // Apps the user authorized: joined with the user's `oauth_app` preferences.

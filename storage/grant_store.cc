@@ -1,5 +1,7 @@
 #include "storage/grant_store.h"
 
+#include <cppconn/datatype.h>
+
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -8,18 +10,34 @@
 namespace oauthd::storage {
 namespace {
 
+// An access-data row with oauthd's part of the grant (OAuthdAccessData, joined as `g`): the
+// audience and, under a key, the sealed refresh token.
 constexpr char kAccessColumns[] =
-    "SELECT Token, RefreshToken, RedirectUri, ClientId, UserId, ExpiresAt, Scope, Audience "
-    "FROM OAuthAccessData ";
+    "a.Token, a.RefreshToken, a.RedirectUri, a.ClientId, a.UserId, a.ExpiresAt, a.Scope, "
+    "g.Audience, g.RefreshToken";
+constexpr int kAccessColumnCount = 9;
+constexpr char kAccessFrom[] =
+    " FROM OAuthAccessData a LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND "
+    "g.UserId = a.UserId ";
 
 // Decoders; `first` is the 1-based column the row starts at, so that a join can read several.
+// OAuthAccessData.RefreshToken says where the token is: clear text there, or (a digest there)
+// sealed in OAuthdAccessData. A caller that found the row by its refresh token passes it as
+// `presented`, which saves opening the sealed copy.
 absl::StatusOr<AccessDataRow> ReadAccess(sql::ResultSet& rs, const SecretCipher& cipher,
-                                         int first = 1) {
+                                         const std::string& presented, int first = 1) {
   AccessDataRow a;
   a.token = GetStr(rs, first);
-  auto refresh = cipher.Open(kRefreshTokenColumn, GetStr(rs, first + 1));
-  if (!refresh.ok()) return refresh.status();
-  a.refresh_token = std::move(*refresh);
+  a.refresh_token = GetStr(rs, first + 1);
+  if (IsDigestOrPlaceholder(a.refresh_token)) {
+    if (!presented.empty()) {
+      a.refresh_token = presented;
+    } else {
+      auto opened = cipher.Open(kRefreshTokenColumn, GetStr(rs, first + 8));
+      if (!opened.ok()) return opened.status();
+      a.refresh_token = std::move(*opened);
+    }
+  }
   a.redirect_uri = GetStr(rs, first + 2);
   a.client_id = GetStr(rs, first + 3);
   a.user_id = GetStr(rs, first + 4);
@@ -29,23 +47,28 @@ absl::StatusOr<AccessDataRow> ReadAccess(sql::ResultSet& rs, const SecretCipher&
   return a;
 }
 
+// Whether a stored code or refresh token is the presented one: byte for byte (a collation compares
+// case-insensitively; tokens do not).
+bool StoredFormMatches(const std::string& stored, const std::vector<std::string>& forms) {
+  for (const std::string& f : forms) {
+    if (stored == f) return true;
+  }
+  return false;
+}
+
 constexpr char kAuthDataColumns[] =
     "d.ClientId, d.UserId, d.Code, d.ExpiresIn, d.CreateAt, d.RedirectUri, d.State, d.Scope, "
-    "d.CodeChallenge, d.CodeChallengeMethod, d.Resource";
+    "x.CodeChallenge, x.CodeChallengeMethod, x.Resource";
 constexpr int kAuthDataColumnCount = 11;
+// A code with its PKCE challenge and resource (oauthd's OAuthdAuthData, joined as `x`).
+constexpr char kAuthDataFrom[] =
+    " FROM OAuthAuthData d LEFT JOIN OAuthdAuthData x ON x.Code = d.Code ";
 
-// The code row (columns 1–11) if its stored code opens to `code`; nullopt for a row that only
-// collated equal (collations compare case-insensitively; codes do not).
-absl::StatusOr<std::optional<AuthDataRow>> ReadAuthData(sql::ResultSet& rs,
-                                                        const SecretCipher& cipher,
-                                                        const std::string& code) {
-  auto stored = cipher.Open(kAuthCodeColumn, GetStr(rs, 3));
-  if (!stored.ok()) return stored.status();
-  if (*stored != code) return std::nullopt;
+AuthDataRow ReadAuthData(sql::ResultSet& rs, const std::string& code) {
   AuthDataRow d;
   d.client_id = GetStr(rs, 1);
   d.user_id = GetStr(rs, 2);
-  d.code = std::move(*stored);
+  d.code = code;
   d.expires_in = static_cast<int32_t>(GetInt(rs, 4));
   d.create_at = GetInt(rs, 5);
   d.redirect_uri = GetStr(rs, 6);
@@ -68,53 +91,74 @@ void BindForms(sql::PreparedStatement& st, const std::vector<std::string>& forms
   for (size_t i = 0; i < forms.size(); ++i) st.setString(first + static_cast<int>(i), forms[i]);
 }
 
+// Deletes a code and its OAuthdAuthData row in one statement; returns whether the code was there.
+bool DeleteCode(DbConn& c, const std::vector<std::string>& forms) {
+  auto& del = c.Prepare(
+      absl::StrCat("DELETE d, x FROM OAuthAuthData d LEFT JOIN OAuthdAuthData x ON x.Code = d.Code "
+                   "WHERE d.Code",
+                   InMarkers(forms.size())));
+  BindForms(del, forms);
+  return del.executeUpdate() > 0;
+}
+
 }  // namespace
 
 absl::Status GrantStore::SaveAuthData(const AuthDataRow& d) {
-  return pool_->Run([&](DbConn& c) -> absl::Status {
+  const std::string stored = cipher_->StoreLookup(kAuthCodeColumn, d.code);
+  const bool extras =
+      !d.code_challenge.empty() || !d.code_challenge_method.empty() || !d.resource.empty();
+  auto insert = [&](DbConn& c) -> absl::Status {
     auto& st = c.Prepare(
         "INSERT INTO OAuthAuthData (ClientId, UserId, Code, ExpiresIn, CreateAt, RedirectUri, "
-        "State, Scope, "
-        "CodeChallenge, CodeChallengeMethod, Resource) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "State, Scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     st.setString(1, d.client_id);
     st.setString(2, d.user_id);
-    st.setString(3, cipher_->SealForLookup(kAuthCodeColumn, d.code));
+    st.setString(3, stored);
     st.setInt(4, d.expires_in);
     st.setInt64(5, d.create_at);
     st.setString(6, d.redirect_uri);
     st.setString(7, d.state);
     st.setString(8, d.scope);
-    st.setString(9, d.code_challenge);
-    st.setString(10, d.code_challenge_method);
-    st.setString(11, d.resource);
     st.executeUpdate();
+    if (extras) {
+      auto& x = c.Prepare(
+          "INSERT INTO OAuthdAuthData (Code, CodeChallenge, CodeChallengeMethod, Resource) "
+          "VALUES (?, ?, ?, ?)");
+      x.setString(1, stored);
+      x.setString(2, d.code_challenge);
+      x.setString(3, d.code_challenge_method);
+      x.setString(4, d.resource);
+      x.executeUpdate();
+    }
     return absl::OkStatus();
-  });
+  };
+  // The code and its challenge commit together: a code must never be seen without its PKCE check.
+  return extras ? pool_->RunInTransaction(insert) : pool_->Run(insert);
 }
 
 absl::StatusOr<CodeRedemption> GrantStore::GetCodeRedemption(const std::string& code) {
+  const std::vector<std::string> forms = LookupForms(kAuthCodeColumn, code);
+  if (forms.empty()) return absl::NotFoundError("no such authorization code");
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<CodeRedemption> {
-    const std::vector<std::string> forms = cipher_->LookupForms(kAuthCodeColumn, code);
     auto& st = c.Prepare(absl::StrCat(
-        "SELECT ", kAuthDataColumns, ", ", kUserColumns,
-        ", a.Token, a.RefreshToken, a.RedirectUri, a.ClientId, a.UserId, a.ExpiresAt, a.Scope, "
-        "a.Audience, s.Id FROM OAuthAuthData d LEFT JOIN Users u ON u.Id = d.UserId "
+        "SELECT ", kAuthDataColumns, ", ", kUserColumns, ", ", kAccessColumns, ", s.Id",
+        kAuthDataFrom,
+        "LEFT JOIN Users u ON u.Id = d.UserId "
         "LEFT JOIN OAuthAccessData a ON a.ClientId = d.ClientId AND a.UserId = d.UserId "
+        "LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND g.UserId = a.UserId "
         "LEFT JOIN Sessions s ON s.Token = a.Token WHERE d.Code",
         InMarkers(forms.size())));
     BindForms(st, forms);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     constexpr int kUserFirst = kAuthDataColumnCount + 1, kAccessFirst = kUserFirst + 9,
-                  kSessionId = kAccessFirst + 8;
+                  kSessionId = kAccessFirst + kAccessColumnCount;
     while (rs->next()) {
-      auto d = ReadAuthData(*rs, *cipher_, code);
-      if (!d.ok()) return d.status();
-      if (!*d) continue;
+      if (!StoredFormMatches(GetStr(*rs, 3), forms)) continue;
       CodeRedemption out;
-      out.code = **std::move(d);
+      out.code = ReadAuthData(*rs, code);
       if (!rs->isNull(kUserFirst)) out.user = ReadUser(*rs, kUserFirst);
       if (!rs->isNull(kAccessFirst)) {
-        auto existing = ReadAccess(*rs, *cipher_, kAccessFirst);
+        auto existing = ReadAccess(*rs, *cipher_, "", kAccessFirst);
         if (!existing.ok()) return existing.status();
         out.existing = *std::move(existing);
         out.session_exists = !rs->isNull(kSessionId);
@@ -126,41 +170,36 @@ absl::StatusOr<CodeRedemption> GrantStore::GetCodeRedemption(const std::string& 
 }
 
 absl::StatusOr<bool> GrantStore::DeleteAuthData(const std::string& code) {
-  return pool_->Run([&](DbConn& c) -> absl::StatusOr<bool> {
-    const std::vector<std::string> forms = cipher_->LookupForms(kAuthCodeColumn, code);
-    auto& st =
-        c.Prepare(absl::StrCat("DELETE FROM OAuthAuthData WHERE Code", InMarkers(forms.size())));
-    BindForms(st, forms);
-    return st.executeUpdate() > 0;
-  });
+  const std::vector<std::string> forms = LookupForms(kAuthCodeColumn, code);
+  if (forms.empty()) return false;
+  return pool_->Run([&](DbConn& c) -> absl::StatusOr<bool> { return DeleteCode(c, forms); });
 }
 
 absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByClientUser(const std::string& client_id,
                                                                     const std::string& user_id) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<AccessDataRow> {
-    static const std::string sql =
-        std::string(kAccessColumns) + "WHERE ClientId = ? AND UserId = ?";
+    static const std::string sql = absl::StrCat("SELECT ", kAccessColumns, kAccessFrom,
+                                                "WHERE a.ClientId = ? AND a.UserId = ?");
     auto& st = c.Prepare(sql);
     st.setString(1, client_id);
     st.setString(2, user_id);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     if (!rs->next()) return absl::NotFoundError("no access data for that client and user");
-    return ReadAccess(*rs, *cipher_);
+    return ReadAccess(*rs, *cipher_, "");
   });
 }
 
 absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByRefreshToken(
     const std::string& refresh_token) {
+  const std::vector<std::string> forms = LookupForms(kRefreshTokenColumn, refresh_token);
+  if (forms.empty()) return absl::NotFoundError("no access data for that refresh token");
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<AccessDataRow> {
-    const std::vector<std::string> forms = cipher_->LookupForms(kRefreshTokenColumn, refresh_token);
-    auto& st =
-        c.Prepare(absl::StrCat(kAccessColumns, "WHERE RefreshToken", InMarkers(forms.size())));
+    auto& st = c.Prepare(absl::StrCat("SELECT ", kAccessColumns, kAccessFrom,
+                                      "WHERE a.RefreshToken", InMarkers(forms.size())));
     BindForms(st, forms);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     while (rs->next()) {
-      auto a = ReadAccess(*rs, *cipher_);
-      if (!a.ok()) return a.status();
-      if (a->refresh_token == refresh_token) return a;
+      if (StoredFormMatches(GetStr(*rs, 2), forms)) return ReadAccess(*rs, *cipher_, refresh_token);
     }
     return absl::NotFoundError("no access data for that refresh token");
   });
@@ -175,12 +214,10 @@ absl::Status GrantStore::IssueToken(const SessionRow& s, const AccessDataRow& a,
 absl::Status GrantStore::RedeemCode(const std::string& code, const SessionRow& s,
                                     const AccessDataRow& a,
                                     const std::optional<std::string>& replaced_token) {
+  const std::vector<std::string> forms = LookupForms(kAuthCodeColumn, code);
+  if (forms.empty()) return absl::NotFoundError("no such authorization code");
   return pool_->RunInTransaction([&](DbConn& c) -> absl::Status {
-    const std::vector<std::string> forms = cipher_->LookupForms(kAuthCodeColumn, code);
-    auto& del =
-        c.Prepare(absl::StrCat("DELETE FROM OAuthAuthData WHERE Code", InMarkers(forms.size())));
-    BindForms(del, forms);
-    if (del.executeUpdate() == 0) return absl::NotFoundError("the code was already redeemed");
+    if (!DeleteCode(c, forms)) return absl::NotFoundError("the code was already redeemed");
     return WriteToken(c, s, a, replaced_token);
   });
 }
@@ -189,19 +226,19 @@ absl::Status GrantStore::WriteToken(DbConn& c, const SessionRow& s, const Access
                                     const std::optional<std::string>& replaced_token) {
   // The access-data row first: it is what two racing callers both want to change, so the loser
   // waits on its lock (or, on a cluster, fails certification) before it has written anything else.
+  const std::string refresh_token = cipher_->StoreLookup(kRefreshTokenColumn, a.refresh_token);
   if (replaced_token) {
     auto& swap = c.Prepare(
         "UPDATE OAuthAccessData SET Token = ?, RefreshToken = ?, RedirectUri = ?, ExpiresAt = ?, "
-        "Scope = ?, Audience = ? WHERE ClientId = ? AND UserId = ? AND BINARY Token = ?");
+        "Scope = ? WHERE ClientId = ? AND UserId = ? AND BINARY Token = ?");
     swap.setString(1, a.token);
-    swap.setString(2, cipher_->SealForLookup(kRefreshTokenColumn, a.refresh_token));
+    swap.setString(2, refresh_token);
     swap.setString(3, a.redirect_uri);
     swap.setInt64(4, a.expires_at);
     swap.setString(5, a.scope);
-    swap.setString(6, a.audience);
-    swap.setString(7, a.client_id);
-    swap.setString(8, a.user_id);
-    swap.setString(9, *replaced_token);
+    swap.setString(6, a.client_id);
+    swap.setString(7, a.user_id);
+    swap.setString(8, *replaced_token);
     if (swap.executeUpdate() == 0) return absl::AbortedError("the grant changed since it was read");
     // The replaced session may be gone already (expired sessions are cleaned up); that is fine.
     auto& del = c.Prepare("DELETE FROM Sessions WHERE Token = ?");
@@ -210,15 +247,14 @@ absl::Status GrantStore::WriteToken(DbConn& c, const SessionRow& s, const Access
   } else {
     auto& insert = c.Prepare(
         "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, "
-        "ExpiresAt, Scope, Audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        "ExpiresAt, Scope) VALUES (?, ?, ?, ?, ?, ?, ?)");
     insert.setString(1, a.token);
-    insert.setString(2, cipher_->SealForLookup(kRefreshTokenColumn, a.refresh_token));
+    insert.setString(2, refresh_token);
     insert.setString(3, a.redirect_uri);
     insert.setString(4, a.client_id);
     insert.setString(5, a.user_id);
     insert.setInt64(6, a.expires_at);
     insert.setString(7, a.scope);
-    insert.setString(8, a.audience);
     try {
       insert.executeUpdate();
     } catch (const sql::SQLException& e) {
@@ -227,6 +263,26 @@ absl::Status GrantStore::WriteToken(DbConn& c, const SessionRow& s, const Access
     }
   }
   InsertSession(c, s);
+  // oauthd's part of the grant: a new audience (a grant keeps its audience when a token comes
+  // without one, Mattermost's rule) and, under a key, the sealed refresh token.
+  const std::string sealed = cipher_->Seal(kRefreshTokenColumn, a.refresh_token);
+  const bool seal = cipher_->encrypts() && !sealed.empty();
+  if (!a.audience.empty() || seal) {
+    auto& extras = c.Prepare(
+        "INSERT INTO OAuthdAccessData (ClientId, UserId, Audience, RefreshToken) "
+        "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+        "Audience = IF(VALUES(Audience) = '', Audience, VALUES(Audience)), "
+        "RefreshToken = VALUES(RefreshToken)");
+    extras.setString(1, a.client_id);
+    extras.setString(2, a.user_id);
+    extras.setString(3, a.audience);
+    if (seal) {
+      extras.setString(4, sealed);
+    } else {
+      extras.setNull(4, sql::DataType::VARCHAR);
+    }
+    extras.executeUpdate();
+  }
   return absl::OkStatus();
 }
 
@@ -247,7 +303,9 @@ absl::Status GrantStore::Deauthorize(const std::string& user_id, const std::stri
     named.setString(2, client_id);
     named.executeUpdate();
     for (const char* sql : {"DELETE FROM OAuthAccessData WHERE ClientId = ? AND UserId = ?",
-                            "DELETE FROM OAuthAuthData WHERE ClientId = ? AND UserId = ?"}) {
+                            "DELETE FROM OAuthdAccessData WHERE ClientId = ? AND UserId = ?",
+                            "DELETE d, x FROM OAuthAuthData d LEFT JOIN OAuthdAuthData x ON "
+                            "x.Code = d.Code WHERE d.ClientId = ? AND d.UserId = ?"}) {
       auto& st = c.Prepare(sql);
       st.setString(1, client_id);
       st.setString(2, user_id);

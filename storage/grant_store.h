@@ -1,5 +1,7 @@
-// OAuthAuthData (pending authorization codes) and OAuthAccessData (issued tokens): what the flow
-// grants (spec §6).
+// What the flow grants (spec §6): pending authorization codes (Mattermost's OAuthAuthData, with the
+// PKCE challenge and resource in oauthd's OAuthdAuthData) and issued tokens (Mattermost's
+// OAuthAccessData, one row per user and app, with the audience and a sealed refresh token in
+// oauthd's OAuthdAccessData).
 #ifndef OAUTHD_STORAGE_GRANT_STORE_H_
 #define OAUTHD_STORAGE_GRANT_STORE_H_
 
@@ -24,8 +26,9 @@ struct CodeRedemption {
 
 class GrantStore {
  public:
-  // Codes and refresh tokens are sealed with `cipher` (deterministically, so that they can be
-  // found) and found under any key it knows, or in clear text.
+  // With a key in `cipher`, codes and refresh tokens are stored as digests
+  // (storage/secret_cipher.h) and a grant's refresh token also sealed; either form is found, and
+  // clear text always is.
   explicit GrantStore(ConnectionPool* pool, const SecretCipher* cipher = &SecretCipher::ClearText())
       : pool_(pool), cipher_(cipher) {}
 

@@ -48,20 +48,7 @@ RoleRow ReadRole(sql::ResultSet& rs) {
 
 absl::Status IdentityStore::CreateUser(const UserRow& u) {
   return pool_->Run([&](DbConn& c) -> absl::Status {
-    auto& st = c.Prepare(
-        "INSERT INTO Users (Id, CreateAt, UpdateAt, DeleteAt, Username, Email, Roles, MfaActive, "
-        "Locale) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    st.setString(1, u.id);
-    st.setInt64(2, u.create_at);
-    st.setInt64(3, u.update_at);
-    st.setInt64(4, u.delete_at);
-    st.setString(5, u.username);
-    st.setString(6, u.email);
-    st.setString(7, u.roles);
-    st.setBoolean(8, u.mfa_active);
-    st.setString(9, u.locale);
-    st.executeUpdate();
+    InsertUser(c, u);
     return absl::OkStatus();
   });
 }

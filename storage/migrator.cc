@@ -1,5 +1,6 @@
 #include "storage/migrator.h"
 
+#include <algorithm>
 #include <memory>
 #include <set>
 
@@ -11,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "common/mattermost_id.h"
 #include "storage/identity_store.h"
+#include "storage/layout_upgrade.h"
 #include "storage/migration_files.h"
 
 namespace oauthd::storage {
@@ -26,8 +28,37 @@ absl::StatusOr<int> VersionOf(absl::string_view name) {
   return version;
 }
 
+// One migration: an embedded SQL file, or a step written in C++ that needs more than SQL (the
+// schema's current state, a key, batches).
+struct Migration {
+  int version;
+  std::string name;
+  const char* sql = nullptr;
+  absl::Status (*run)(ConnectionPool&, const SecretCipher&,
+                      const std::function<void(absl::string_view)>&) = nullptr;
+};
+
+absl::StatusOr<std::vector<Migration>> AllMigrations() {
+  std::vector<Migration> all = {
+      {5, "0005_move_extension_columns", nullptr, &UpgradeLayout},
+  };
+  for (const MigrationFile& f : MigrationFiles()) {
+    auto version = VersionOf(f.name);
+    if (!version.ok()) return version.status();
+    all.push_back({*version, f.name, f.sql, nullptr});
+  }
+  std::sort(all.begin(), all.end(),
+            [](const Migration& a, const Migration& b) { return a.version < b.version; });
+  for (size_t i = 1; i < all.size(); ++i) {
+    if (all[i].version == all[i - 1].version)
+      return absl::InternalError(absl::StrCat("two migrations have version ", all[i].version));
+  }
+  return all;
+}
+
 absl::StatusOr<MigrationReport> ApplyLocked(
-    DbConn& c, const std::function<void(absl::string_view)>& progress) {
+    DbConn& c, ConnectionPool& pool, const SecretCipher& cipher,
+    const std::function<void(absl::string_view)>& progress) {
   c.Execute(
       "CREATE TABLE IF NOT EXISTS oauthd_migrations (Version int NOT NULL PRIMARY KEY, "
       "Name varchar(255) NOT NULL, AppliedAt bigint(20) NOT NULL) ENGINE=InnoDB DEFAULT "
@@ -38,23 +69,27 @@ absl::StatusOr<MigrationReport> ApplyLocked(
         c.Prepare("SELECT Version FROM oauthd_migrations").executeQuery());
     while (rs->next()) done.insert(static_cast<int>(GetInt(*rs, 1)));
   }
+  auto migrations = AllMigrations();
+  if (!migrations.ok()) return migrations.status();
   MigrationReport report;
-  for (const MigrationFile& f : MigrationFiles()) {
-    auto version = VersionOf(f.name);
-    if (!version.ok()) return version.status();
-    if (done.count(*version)) {
+  for (const Migration& m : *migrations) {
+    if (done.count(m.version)) {
       ++report.already_applied;
       continue;
     }
-    progress(absl::StrCat("applying ", f.name));
-    for (const std::string& stmt : SplitStatements(f.sql)) c.Execute(stmt);
+    progress(absl::StrCat("applying ", m.name));
+    if (m.sql != nullptr) {
+      for (const std::string& stmt : SplitStatements(m.sql)) c.Execute(stmt);
+    } else if (absl::Status st = m.run(pool, cipher, progress); !st.ok()) {
+      return st;
+    }
     auto& record =
         c.Prepare("INSERT INTO oauthd_migrations (Version, Name, AppliedAt) VALUES (?, ?, ?)");
-    record.setInt(1, *version);
-    record.setString(2, f.name);
+    record.setInt(1, m.version);
+    record.setString(2, m.name);
     record.setInt64(3, absl::ToUnixMillis(absl::Now()));
     record.executeUpdate();
-    report.applied.push_back(f.name);
+    report.applied.push_back(m.name);
   }
   return report;
 }
@@ -78,7 +113,12 @@ std::vector<std::string> SplitStatements(absl::string_view sql) {
   return out;
 }
 
-absl::StatusOr<MigrationReport> Migrate(ConnectionPool& pool,
+int LatestMigrationVersion() {
+  auto all = AllMigrations();
+  return all.ok() && !all->empty() ? all->back().version : 0;
+}
+
+absl::StatusOr<MigrationReport> Migrate(ConnectionPool& pool, const SecretCipher& cipher,
                                         const std::function<void(absl::string_view)>& progress) {
   auto report = pool.Run([&](DbConn& c) -> absl::StatusOr<MigrationReport> {
     progress("waiting for the migration lock");
@@ -92,7 +132,7 @@ absl::StatusOr<MigrationReport> Migrate(ConnectionPool& pool,
     rs.reset();
     auto release = [&c] { c.Execute("DO RELEASE_LOCK('oauthd_migrate')"); };
     try {
-      auto result = ApplyLocked(c, progress);
+      auto result = ApplyLocked(c, pool, cipher, progress);
       release();
       return result;
     } catch (...) {

@@ -1,6 +1,7 @@
-// Applies the embedded SQL migrations in order and records them in `oauthd_migrations`. The whole
-// run holds the MySQL named lock `oauthd_migrate`, so pods that start together migrate one at a
-// time; applied versions are skipped, so re-running is a no-op. Afterwards the default roles are
+// Applies the migrations in version order and records them in `oauthd_migrations`: the embedded
+// SQL files (storage/migrations/) and the steps written in C++ (the layout upgrade, 0005). The
+// whole run holds the MySQL named lock `oauthd_migrate`, so pods that start together migrate one at
+// a time; applied versions are skipped, so re-running is a no-op. Afterwards the default roles are
 // inserted where missing.
 #ifndef OAUTHD_STORAGE_MIGRATOR_H_
 #define OAUTHD_STORAGE_MIGRATOR_H_
@@ -12,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "storage/connection_pool.h"
+#include "storage/secret_cipher.h"
 
 namespace oauthd::storage {
 
@@ -21,9 +23,17 @@ struct MigrationReport {
   std::vector<std::string> roles_created;
 };
 
-// `progress` receives one human-readable line per step.
-absl::StatusOr<MigrationReport> Migrate(ConnectionPool& pool,
+// `progress` receives one human-readable line per step. `cipher` opens values an earlier release
+// sealed in Mattermost's columns, for the layout upgrade (storage/layout_upgrade.h).
+absl::StatusOr<MigrationReport> Migrate(ConnectionPool& pool, const SecretCipher& cipher,
                                         const std::function<void(absl::string_view)>& progress);
+inline absl::StatusOr<MigrationReport> Migrate(
+    ConnectionPool& pool, const std::function<void(absl::string_view)>& progress) {
+  return Migrate(pool, SecretCipher::ClearText(), progress);
+}
+
+// The version the code needs: that of the newest migration.
+int LatestMigrationVersion();
 
 // The statements of one migration file: split at ";" ending a line, "--" comment lines dropped.
 std::vector<std::string> SplitStatements(absl::string_view sql);

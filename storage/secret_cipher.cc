@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/escaping.h"
@@ -47,17 +48,35 @@ const unsigned char* U(absl::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
+// Mattermost's base32 alphabet (common/mattermost_id.cc), most significant bits first. It has no
+// '0', which marks digests and placeholders.
+constexpr char kBase32[] = "ybndrfg8ejkmcpqxot1uwisza345h769";
+constexpr char kDigestMark = '0';
+
+std::string Base32(const unsigned char* b, size_t n, size_t chars) {
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (size_t i = 0; i < n && out.size() < chars; ++i) {
+    buffer = (buffer << 8) | b[i];
+    bits += 8;
+    while (bits >= 5 && out.size() < chars) {
+      out.push_back(kBase32[(buffer >> (bits - 5)) & 0x1f]);
+      bits -= 5;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 // Sub-keys are derived from the configured key, one per use, so that no key serves two purposes.
 struct SecretCipher::Key {
-  Bytes aes;        // AES-256-GCM key
-  Bytes nonce_key;  // HMAC key of deterministic nonces
-  std::string id;   // 8 hex digits
+  Bytes aes;       // AES-256-GCM key
+  std::string id;  // 8 hex digits
 
   explicit Key(const Bytes& master)
       : aes(Hmac(master, "oauthd/secret-cipher/v1/aes-256-gcm")),
-        nonce_key(Hmac(master, "oauthd/secret-cipher/v1/lookup-nonce")),
         id(absl::BytesToHexString(Hmac(master, "oauthd/secret-cipher/v1/key-id"))
                .substr(0, kKeyIdChars)) {}
 };
@@ -97,12 +116,10 @@ SecretCipher::~SecretCipher() = default;
 std::string SecretCipher::key_id() const { return keys_.empty() ? "" : keys_[0]->id; }
 
 std::string SecretCipher::SealWith(const Key& key, absl::string_view column,
-                                   absl::string_view value, bool deterministic) const {
+                                   absl::string_view value) const {
   Bytes out(kNonceBytes + value.size() + kTagBytes, '\0');
   unsigned char* nonce = reinterpret_cast<unsigned char*>(out.data());
-  if (deterministic) {
-    std::memcpy(nonce, Hmac(key.nonce_key, column, value).data(), kNonceBytes);
-  } else if (RAND_bytes(nonce, kNonceBytes) != 1) {
+  if (RAND_bytes(nonce, kNonceBytes) != 1) {
     abort();  // no randomness: nothing may be sealed (a repeated nonce would break GCM)
   }
   CipherCtx c;
@@ -120,21 +137,40 @@ std::string SecretCipher::SealWith(const Key& key, absl::string_view column,
 
 std::string SecretCipher::Seal(absl::string_view column, absl::string_view value) const {
   if (keys_.empty() || value.empty()) return std::string(value);
-  return SealWith(*keys_[0], column, value, /*deterministic=*/false);
+  return SealWith(*keys_[0], column, value);
 }
 
-std::string SecretCipher::SealForLookup(absl::string_view column, absl::string_view value) const {
-  if (keys_.empty() || value.empty()) return std::string(value);
-  return SealWith(*keys_[0], column, value, /*deterministic=*/true);
+std::string SecretCipher::StoreLookup(absl::string_view column, absl::string_view value) const {
+  if (keys_.empty()) return std::string(value);
+  return LookupDigest(column, value);
 }
 
-std::vector<std::string> SecretCipher::LookupForms(absl::string_view column,
-                                                   absl::string_view value) const {
-  std::vector<std::string> forms;
-  for (const auto& key : keys_) forms.push_back(SealWith(*key, column, value, true));
-  forms.emplace_back(value);
-  return forms;
+std::string LookupDigest(absl::string_view column, absl::string_view value) {
+  if (value.empty()) return "";
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  const std::string input = absl::StrCat("oauthd/lookup-digest/v1/", column, ":", value);
+  SHA256(U(input), input.size(), md);
+  // As long as the value (so it fits where the value fits), at most all of SHA-256's 256 bits.
+  const size_t chars = std::min<size_t>(value.size() - 1, SHA256_DIGEST_LENGTH * 8 / 5);
+  return kDigestMark + Base32(md, sizeof md, chars);
 }
+
+bool IsDigestOrPlaceholder(absl::string_view stored) {
+  return !stored.empty() && stored[0] == kDigestMark;
+}
+
+std::vector<std::string> LookupForms(absl::string_view column, absl::string_view value) {
+  if (value.empty() || IsDigestOrPlaceholder(value)) return {};
+  return {std::string(value), LookupDigest(column, value)};
+}
+
+std::string SealedSecretPlaceholder() {
+  unsigned char raw[16];
+  if (RAND_bytes(raw, sizeof raw) != 1) abort();
+  return kDigestMark + Base32(raw, sizeof raw, 25);
+}
+
+bool IsSealed(absl::string_view stored) { return absl::StartsWith(stored, kPrefix); }
 
 absl::StatusOr<std::string> SecretCipher::Open(absl::string_view column,
                                                absl::string_view stored) const {

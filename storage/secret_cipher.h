@@ -1,16 +1,23 @@
-// Encryption at rest of the values that let a caller act as a client or a user: client secrets,
-// refresh tokens and authorization codes. AES-256-GCM (OpenSSL EVP) under a 32-byte key; every
-// stored value names the key that sealed it, so keys can rotate while the service runs.
+// How secrets are kept at rest. Two kinds, both chosen so that what lands in Mattermost's columns
+// fits them and is never a sealed secret (design: docs/architecture.md, "Secrets at rest"):
 //
-// Stored form: "oe1:" KEYID ":" base64url(nonce[12] | ciphertext | tag[16]), where KEYID is 8 hex
-// digits derived from the key. The column's name is the additional authenticated data, so a value
-// cannot be moved to another column. Values without the prefix are clear text (Mattermost's form,
-// and what oauthd writes without a key) and are always read as they are.
+// * Client secrets must be read back (the API shows them), so under --secret-encryption-key they
+//   are sealed with AES-256-GCM (OpenSSL EVP) and kept in oauthd's own tables (OAuthdApps,
+//   OAuthdPreviousSecrets); OAuthApps.ClientSecret then holds a random placeholder that matches no
+//   secret. Sealed form: "oe1:" KEYID ":" base64url(nonce[12] | ciphertext | tag[16]), KEYID being
+//   8 hex digits derived from the key; the purpose label (kClientSecretColumn) is the additional
+//   authenticated data. Every sealed value names its key, so keys can rotate while the service
+//   runs.
+// * Codes and refresh tokens are only ever looked up, never read back: under a key they are stored
+//   as a one-way digest, "0" followed by SHA-256 in Mattermost's base32, as long as the value
+//   itself (so a refresh token's digest fits OAuthAccessData.RefreshToken, varchar(26)). A digest
+//   needs no key to check, so it never has to be rotated. Tokens are 128 random bits: a digest
+//   reveals nothing that could be turned back into one.
 //
-// Values that are looked up by themselves (codes, refresh tokens) are sealed deterministically:
-// the nonce is an HMAC of the value, so sealing the same value under the same key gives the same
-// text and `WHERE Code IN (...)` can find it under any known key. They are random and used once,
-// so equal texts reveal nothing. Client secrets are only read, never searched for: random nonce.
+// Without a key, everything is clear text, as Mattermost stores it. Clear values are always read,
+// whatever the key, so a database can move from clear text to protected (`oauthd secrets rotate`).
+// Mattermost's ids never contain '0', so a stored value that starts with it is a digest or a
+// placeholder, and a presented token that starts with it is none of ours.
 #ifndef OAUTHD_STORAGE_SECRET_CIPHER_H_
 #define OAUTHD_STORAGE_SECRET_CIPHER_H_
 
@@ -23,10 +30,25 @@
 
 namespace oauthd::storage {
 
-// Column names, used as the additional authenticated data.
+// Purpose labels: the additional authenticated data of sealed client secrets, and the domain of
+// each kind of digest.
 inline constexpr char kClientSecretColumn[] = "OAuthApps.ClientSecret";
 inline constexpr char kAuthCodeColumn[] = "OAuthAuthData.Code";
 inline constexpr char kRefreshTokenColumn[] = "OAuthAccessData.RefreshToken";
+
+// The digest form of a code or refresh token (see above); "" for "".
+std::string LookupDigest(absl::string_view column, absl::string_view value);
+// Whether a stored value is a digest or a sealed secret's placeholder (not a token or secret).
+bool IsDigestOrPlaceholder(absl::string_view stored);
+// The stored forms a presented code or refresh token may have: itself (clear text) and its digest.
+// Empty for a value that cannot be a token of ours (empty, or starting with '0': a digest read from
+// the database and sent back must not match itself as clear text).
+std::vector<std::string> LookupForms(absl::string_view column, absl::string_view value);
+// What OAuthApps.ClientSecret holds while the secret is sealed in OAuthdApps: non-empty (an empty
+// secret means a public client), random, and not a form any secret has.
+std::string SealedSecretPlaceholder();
+// Whether a stored value is sealed ("oe1:…").
+bool IsSealed(absl::string_view stored);
 
 class SecretCipher {
  public:
@@ -45,12 +67,11 @@ class SecretCipher {
   // The current key's id ("" without a key), for logs.
   std::string key_id() const;
 
-  // The stored form of a value (clear text without a key). Empty values stay empty: they mean
-  // "none" (a public client's secret, a token without refresh).
+  // A client secret as stored in oauthd's tables: sealed under the current key (clear text without
+  // a key). Empty values stay empty: they mean "none" (a public client).
   std::string Seal(absl::string_view column, absl::string_view value) const;
-  std::string SealForLookup(absl::string_view column, absl::string_view value) const;
-  // Every stored form a value may have: under each known key, and in clear text.
-  std::vector<std::string> LookupForms(absl::string_view column, absl::string_view value) const;
+  // A code or refresh token as stored: its digest under a key, clear text without.
+  std::string StoreLookup(absl::string_view column, absl::string_view value) const;
   // The value of a stored form. DATA_LOSS when it names an unknown key or fails authentication.
   absl::StatusOr<std::string> Open(absl::string_view column, absl::string_view stored) const;
   // Whether a stored form is sealed under the current key (false for clear text).
@@ -59,8 +80,7 @@ class SecretCipher {
  private:
   struct Key;
   SecretCipher() = default;
-  std::string SealWith(const Key& key, absl::string_view column, absl::string_view value,
-                       bool deterministic) const;
+  std::string SealWith(const Key& key, absl::string_view column, absl::string_view value) const;
   std::vector<std::unique_ptr<Key>> keys_;  // keys_[0] is the current one
 };
 

@@ -20,6 +20,29 @@ void InsertSession(DbConn& c, const SessionRow& s) {
   st.executeUpdate();
 }
 
+void InsertUser(DbConn& c, const UserRow& u) {
+  auto& st = c.Prepare(
+      "INSERT INTO Users (Id, CreateAt, UpdateAt, DeleteAt, Username, Password, AuthData, "
+      "AuthService, Email, EmailVerified, Nickname, FirstName, LastName, Roles, AllowMarketing, "
+      "Props, NotifyProps, LastPasswordUpdate, LastPictureUpdate, FailedAttempts, Locale, "
+      "MfaActive, MfaSecret, Position, Timezone, RemoteId, LastLogin, MfaUsedTimestamps) "
+      "VALUES (?, ?, ?, ?, ?, '', NULL, '', ?, 0, '', '', '', ?, 0, '{}', ?, ?, 0, 0, ?, ?, '', "
+      "'', ?, NULL, 0, '[]')");
+  st.setString(1, u.id);
+  st.setInt64(2, u.create_at);
+  st.setInt64(3, u.update_at);
+  st.setInt64(4, u.delete_at);
+  st.setString(5, u.username);
+  st.setString(6, u.email);
+  st.setString(7, u.roles);
+  st.setString(8, kDefaultNotifyProps);
+  st.setInt64(9, u.create_at);  // LastPasswordUpdate: Mattermost sets it to CreateAt
+  st.setString(10, u.locale);
+  st.setBoolean(11, u.mfa_active);
+  st.setString(12, kDefaultTimezone);
+  st.executeUpdate();
+}
+
 UserRow ReadUser(sql::ResultSet& rs, int first) {
   UserRow u;
   u.id = GetStr(rs, first);

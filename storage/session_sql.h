@@ -1,5 +1,6 @@
-// SQL shared by the stores: the one INSERT for a Sessions row (admin CLI and token issuance), and
-// the Users columns with their decoder (identity lookups, and the token exchange's join).
+// SQL shared by the stores: the one INSERT for a Sessions row (admin CLI and token issuance), the
+// one INSERT for a Users row (admin CLI) with Mattermost's defaults, and the Users columns with
+// their decoder (identity lookups, and the token exchange's join).
 #ifndef OAUTHD_STORAGE_SESSION_SQL_H_
 #define OAUTHD_STORAGE_SESSION_SQL_H_
 
@@ -10,6 +11,18 @@ namespace oauthd::storage {
 
 // Throws sql::SQLException like any statement run inside ConnectionPool::Run.
 void InsertSession(DbConn& c, const SessionRow& s);
+
+// A Users row as Mattermost's user store can read it back: every column it scans into a plain
+// string, number or bool is set, and the JSON ones hold Mattermost's defaults for a new user.
+void InsertUser(DbConn& c, const UserRow& u);
+// Mattermost's defaults for a new user (model.User.PreSave: SetDefaultNotifications, and
+// timezones.DefaultUserTimezone).
+inline constexpr char kDefaultNotifyProps[] =
+    R"({"channel":"true","comments":"never","desktop":"mention","desktop_sound":"true",)"
+    R"("desktop_threads":"all","email":"true","email_threads":"all","first_name":"false",)"
+    R"("mention_keys":"","push":"mention","push_status":"away","push_threads":"all"})";
+inline constexpr char kDefaultTimezone[] =
+    R"({"automaticTimezone":"","manualTimezone":"","useAutomaticTimezone":"true"})";
 
 // The Users columns, aliased `u`, and their decoder; `first` is the 1-based column they start at.
 inline constexpr char kUserColumns[] =

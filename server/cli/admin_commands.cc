@@ -12,9 +12,11 @@
 #include "absl/time/clock.h"
 #include "common/mattermost_id.h"
 #include "server/cli/command.h"
+#include "server/cli/secret_flags.h"
 #include "storage/connection_pool.h"
 #include "storage/identity_store.h"
 #include "storage/migrator.h"
+#include "storage/schema_check.h"
 
 namespace oauthd::cli {
 namespace {
@@ -92,21 +94,28 @@ int RunMigrate(const std::vector<std::string>& args) {
   FlagSet flags(
       "OAUTHD_",
       "Usage: oauthd migrate --db=URL\n\n"
-      "Creates Mattermost's OAuth, session, user, role and preference tables where missing, "
-      "applies\n"
-      "pending migrations under a MySQL named lock (several pods may run it at once), and adds "
-      "the\n"
-      "default roles system_admin and system_user when missing. Re-running is a no-op.\n");
+      "Creates Mattermost's OAuth, session, user, role and preference tables where missing (in\n"
+      "exactly Mattermost's shape; a database Mattermost made keeps its own) and oauthd's own\n"
+      "tables, applies pending migrations under a MySQL named lock (several pods may run it at\n"
+      "once), adds the default roles system_admin and system_user when missing, and checks that\n"
+      "the database has everything `oauthd serve` needs. Re-running is a no-op; an interrupted\n"
+      "run resumes. A database of an earlier release moves to this release's layout in place; if\n"
+      "that release sealed secrets, give the same keys as the service has.\n");
   flags.String("db", &db, kDbHelp);
+  SecretFlags secret_flags;
+  secret_flags.Register(flags);
   std::vector<std::string> pos;
   if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
   if (!pos.empty()) return Usage("migrate takes no arguments");
+  auto cipher = secret_flags.Cipher();
+  if (!cipher.ok()) return Usage(std::string(cipher.status().message()));
   auto pool = OpenDb(db);
   if (!pool.ok()) return Fail(pool.status());
-  auto report = storage::Migrate(**pool, [](absl::string_view line) {
+  auto report = storage::Migrate(**pool, **cipher, [](absl::string_view line) {
     std::fprintf(stderr, "migrate: %.*s\n", static_cast<int>(line.size()), line.data());
   });
   if (!report.ok()) return Fail(report.status());
+  if (absl::Status st = storage::CheckSchema(**pool); !st.ok()) return Fail(st);
   std::fprintf(stderr, "migrate: done (%zu applied, %d already applied, %zu roles created)\n",
                report->applied.size(), report->already_applied, report->roles_created.size());
   return 0;

@@ -23,11 +23,12 @@ int Usage(const std::string& message) {
 
 void PrintProgress(const storage::ColumnRotation& r) {
   std::fprintf(stderr,
-               "secrets: %s: %lld examined, %lld re-encrypted, %lld already current, %lld changed "
-               "meanwhile, %lld unreadable\n",
+               "secrets: %s: %lld examined, %lld protected under the new key, %lld already "
+               "current, %lld changed meanwhile, %lld expired codes deleted, %lld unreadable\n",
                r.column.c_str(), static_cast<long long>(r.examined),
                static_cast<long long>(r.resealed), static_cast<long long>(r.current),
-               static_cast<long long>(r.changed), static_cast<long long>(r.unreadable));
+               static_cast<long long>(r.changed), static_cast<long long>(r.expired),
+               static_cast<long long>(r.unreadable));
 }
 
 }  // namespace
@@ -38,11 +39,13 @@ int RunSecretsRotate(const std::vector<std::string>& args) {
   FlagSet flags(
       "OAUTHD_",
       "Usage: oauthd secrets rotate --db=URL --new-key=KEY [--old-key=KEY[,KEY...]]\n\n"
-      "Re-encrypts client secrets, refresh tokens and authorization codes under --new-key:\n"
-      "values under an --old-key and values in clear text (to turn encryption on for an existing\n"
-      "database). It works in batches, one transaction each, and never overwrites a value the\n"
-      "service changed meanwhile, so it can run while the service serves; run it again to resume\n"
-      "after an interruption. Before it runs, every pod must read both keys:\n"
+      "Protects every stored secret under --new-key: client secrets sealed under an --old-key or\n"
+      "in clear text are sealed under the new key (in oauthd's tables, with a placeholder in\n"
+      "Mattermost's column), and codes and refresh tokens in clear text become digests (they\n"
+      "need no key, so keys never have to touch them again). This also turns protection on for\n"
+      "an existing database. It works in batches, one transaction each, and never overwrites a\n"
+      "value the service changed meanwhile, so it can run while the service serves; run it again\n"
+      "to resume after an interruption. Before it runs, every pod must read both keys:\n"
       "  --secret-encryption-key=NEW --secret-previous-keys=OLD\n"
       "Afterwards drop OLD from the pods. Exits 1 if any value could not be read.\n");
   flags.String("db", &db, kDbHelp);
@@ -60,9 +63,10 @@ int RunSecretsRotate(const std::vector<std::string>& args) {
   if (!cipher.ok()) return Usage(std::string(cipher.status().message()));
   auto pool = OpenDb(db);
   if (!pool.ok()) return Fail(std::string(pool.status().message()));
-  std::fprintf(stderr, "secrets: re-encrypting under key id %s, %d rows per batch\n",
+  std::fprintf(stderr, "secrets: protecting under key id %s, %d rows per batch\n",
                (*cipher)->key_id().c_str(), batch);
-  auto reports = storage::RotateSecrets(**pool, **cipher, batch, PrintProgress);
+  auto reports = storage::RotateSecrets(**pool, **cipher, batch, storage::SecretScope::kEverything,
+                                        PrintProgress);
   if (!reports.ok()) return Fail(std::string(reports.status().message()));
   int64_t unreadable = 0;
   for (const auto& r : *reports) {

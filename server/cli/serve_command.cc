@@ -22,6 +22,7 @@
 #include "server/app/rate_limiter.h"
 #include "server/app/registration_service.h"
 #include "server/cli/command.h"
+#include "server/cli/secret_flags.h"
 #include "server/rpc/audit_log.h"
 #include "server/rpc/authorization_handler.h"
 #include "server/rpc/authorization_server_handler.h"
@@ -34,6 +35,7 @@
 #include "storage/grant_store.h"
 #include "storage/identity_store.h"
 #include "storage/preference_store.h"
+#include "storage/schema_check.h"
 #include "storage/secret_cipher.h"
 
 namespace oauthd::cli {
@@ -160,15 +162,9 @@ int RunServe(const std::vector<std::string>& args) {
   flags.Duration("shutdown-grace", &shutdown_grace,
                  "on SIGTERM, after the delay: how long calls in flight may take to finish before\n"
                  "they are cancelled");
-  std::string encryption_key, previous_keys, trusted_proxies, audit_path = "-";
-  flags.String("secret-encryption-key", &encryption_key,
-               "32 bytes in base64 (`oauthd secrets new-key`): encrypt client secrets, refresh\n"
-               "tokens and authorization codes in the database with AES-256-GCM. Empty: clear\n"
-               "text, as Mattermost stores them (needed to share its database). Prefer the\n"
-               "environment variable to the command line");
-  flags.String("secret-previous-keys", &previous_keys,
-               "comma-separated keys values may still be encrypted under (during `oauthd secrets\n"
-               "rotate`); read, never written");
+  std::string trusted_proxies, audit_path = "-";
+  SecretFlags secret_flags;
+  secret_flags.Register(flags);
   flags.Duration("secret-rotation-grace", &config.secret_rotation_grace,
                  "after regen_secret, how long the previous secret still works at the token\n"
                  "endpoint (one previous secret per app). 0s: at once invalid, as in Mattermost");
@@ -225,18 +221,9 @@ int RunServe(const std::vector<std::string>& args) {
     return UsageError("--dcr-reap-interval must be at least 1s");
   auto proxies = rpc::TrustedProxies::Parse(trusted_proxies);
   if (!proxies.ok()) return UsageError(std::string(proxies.status().message()));
-  std::unique_ptr<storage::SecretCipher> owned_cipher;
-  const storage::SecretCipher* cipher = &storage::SecretCipher::ClearText();
-  if (!encryption_key.empty()) {
-    auto created = storage::SecretCipher::Create(
-        encryption_key, absl::StrSplit(previous_keys, ',', absl::SkipWhitespace()));
-    if (!created.ok())
-      return UsageError(absl::StrCat("--secret-encryption-key: ", created.status().message()));
-    owned_cipher = std::move(*created);
-    cipher = owned_cipher.get();
-  } else if (!previous_keys.empty()) {
-    return UsageError("--secret-previous-keys needs --secret-encryption-key");
-  }
+  auto cipher_or = secret_flags.Cipher();
+  if (!cipher_or.ok()) return UsageError(std::string(cipher_or.status().message()));
+  const storage::SecretCipher* cipher = *cipher_or;
   auto credentials = ServerCredentials(tls_cert, tls_key, tls_client_ca);
   if (!credentials.ok()) return UsageError(std::string(credentials.status().message()));
   std::unique_ptr<rpc::AuditLog> audit;
@@ -255,14 +242,18 @@ int RunServe(const std::vector<std::string>& args) {
   options.connect_timeout_seconds = static_cast<int>(absl::ToInt64Seconds(db_timeout));
   options.read_timeout_seconds = static_cast<int>(absl::ToInt64Seconds(db_timeout));
   storage::ConnectionPool pool(options);
-  if (absl::Status st = pool.Ping(); !st.ok()) {
-    std::fprintf(stderr, "oauthd serve: %s\n", std::string(st.message()).c_str());
-    return 1;
+  // A database without what this oauthd reads and writes would only show up as 500s: say so now,
+  // and never report ready.
+  for (absl::Status st : {pool.Ping(), storage::CheckSchema(pool)}) {
+    if (!st.ok()) {
+      std::fprintf(stderr, "oauthd serve: %s\n", std::string(st.message()).c_str());
+      return 1;
+    }
   }
   if (cipher->encrypts()) {
     std::fprintf(stderr,
-                 "oauthd: client secrets, refresh tokens and authorization codes are encrypted "
-                 "at rest (AES-256-GCM, key id %s)\n",
+                 "oauthd: secrets are protected at rest: client secrets sealed (AES-256-GCM, key "
+                 "id %s), refresh tokens and authorization codes stored as digests\n",
                  cipher->key_id().c_str());
   } else {
     std::fprintf(stderr,

@@ -1,12 +1,9 @@
--- What oauthd adds to Mattermost's schema for its security features. Mattermost never reads these tables, and the
--- one change to its own tables only widens a column, so a database stays shareable with a Mattermost server.
-
--- An encrypted refresh token ("oe1:KEYID:..." of a 26-character token) is 85 characters (storage/secret_cipher.h).
--- Widening keeps every value Mattermost writes valid.
-ALTER TABLE OAuthAccessData MODIFY RefreshToken varchar(128) DEFAULT NULL;
+-- Tables of oauthd's own for its security features; Mattermost never reads them. (Earlier releases also widened
+-- OAuthAccessData.RefreshToken here to hold encrypted tokens; 0005 undoes that, and tokens are now stored in forms
+-- that fit Mattermost's columns.)
 
 -- --secret-rotation-grace: the one previous secret of an app that the token endpoint still accepts until ExpiresAt
--- (ms). ClientSecret is stored like OAuthApps.ClientSecret (encrypted under --secret-encryption-key).
+-- (ms). ClientSecret is clear text, or sealed under --secret-encryption-key (storage/secret_cipher.h).
 CREATE TABLE IF NOT EXISTS OAuthdPreviousSecrets (
   AppId varchar(26) NOT NULL,
   ClientSecret varchar(128) NOT NULL,

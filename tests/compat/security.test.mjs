@@ -91,20 +91,32 @@ async function assertUsable(s, g) {
   }
 }
 
-// Leaves no encrypted value behind for the tests that follow (they run without keys).
+// Leaves no protected value behind for the tests that follow (they run without keys).
 function clearSecrets() {
   sql(db.url, 'DELETE FROM OAuthApps; DELETE FROM OAuthAccessData; DELETE FROM OAuthAuthData; '
+    + 'DELETE FROM OAuthdApps; DELETE FROM OAuthdAuthData; DELETE FROM OAuthdAccessData; '
     + 'DELETE FROM OAuthdPreviousSecrets; DELETE FROM Preferences');
 }
 
-const keyIdsIn = (statement) => new Set(sql(db.url, statement).split('\n').filter(Boolean)
-  .map((v) => (v.startsWith('oe1:') ? v.split(':')[1] : 'clear')));
+const rows = (statement) => sql(db.url, statement).split('\n').filter(Boolean);
 
+// How each secret is kept: 'clear' in Mattermost's columns, or the key id it is sealed under in oauthd's. Digests
+// (of codes and refresh tokens) and placeholders (of sealed client secrets) start with '0' and need no key.
 function storedKeyIds() {
+  const sealed = [
+    ...rows('SELECT ClientSecret FROM OAuthdApps WHERE ClientSecret IS NOT NULL'),
+    ...rows('SELECT RefreshToken FROM OAuthdAccessData WHERE RefreshToken IS NOT NULL'),
+    ...rows('SELECT ClientSecret FROM OAuthdPreviousSecrets'),
+  ];
+  const inMattermost = [
+    ...rows("SELECT ClientSecret FROM OAuthApps WHERE ClientSecret <> ''"),
+    ...rows("SELECT RefreshToken FROM OAuthAccessData WHERE RefreshToken <> ''"),
+    ...rows('SELECT Code FROM OAuthAuthData'),
+  ];
+  assert.deepEqual(inMattermost.filter((v) => v.startsWith('oe1:')), [], "nothing sealed in Mattermost's columns");
   return new Set([
-    ...keyIdsIn("SELECT ClientSecret FROM OAuthApps WHERE ClientSecret <> ''"),
-    ...keyIdsIn("SELECT RefreshToken FROM OAuthAccessData WHERE RefreshToken <> ''"),
-    ...keyIdsIn('SELECT Code FROM OAuthAuthData'),
+    ...sealed.map((v) => (v.startsWith('oe1:') ? v.split(':')[1] : 'clear')),
+    ...inMattermost.filter((v) => !v.startsWith('0')).map(() => 'clear'),
   ]);
 }
 
@@ -126,14 +138,20 @@ test('secrets at rest: clear text, then encrypted, then rotated to a new key und
       grants[0].app.client_secret);
     await s.stop();
 
-    // With K1: new values are sealed, old clear ones still read; the API answers are unchanged.
+    // With K1: new client secrets are sealed in oauthd's table (Mattermost's column holds a placeholder), codes and
+    // refresh tokens are digests; old clear ones still read; the API answers are unchanged.
     s = await stack([`--secret-encryption-key=${k1}`]);
     const k1Id = keyIdFromLog(s.server);
     grants.push(await appWithGrants(s, 'k1-a'), await appWithGrants(s, 'k1-b'));
-    const sealed = sql(db.url, `SELECT ClientSecret FROM OAuthApps WHERE Id = '${grants[1].app.id}'`);
+    const placeholder = sql(db.url, `SELECT ClientSecret FROM OAuthApps WHERE Id = '${grants[1].app.id}'`);
+    assert.match(placeholder, /^0[a-z0-9]{25}$/);
+    assert.notEqual(placeholder, grants[1].app.client_secret);
+    const sealed = sql(db.url, `SELECT ClientSecret FROM OAuthdApps WHERE AppId = '${grants[1].app.id}'`);
     assert.ok(sealed.startsWith(`oe1:${k1Id}:`), sealed);
     assert.ok(!sealed.includes(grants[1].app.client_secret));
     assert.equal(sql(db.url, `SELECT COUNT(*) FROM OAuthAccessData WHERE RefreshToken = '${grants[1].refresh}'`), '0');
+    assert.equal(sql(db.url, `SELECT COUNT(*) FROM OAuthAccessData WHERE ClientId = '${grants[1].app.id}'
+      AND RefreshToken LIKE '0%' AND CHAR_LENGTH(RefreshToken) = 26`), '1');
     assert.equal(sql(db.url, `SELECT COUNT(*) FROM OAuthAuthData WHERE Code = '${grants[1].pending}'`), '0');
     assert.deepEqual(storedKeyIds(), new Set(['clear', k1Id]));
     for (const g of grants) await assertUsable(s, g);
@@ -179,7 +197,7 @@ test('secrets at rest: clear text, then encrypted, then rotated to a new key und
     rotating = false;
     await load;
     assert.equal(rotation.code, 0, rotation.log);
-    assert.match(rotation.log, /OAuthApps\.ClientSecret: \d+ examined, \d+ re-encrypted/);
+    assert.match(rotation.log, /OAuthApps\.ClientSecret: \d+ examined, \d+ protected under the new key/);
     assert.match(rotation.log, new RegExp(`done: every stored secret is under key id ${k2Id}`));
     assert.ok(rotation.log.split('\n').filter((l) => l.includes('OAuthApps.ClientSecret')).length > 10,
       'progress is reported batch by batch');
@@ -196,7 +214,7 @@ test('secrets at rest: clear text, then encrypted, then rotated to a new key und
     // Running the rotation again finds nothing to do.
     const again = spawnSync(`${binDir()}/oauthd`, ['secrets', 'rotate', `--db=${db.url}`, `--new-key=${k2}`]);
     assert.equal(again.status, 0, again.stderr.toString());
-    assert.doesNotMatch(again.stderr.toString(), /[1-9]\d* re-encrypted/);
+    assert.doesNotMatch(again.stderr.toString(), /[1-9]\d* protected under the new key/);
     await s.stop();
 
     // A pod with only K1 cannot read K2's values and says which key it lacks: a 500, never a wrong answer.
@@ -356,9 +374,12 @@ test('trusted proxies: X-Forwarded-For from an untrusted peer is ignored by the 
   }
 });
 
+const deleteRegisteredClients = () => sql(db.url,
+  'DELETE o, x FROM OAuthApps o JOIN OAuthdApps x ON x.AppId = o.Id WHERE x.IsDynamicallyRegistered = 1');
+
 test('--dcr-max-clients: registration past the cap is 400 invalid_client_metadata; other apps do not count',
   async () => {
-    sql(db.url, 'DELETE FROM OAuthApps WHERE IsDynamicallyRegistered = 1');
+    deleteRegisteredClients();
     const s = await stack(['--enable-dynamic-client-registration', '--dcr-rate-limit=1000', '--dcr-rate-burst=100',
       '--dcr-max-clients=3']);
     const register = () => fetch(`${s.gateway.url}/api/v4/oauth/apps/register`, {
@@ -375,7 +396,7 @@ test('--dcr-max-clients: registration past the cap is 400 invalid_client_metadat
       const body = await refused.json();
       assert.equal(body.error, 'invalid_client_metadata');
       assert.match(body.error_description, /limit of 3 dynamically registered clients/);
-      assert.equal(sql(db.url, 'SELECT COUNT(*) FROM OAuthApps WHERE IsDynamicallyRegistered = 1'), '3');
+      assert.equal(sql(db.url, 'SELECT COUNT(*) FROM OAuthdApps WHERE IsDynamicallyRegistered = 1'), '3');
     } finally {
       await s.stop();
     }
@@ -383,7 +404,7 @@ test('--dcr-max-clients: registration past the cap is 400 invalid_client_metadat
 
 test('--dcr-idle-ttl: idle registered clients are reaped by one pod at a time; a live refresh token keeps a client',
   async () => {
-    sql(db.url, 'DELETE FROM OAuthApps WHERE IsDynamicallyRegistered = 1');
+    deleteRegisteredClients();
     const [m1, m2] = await freePorts(2);
     const flags = ['--enable-dynamic-client-registration', '--dcr-rate-limit=1000', '--dcr-rate-burst=100',
       '--dcr-idle-ttl=3s', '--dcr-reap-interval=1s'];

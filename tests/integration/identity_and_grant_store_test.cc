@@ -3,6 +3,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/mattermost_id.h"
 #include "storage/db_url.h"
 #include "storage/grant_store.h"
@@ -16,7 +17,15 @@ namespace {
 using storage::AccessDataRow;
 using storage::SessionRow;
 
-class StoresTest : public DbTest {};
+class StoresTest : public DbTest {
+ protected:
+  // Rows of `table` (Sessions, OAuthAccessData, OAuthAuthData, Preferences) that belong to these
+  // users: what a test wrote, whatever the database held before (on Mattermost's, its own rows).
+  int64_t UserRows(const std::string& table, const std::vector<std::string>& users) {
+    return db().QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", table, " WHERE UserId IN ('",
+                                      absl::StrJoin(users, "', '"), "')"));
+  }
+};
 
 // A new session for `user` and the grant of `client` to `user` that names it: the rows a token
 // exchange writes. Tests set whatever else they check.
@@ -39,14 +48,14 @@ TEST_F(StoresTest, UsersRoundTripAndUniqueness) {
   storage::IdentityStore s(&db().pool());
   storage::UserRow u;
   u.id = NewId();
-  u.username = "alice";
-  u.email = "alice@example.com";
+  u.username = "alicia";
+  u.email = "alicia@example.com";
   u.roles = "system_user system_admin";
   u.delete_at = 42;
   ASSERT_TRUE(s.CreateUser(u).ok());
   auto got = s.GetUser(u.id);
   ASSERT_TRUE(got.ok());
-  EXPECT_EQ(got->username, "alice");
+  EXPECT_EQ(got->username, "alicia");
   EXPECT_EQ(got->roles, "system_user system_admin");
   EXPECT_EQ(got->delete_at, 42);
   storage::UserRow dup = u;
@@ -137,7 +146,7 @@ TEST_F(StoresTest, PreferencesUpsertGetDelete) {
   ASSERT_TRUE(s.Save({u, "oauth_app", "app1", "user"}).ok());
   ASSERT_TRUE(s.Save({u, "oauth_app", "app1", "user2"}).ok());
   EXPECT_EQ(s.Get(u, "oauth_app", "app1")->value, "user2");
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Preferences"), 1);
+  EXPECT_EQ(UserRows("Preferences", {u}), 1);
   ASSERT_TRUE(s.Delete(u, "oauth_app", "app1").ok());
   EXPECT_TRUE(absl::IsNotFound(s.Get(u, "oauth_app", "app1").status()));
 }
@@ -247,8 +256,8 @@ TEST_F(StoresTest, IssueTokenKeepsOneRowPerClientAndUserAndReplacesTheOldSession
   };
   AccessDataRow first = issue(std::nullopt);
   AccessDataRow second = issue(first.token);
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAccessData"), 1);
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Sessions"), 1);
+  EXPECT_EQ(UserRows("OAuthAccessData", {user}), 1);
+  EXPECT_EQ(UserRows("Sessions", {user}), 1);
   EXPECT_TRUE(absl::IsNotFound(identity.GetSessionByToken(first.token).status()));
   EXPECT_TRUE(identity.GetSessionByToken(second.token).ok());
   EXPECT_EQ(s.GetAccessDataByClientUser(client, user)->token, second.token);
@@ -276,7 +285,7 @@ TEST_F(StoresTest, IssueTokenRefusesAGrantThatChangedSinceItWasRead) {
   EXPECT_TRUE(
       absl::IsAborted(s.IssueToken(cased_session, cased, absl::AsciiStrToUpper(second.token))));
 
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Sessions"), 1);
+  EXPECT_EQ(UserRows("Sessions", {user}), 1);
   EXPECT_EQ(s.GetAccessDataByClientUser(client, user)->token, second.token);
 }
 
@@ -309,7 +318,7 @@ TEST_F(StoresTest, RedeemCodeWritesOnceAndASecondRedemptionWritesNothing) {
   grant.refresh_token = NewId();
   grant.scope = "user";
   ASSERT_TRUE(s.RedeemCode(code.code, session, grant, old_session.token).ok());
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData"), 0);
+  EXPECT_EQ(UserRows("OAuthAuthData", {user}), 0);
   EXPECT_TRUE(absl::IsNotFound(identity.GetSessionByToken(old_session.token).status()));
   auto stored = identity.GetSessionByToken(session.token);
   ASSERT_TRUE(stored.ok());
@@ -323,7 +332,7 @@ TEST_F(StoresTest, RedeemCodeWritesOnceAndASecondRedemptionWritesNothing) {
   AccessDataRow again_grant = grant;
   again_grant.token = again.token;
   EXPECT_TRUE(absl::IsNotFound(s.RedeemCode(code.code, again, again_grant, session.token)));
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Sessions"), 1);
+  EXPECT_EQ(UserRows("Sessions", {user}), 1);
   EXPECT_TRUE(identity.GetSessionByToken(session.token).ok());
   EXPECT_EQ(s.GetAccessDataByClientUser(client, user)->token, session.token);
   // Rolled back, not left open on the connection.
@@ -351,10 +360,10 @@ TEST_F(StoresTest, DeauthorizeRevokesOnlyThatUsersGrantForThatClient) {
     ASSERT_TRUE(prefs.Save({u, "oauth_app", c, "user"}).ok());
   }
   ASSERT_TRUE(s.Deauthorize(user, client).ok());
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Sessions"), 2);
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAccessData"), 2);
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData"), 2);
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM Preferences"), 2);
+  EXPECT_EQ(UserRows("Sessions", {user, other_user}), 2);
+  EXPECT_EQ(UserRows("OAuthAccessData", {user, other_user}), 2);
+  EXPECT_EQ(UserRows("OAuthAuthData", {user, other_user}), 2);
+  EXPECT_EQ(UserRows("Preferences", {user, other_user}), 2);
   EXPECT_TRUE(absl::IsNotFound(s.GetAccessDataByClientUser(client, user).status()));
   EXPECT_TRUE(s.GetAccessDataByClientUser(client, other_user).ok());
   EXPECT_TRUE(s.GetAccessDataByClientUser(other_client, user).ok());
@@ -385,7 +394,9 @@ TEST_F(StoresTest, ConcurrentTokenIssuanceDoesNotFail) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAccessData"), 200);
+  EXPECT_EQ(db().QueryInt(absl::StrCat("SELECT COUNT(*) FROM OAuthAccessData WHERE ClientId IN ('",
+                                       clients[0], "', '", clients[1], "')")),
+            200);
 }
 
 }  // namespace

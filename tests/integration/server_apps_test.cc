@@ -2,6 +2,8 @@
 // case and the error cases of spec §2, in Mattermost's order of checks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/mattermost_id.h"
 #include "tests/lib/server_fixture.h"
@@ -27,6 +29,8 @@ OAuthAppIdRequest Id(const std::string& id) {
 
 class AppsTest : public ServerTest {
  protected:
+  // Apps in the database: none on an empty one, Mattermost's on a Mattermost one.
+  int64_t AppCount() { return db().QueryInt("SELECT COUNT(*) FROM OAuthApps"); }
   CallResult Create(const CreateOAuthAppRequest& req, const Metadata& md, OAuthApp* out = nullptr) {
     OAuthApp tmp;
     return Call(apps_.get(), &OAuthApps::Stub::CreateOAuthApp, req, out ? out : &tmp, md);
@@ -212,19 +216,45 @@ TEST_F(AppsTest, Create_ValidationInMattermostOrder) {
                    400, "model.oauth.is_valid.callback.app_error");
 }
 
+// A database failure is a 500 whose cause is in oauthd's request log: the MySQL error code and the
+// statement's name, never a value (here not the app id the statement looked up).
+TEST_F(AppsTest, Get_DatabaseErrorIsLoggedWithCodeAndStatementNeverValues) {
+  OAuthApp app = CreateApp(admin_);
+  db().Exec("ALTER TABLE OAuthApps DROP COLUMN IconURL");
+  EXPECT_APP_ERROR(Get(app.id(), admin_), 500, "app.oauth.get_app.finding.app_error");
+  const std::string log = server_->Log();
+  const size_t at = log.find("\"error\":\"app.oauth.get_app.finding.app_error\",\"cause\":");
+  ASSERT_NE(at, std::string::npos) << log;
+  const std::string line =
+      log.substr(log.rfind('\n', at) + 1, log.find('\n', at) - log.rfind('\n', at));
+  EXPECT_NE(line.find("\"cause\":\"MySQL error 1054 (42S22) in SELECT OAuthApps: Unknown column"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(line.find(app.id()), std::string::npos) << line;
+  EXPECT_EQ(log.find(app.client_secret()), std::string::npos);
+}
+
 // ---- list
 // -------------------------------------------------------------------------------------------------
 
 TEST_F(AppsTest, List_SystemWideSeesAllOthersSeeTheirOwn) {
+  const int64_t before = AppCount();
   OAuthApp a = CreateApp(admin_, "admin app");
   OAuthApp m = CreateApp(manager_, "manager app");
   OAuthApp m2 = CreateApp(manager2_, "manager2 app");
   OAuthAppList all, own;
   ASSERT_TRUE(List(admin_, &all).ok());
-  ASSERT_EQ(all.apps_size(), 3);
-  EXPECT_EQ(all.apps(0).id(), a.id());  // ordered by creation
-  EXPECT_EQ(all.apps(2).id(), m2.id());
-  EXPECT_EQ(all.apps(1).client_secret(), m.client_secret());  // lists carry secrets
+  // Ordered by id (the primary key), so paging is stable; on a Mattermost database, its app too.
+  std::vector<std::string> ids, want = {a.id(), m.id(), m2.id()};
+  for (const auto& app : all.apps()) ids.push_back(app.id());
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  for (const std::string& id : want) EXPECT_EQ(std::count(ids.begin(), ids.end(), id), 1) << id;
+  EXPECT_EQ(static_cast<int64_t>(ids.size()), 3 + before);
+  for (const auto& app : all.apps()) {
+    if (app.id() == m.id()) {
+      EXPECT_EQ(app.client_secret(), m.client_secret());  // lists carry secrets
+    }
+  }
   ASSERT_TRUE(List(manager_, &own).ok());
   ASSERT_EQ(own.apps_size(), 1);
   EXPECT_EQ(own.apps(0).id(), m.id());
@@ -237,33 +267,34 @@ TEST_F(AppsTest, List_WithoutManageOAuthIsAdminOnly403) {
 
 TEST_F(AppsTest, List_PaginationRules) {
   for (int i = 0; i < 5; ++i) CreateApp(admin_, absl::StrCat("app ", i));
+  const int n = static_cast<int>(AppCount());  // 5, and Mattermost's app on its database
   auto count = [&](const std::string& page, const std::string& per_page) {
     OAuthAppList out;
     auto r = List(admin_, &out, page, per_page);
     EXPECT_TRUE(r.ok()) << r.Describe();
     return out.apps_size();
   };
-  EXPECT_EQ(count("", ""), 5);  // defaults: page 0, 60 per page
+  EXPECT_EQ(count("", ""), n);  // defaults: page 0, 60 per page
   EXPECT_EQ(count("0", "2"), 2);
-  EXPECT_EQ(count("2", "2"), 1);
-  EXPECT_EQ(count("3", "2"), 0);
+  EXPECT_EQ(count("2", "2"), n - 4);
+  EXPECT_EQ(count("3", "2"), n - 6 > 0 ? n - 6 : 0);
   EXPECT_EQ(count("0", "0"), 0);                      // per_page=0 is allowed and empty
   EXPECT_EQ(count("-1", "2"), 2);                     // negative page → 0
   EXPECT_EQ(count("x", "2"), 2);                      // junk page → 0
-  EXPECT_EQ(count("0", "-5"), 5);                     // negative per_page → 60
-  EXPECT_EQ(count("0", "junk"), 5);                   // junk per_page → 60
-  EXPECT_EQ(count("0", "1000"), 5);                   // capped at 200
+  EXPECT_EQ(count("0", "-5"), n);                     // negative per_page → 60
+  EXPECT_EQ(count("0", "junk"), n);                   // junk per_page → 60
+  EXPECT_EQ(count("0", "1000"), n);                   // capped at 200
   EXPECT_EQ(count("99999999999999999999", "2"), 2);   // out of range → 0
   EXPECT_EQ(count("9223372036854775807", "200"), 0);  // offset overflow → nothing, not an error
-  // Stable paging: pages 0..4 of size 1 list every app once.
+  // Stable paging: pages of size 1 list every app once.
   std::set<std::string> seen;
-  for (int p = 0; p < 5; ++p) {
+  for (int p = 0; p < n; ++p) {
     OAuthAppList out;
     ASSERT_TRUE(List(admin_, &out, absl::StrCat(p), "1").ok());
     ASSERT_EQ(out.apps_size(), 1);
     seen.insert(out.apps(0).id());
   }
-  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen.size(), static_cast<size_t>(n));
 }
 
 // ---- get
@@ -443,8 +474,8 @@ TEST_F(AppsTest, Authorized_ListsTheUsersAuthorizedAppsWithoutSecrets) {
   auto r = Authorized("me", user_, &out);
   ASSERT_TRUE(r.ok()) << r.Describe();
   ASSERT_EQ(out.apps_size(), 2);
-  EXPECT_EQ(out.apps(0).id(), a.id());
-  EXPECT_EQ(out.apps(1).id(), b.id());
+  EXPECT_EQ(out.apps(0).id(), std::min(a.id(), b.id()));
+  EXPECT_EQ(out.apps(1).id(), std::max(a.id(), b.id()));
   EXPECT_EQ(out.apps(0).client_secret(), "");
   OAuthAppList by_id;
   ASSERT_TRUE(Authorized(user_.id, user_, &by_id).ok());

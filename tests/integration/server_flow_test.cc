@@ -155,7 +155,8 @@ TEST_F(FlowTest, RefreshRotationTwice) {
   EXPECT_NE(third.refresh_token(), second.refresh_token());
   EXPECT_EQ(UseToken(second.access_token()), 401);
   EXPECT_EQ(UseToken(third.access_token()), 200);
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAccessData"), 1);
+  EXPECT_EQ(
+      db().QueryInt("SELECT COUNT(*) FROM OAuthAccessData WHERE ClientId = '" + app.id() + "'"), 1);
 }
 
 TEST_F(FlowTest, ExpiredCodeIsRefusedAndDeleted) {
@@ -164,7 +165,8 @@ TEST_F(FlowTest, ExpiredCodeIsRefusedAndDeleted) {
   db().Exec("UPDATE OAuthAuthData SET CreateAt = CreateAt - 601000");
   EXPECT_TOKEN_ERROR(CodeToken(app, code), 403, "api.oauth.get_access_token.expired_code.app_error",
                      "invalid_grant");
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData"), 0);
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData WHERE ClientId = '" + app.id() + "'"),
+            0);
 }
 
 TEST_F(FlowTest, RedirectMismatch) {
@@ -200,7 +202,8 @@ TEST_F(FlowTest, DeauthorizeEndsTheGrant) {
   OAuthAppList list;
   ASSERT_EQ(UseToken(user_.token, &list), 200);
   EXPECT_EQ(list.apps_size(), 0);
-  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData"), 0);
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData WHERE ClientId = '" + app.id() + "'"),
+            0);
   // Unknown but valid client: a no-op; a bad id: 400.
   req.set_client_id(NewId());
   EXPECT_TRUE(

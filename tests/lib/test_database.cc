@@ -1,5 +1,8 @@
 #include "tests/lib/test_database.h"
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "absl/strings/ascii.h"
@@ -26,7 +29,28 @@ void Check(const absl::Status& st, const std::string& what) {
 
 }  // namespace
 
-TestDatabase::TestDatabase(bool migrate) {
+Origin DefaultOrigin() {
+  const char* schema = std::getenv("OAUTHD_TEST_SCHEMA");
+  return schema != nullptr && std::string(schema) == "mattermost" ? Origin::kMattermost
+                                                                  : Origin::kEmpty;
+}
+
+void LoadSqlFile(storage::ConnectionPool& pool, const std::string& name) {
+  const std::string path = absl::StrCat(OAUTHD_TEST_DATA_DIR, "/", name);
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  for (const std::string& stmt : storage::SplitStatements(text.str())) {
+    Check(pool.Run([&](storage::DbConn& c) -> absl::Status {
+      c.Execute(stmt);
+      return absl::OkStatus();
+    }),
+          path);
+  }
+}
+
+TestDatabase::TestDatabase(bool migrate, Origin origin) {
   name_ = absl::StrCat("oauthd_t_", absl::AsciiStrToLower(NewId()));
   const std::string base = absl::StrCat("mysql://oauthd:oauthd@", MysqlAddress(), "/");
   admin_ = Open(base + "mysql");
@@ -37,6 +61,10 @@ TestDatabase::TestDatabase(bool migrate) {
         "create test database");
   url_ = base + name_;
   pool_ = Open(url_);
+  if (origin == Origin::kMattermost) {
+    LoadSqlFile(*pool_, "mattermost-mysql-schema.sql");
+    LoadSqlFile(*pool_, "mattermost-seed.sql");
+  }
   if (migrate) {
     auto report = storage::Migrate(*pool_, [](absl::string_view) {});
     Check(report.status(), "migrate");

@@ -13,10 +13,23 @@
 
 namespace oauthd::testing {
 
+// Where the migrated database starts from: empty (oauthd makes every table), or Mattermost's own
+// MySQL schema with rows Mattermost wrote (tests/data/mattermost-*.sql), as when oauthd shares a
+// Mattermost server's database.
+enum class Origin { kEmpty, kMattermost };
+
+// The origin a test run uses by default: kMattermost when OAUTHD_TEST_SCHEMA=mattermost (ctest runs
+// the integration tests a second time that way).
+Origin DefaultOrigin();
+
+// Runs every statement of a .sql file of tests/data on `pool` (SplitStatements' rules).
+void LoadSqlFile(storage::ConnectionPool& pool, const std::string& name);
+
 class TestDatabase {
  public:
-  // Creates database oauthd_t_<random>; runs the migrations when `migrate`. Throws on failure.
-  explicit TestDatabase(bool migrate = true);
+  // Creates database oauthd_t_<random>; runs the migrations when `migrate`, after loading
+  // Mattermost's schema and rows first when `origin` says so. Throws on failure.
+  explicit TestDatabase(bool migrate = true, Origin origin = DefaultOrigin());
   ~TestDatabase();
 
   const std::string& name() const { return name_; }

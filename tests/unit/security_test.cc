@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "common/mattermost_id.h"
 #include "server/rpc/audit_log.h"
 #include "server/rpc/client_address.h"
 #include "storage/secret_cipher.h"
@@ -39,24 +40,49 @@ TEST(SecretCipher, RoundTripHidesTheValueAndNamesTheKey) {
   EXPECT_FALSE(c->Open(kClientSecretColumn, tampered).ok());
 }
 
-TEST(SecretCipher, LookupFormsAreDeterministicUnderEveryKnownKey) {
+// Codes and refresh tokens are kept as digests under a key: as long as the value (so a refresh
+// token's fits Mattermost's varchar(26)), the same under every key (no rotation needed), never the
+// value, and marked with '0' (no Mattermost id has one) so that a digest read from the database and
+// sent back is no token.
+TEST(SecretCipher, LookupValuesAreDigestsThatFitAndCannotPassAsTokens) {
+  auto c = Cipher(storage::NewSecretKey());
+  auto other = Cipher(storage::NewSecretKey());
+  const std::string refresh = NewId(), code = NewId() + NewId();
+  const std::string digest = c->StoreLookup(kRefreshTokenColumn, refresh);
+  EXPECT_EQ(digest.size(), refresh.size());
+  EXPECT_EQ(digest[0], '0');
+  EXPECT_EQ(digest.find(refresh.substr(0, 8)), std::string::npos);
+  EXPECT_EQ(digest, other->StoreLookup(kRefreshTokenColumn, refresh));
+  EXPECT_EQ(digest, storage::LookupDigest(kRefreshTokenColumn, refresh));
+  EXPECT_NE(digest, storage::LookupDigest(kAuthCodeColumn, refresh));  // one domain per kind
+  EXPECT_EQ(c->StoreLookup(kAuthCodeColumn, code).size(), code.size());
+  EXPECT_TRUE(storage::IsDigestOrPlaceholder(digest));
+  EXPECT_FALSE(storage::IsDigestOrPlaceholder(refresh));
+  // Without a key the value is stored as it is (Mattermost's form).
+  EXPECT_EQ(SecretCipher::ClearText().StoreLookup(kRefreshTokenColumn, refresh), refresh);
+  // A presented value is looked up in both forms; a digest presented as a token finds nothing.
+  EXPECT_EQ(storage::LookupForms(kRefreshTokenColumn, refresh),
+            (std::vector<std::string>{refresh, digest}));
+  EXPECT_TRUE(storage::LookupForms(kRefreshTokenColumn, digest).empty());
+  EXPECT_TRUE(storage::LookupForms(kRefreshTokenColumn, "").empty());
+  // The placeholder a sealed client secret leaves in Mattermost's column: marked and random.
+  const std::string placeholder = storage::SealedSecretPlaceholder();
+  EXPECT_EQ(placeholder.size(), 26u);
+  EXPECT_TRUE(storage::IsDigestOrPlaceholder(placeholder));
+  EXPECT_NE(placeholder, storage::SealedSecretPlaceholder());
+}
+
+TEST(SecretCipher, ValuesSealedUnderAnOldKeyNeedThatKey) {
   const std::string old_key = storage::NewSecretKey(), new_key = storage::NewSecretKey();
   auto before = Cipher(old_key);
   auto during = Cipher(new_key, {old_key});
-  const std::string code(52, 'x');
-  const std::string under_old = before->SealForLookup(kAuthCodeColumn, code);
-  EXPECT_EQ(under_old, before->SealForLookup(kAuthCodeColumn, code));
-  EXPECT_LE(under_old.size(), 128u);  // fits OAuthAuthData.Code
-  const auto forms = during->LookupForms(kAuthCodeColumn, code);
-  ASSERT_EQ(forms.size(), 3u);  // new key, old key, clear text
-  EXPECT_EQ(forms[0], during->SealForLookup(kAuthCodeColumn, code));
-  EXPECT_EQ(forms[1], under_old);
-  EXPECT_EQ(forms[2], code);
-  EXPECT_EQ(*during->Open(kAuthCodeColumn, under_old), code);
-  EXPECT_FALSE(during->IsCurrent(under_old));
+  const std::string sealed = before->Seal(kClientSecretColumn, "s3cret");
+  EXPECT_EQ(*during->Open(kClientSecretColumn, sealed), "s3cret");
+  EXPECT_FALSE(during->IsCurrent(sealed));
+  EXPECT_TRUE(storage::IsSealed(sealed));
   // Without the old key, its values are unreadable and the error says which key is missing.
   auto after = Cipher(new_key);
-  auto lost = after->Open(kAuthCodeColumn, under_old);
+  auto lost = after->Open(kClientSecretColumn, sealed);
   ASSERT_FALSE(lost.ok());
   EXPECT_NE(lost.status().message().find(before->key_id()), std::string::npos);
 }

@@ -3,7 +3,9 @@
 // create` and `oauthd role grant`, and `oauthd serve` on a free port.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 function env(name) {
   const v = process.env[name];
@@ -31,12 +33,22 @@ const stopChild = (child) => new Promise((done) => {
   child.kill('SIGTERM');
 });
 
+// With OAUTHD_TEST_SCHEMA=mattermost (ctest's compat.mattermost_schema.* runs), a database starts as a Mattermost
+// server's: its MySQL schema and rows it wrote (tests/data/), before `oauthd migrate`.
+export const mattermostOrigin = () => process.env.OAUTHD_TEST_SCHEMA === 'mattermost';
+const dataDir = fileURLToPath(new URL('../../data/', import.meta.url));
+
 export function createDatabase({ migrate = true } = {}) {
   const [host, port] = env('OAUTHD_TEST_MYSQL').split(':');
   const name = `oauthd_c_${randomBytes(6).toString('hex')}`;
-  execFileSync('mariadb', ['--no-defaults', `-h${host}`, `-P${port}`, '-uoauthd', '-poauthd',
-    '-e', `CREATE DATABASE ${name} CHARACTER SET utf8mb4`]);
+  const client = ['--no-defaults', `-h${host}`, `-P${port}`, '-uoauthd', '-poauthd'];
+  execFileSync('mariadb', [...client, '-e', `CREATE DATABASE ${name} CHARACTER SET utf8mb4`]);
   const url = `mysql://oauthd:oauthd@${host}:${port}/${name}`;
+  if (mattermostOrigin()) {
+    for (const file of ['mattermost-mysql-schema.sql', 'mattermost-seed.sql']) {
+      execFileSync('mariadb', [...client, name], { input: readFileSync(`${dataDir}${file}`) });
+    }
+  }
   if (migrate) oauthd(url, ['migrate']);
   return {
     url,
