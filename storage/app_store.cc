@@ -15,19 +15,8 @@ namespace {
 constexpr char kColumns[] =
     "o.Id, o.CreatorId, o.CreateAt, o.UpdateAt, o.ClientSecret, o.Name, o.Description, o.IconURL, "
     "o.CallbackUrls, o.Homepage, o.IsTrusted, o.MattermostAppID, x.IsDynamicallyRegistered, "
-    "x.ClientSecret";
+    "x.ClientSecret, x.IsResourceServer";
 constexpr char kFrom[] = " FROM OAuthApps o LEFT JOIN OAuthdApps x ON x.AppId = o.Id";
-
-// OAuthApps.ClientSecret says where the secret is: "" (a public client), a placeholder (sealed in
-// OAuthdApps), a value sealed in place by an earlier release, or clear text.
-template <typename Row>
-absl::StatusOr<std::string> ReadSecret(Row& rs, const SecretCipher& cipher) {
-  std::string stored = GetStr(rs, 5);
-  if (IsDigestOrPlaceholder(stored)) stored = GetStr(rs, 14);
-  if (stored.empty() && !GetStr(rs, 5).empty())
-    return absl::DataLossError("the sealed client secret is missing from OAuthdApps");
-  return cipher.Open(kClientSecretColumn, stored);
-}
 
 // `Row` is a blocking sql::ResultSet or an asynchronous QueryResult: both read through
 // GetStr/GetInt.
@@ -38,7 +27,7 @@ absl::StatusOr<OAuthAppRow> ReadApp(Row& rs, const SecretCipher& cipher) {
   a.creator_id = GetStr(rs, 2);
   a.create_at = GetInt(rs, 3);
   a.update_at = GetInt(rs, 4);
-  auto secret = ReadSecret(rs, cipher);
+  auto secret = OpenClientSecret(cipher, GetStr(rs, 5), GetStr(rs, 14));
   if (!secret.ok())
     return absl::DataLossError(absl::StrCat(secret.status().message(), " (app ", a.id, ")"));
   a.client_secret = std::move(*secret);
@@ -54,6 +43,7 @@ absl::StatusOr<OAuthAppRow> ReadApp(Row& rs, const SecretCipher& cipher) {
   a.is_trusted = GetInt(rs, 11) != 0;
   a.mattermost_app_id = GetStr(rs, 12);  // NULL (older Mattermost data) reads as ""
   a.is_dynamically_registered = GetInt(rs, 13) != 0;
+  a.is_resource_server = GetInt(rs, 15) != 0;
   return a;
 }
 
@@ -334,6 +324,22 @@ absl::Status AppStore::UpdateSecret(const OAuthAppRow& a,
     keep.setString(2, cipher_->Seal(kClientSecretColumn, previous->client_secret));
     keep.setInt64(3, previous->expires_at);
     keep.executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status AppStore::SetResourceServer(const std::string& id, bool is_resource_server) {
+  return pool_->RunInTransaction([&](DbConn& c) -> absl::Status {
+    auto& exists = c.Prepare("SELECT 1 FROM OAuthApps WHERE Id = ? FOR UPDATE");
+    exists.setString(1, id);
+    std::unique_ptr<sql::ResultSet> rs(exists.executeQuery());
+    if (!rs->next()) return absl::NotFoundError(absl::StrCat("no OAuth app ", id));
+    auto& st = c.Prepare(
+        "INSERT INTO OAuthdApps (AppId, IsResourceServer) VALUES (?, ?) "
+        "ON DUPLICATE KEY UPDATE IsResourceServer = VALUES(IsResourceServer)");
+    st.setString(1, id);
+    st.setBoolean(2, is_resource_server);
+    st.executeUpdate();
     return absl::OkStatus();
   });
 }

@@ -53,6 +53,9 @@ class AppStore {
   // Update for a new secret: in the same transaction, `previous` becomes the one previous secret
   // (or, without it, any previous secret is forgotten).
   absl::Status UpdateSecret(const OAuthAppRow& app, const std::optional<PreviousSecret>& previous);
+  // Marks the app as a resource server (it may introspect any token) or not; NOT_FOUND when there
+  // is no such app.
+  absl::Status SetResourceServer(const std::string& id, bool is_resource_server);
   // NOT_FOUND when the app has no previous secret.
   absl::StatusOr<PreviousSecret> GetPreviousSecret(const std::string& id);
   // Removes the app with its sessions, access data, pending codes and `oauth_app` preferences, in

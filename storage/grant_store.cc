@@ -101,6 +101,87 @@ bool DeleteCode(DbConn& c, const std::vector<std::string>& forms) {
   return del.executeUpdate() > 0;
 }
 
+// LookupToken's columns: the calling client (c, with oauthd's cx and its previous secret ps), then
+// the token's session (s), grant (a, with oauthd's g), user (u) and app (o).
+constexpr char kLookupColumns[] =
+    "c.ClientSecret, cx.ClientSecret, cx.IsResourceServer, ps.ClientSecret, ps.ExpiresAt, "
+    "s.Token, s.CreateAt, s.ExpiresAt, a.Token, a.RefreshToken, a.ClientId, a.UserId, a.Scope, "
+    "g.Audience, u.Id, u.Username, u.DeleteAt, o.Id";
+
+// Reads LookupToken's rows (a blocking ResultSet or an asynchronous QueryResult, advanced by
+// `next`): the client from the first, the token from the row whose session token (access) or
+// refresh token (refresh) is exactly the presented one.
+template <typename Rows, typename Next>
+absl::StatusOr<TokenLookup> ReadTokenLookup(Rows& rs, Next next, const SecretCipher& cipher,
+                                            TokenKind kind, const std::vector<std::string>& forms) {
+  TokenLookup out;
+  while (next()) {
+    if (!out.client) {
+      auto secret = OpenClientSecret(cipher, GetStr(rs, 1), GetStr(rs, 2));
+      if (!secret.ok()) return secret.status();
+      auto previous = cipher.Open(kClientSecretColumn, GetStr(rs, 4));
+      if (!previous.ok()) return previous.status();
+      ClientCredentials c;
+      c.client_secret = *std::move(secret);
+      c.is_resource_server = GetInt(rs, 3) != 0;
+      c.previous_secret = *std::move(previous);
+      c.previous_expires_at = GetInt(rs, 5);
+      out.client = std::move(c);
+    }
+    const std::string matched = GetStr(rs, kind == TokenKind::kAccess ? 6 : 10);
+    if (matched.empty() || !StoredFormMatches(matched, forms) || GetStr(rs, 11).empty()) continue;
+    TokenRecord t;
+    t.refresh = kind == TokenKind::kRefresh;
+    t.token = GetStr(rs, 9);
+    t.session_exists = !GetStr(rs, 6).empty();
+    t.issued_at = GetInt(rs, 7);
+    t.expires_at = t.refresh ? 0 : GetInt(rs, 8);
+    t.client_id = GetStr(rs, 11);
+    t.user_id = GetStr(rs, 12);
+    t.scope = GetStr(rs, 13);
+    t.audience = GetStr(rs, 14);
+    t.user_active = !GetStr(rs, 15).empty() && GetInt(rs, 17) == 0;
+    t.username = GetStr(rs, 16);
+    t.app_exists = !GetStr(rs, 18).empty();
+    out.token = std::move(t);
+    break;
+  }
+  return out;
+}
+
+// The stored forms LookupToken compares with: the session token itself, or a refresh token's forms.
+// Empty when the value cannot be a token (then only the client is read).
+std::vector<std::string> TokenForms(TokenKind kind, const std::string& token) {
+  if (token.empty()) return {};
+  if (kind == TokenKind::kAccess) return {token};
+  return LookupForms(kRefreshTokenColumn, token);
+}
+
+// The deletes that end one grant, inside the caller's transaction.
+void DeleteGrant(DbConn& c, const std::string& user_id, const std::string& client_id) {
+  auto& sessions = c.Prepare(
+      "DELETE s.* FROM Sessions s INNER JOIN OAuthAccessData o ON o.Token = s.Token "
+      "WHERE o.ClientId = ? AND o.UserId = ?");
+  sessions.setString(1, client_id);
+  sessions.setString(2, user_id);
+  sessions.executeUpdate();
+  // OAuth sessions carry their app's id in Props (as Mattermost's do): this reaches a session
+  // no access data names. The user's index keeps it to the user's own sessions.
+  auto& named = c.Prepare(
+      "DELETE FROM Sessions WHERE UserId = ? AND IsOAuth = 1 AND "
+      "JSON_UNQUOTE(JSON_EXTRACT(Props, '$.oauth_app_id')) = ?");
+  named.setString(1, user_id);
+  named.setString(2, client_id);
+  named.executeUpdate();
+  for (const char* sql : {"DELETE FROM OAuthAccessData WHERE ClientId = ? AND UserId = ?",
+                          "DELETE FROM OAuthdAccessData WHERE ClientId = ? AND UserId = ?"}) {
+    auto& st = c.Prepare(sql);
+    st.setString(1, client_id);
+    st.setString(2, user_id);
+    st.executeUpdate();
+  }
+}
+
 }  // namespace
 
 absl::Status GrantStore::SaveAuthData(const AuthDataRow& d) {
@@ -286,31 +367,22 @@ absl::Status GrantStore::WriteToken(DbConn& c, const SessionRow& s, const Access
   return absl::OkStatus();
 }
 
+absl::Status GrantStore::RevokeGrant(const std::string& user_id, const std::string& client_id) {
+  return pool_->RunInTransaction([&](DbConn& c) -> absl::Status {
+    DeleteGrant(c, user_id, client_id);
+    return absl::OkStatus();
+  });
+}
+
 absl::Status GrantStore::Deauthorize(const std::string& user_id, const std::string& client_id) {
   return pool_->RunInTransaction([&](DbConn& c) -> absl::Status {
-    auto& sessions = c.Prepare(
-        "DELETE s.* FROM Sessions s INNER JOIN OAuthAccessData o ON o.Token = s.Token "
-        "WHERE o.ClientId = ? AND o.UserId = ?");
-    sessions.setString(1, client_id);
-    sessions.setString(2, user_id);
-    sessions.executeUpdate();
-    // OAuth sessions carry their app's id in Props (as Mattermost's do): this reaches a session
-    // no access data names. The user's index keeps it to the user's own sessions.
-    auto& named = c.Prepare(
-        "DELETE FROM Sessions WHERE UserId = ? AND IsOAuth = 1 AND "
-        "JSON_UNQUOTE(JSON_EXTRACT(Props, '$.oauth_app_id')) = ?");
-    named.setString(1, user_id);
-    named.setString(2, client_id);
-    named.executeUpdate();
-    for (const char* sql : {"DELETE FROM OAuthAccessData WHERE ClientId = ? AND UserId = ?",
-                            "DELETE FROM OAuthdAccessData WHERE ClientId = ? AND UserId = ?",
-                            "DELETE d, x FROM OAuthAuthData d LEFT JOIN OAuthdAuthData x ON "
-                            "x.Code = d.Code WHERE d.ClientId = ? AND d.UserId = ?"}) {
-      auto& st = c.Prepare(sql);
-      st.setString(1, client_id);
-      st.setString(2, user_id);
-      st.executeUpdate();
-    }
+    DeleteGrant(c, user_id, client_id);
+    auto& codes = c.Prepare(
+        "DELETE d, x FROM OAuthAuthData d LEFT JOIN OAuthdAuthData x ON x.Code = d.Code "
+        "WHERE d.ClientId = ? AND d.UserId = ?");
+    codes.setString(1, client_id);
+    codes.setString(2, user_id);
+    codes.executeUpdate();
     auto& pref = c.Prepare(
         "DELETE FROM Preferences WHERE UserId = ? AND Category = 'oauth_app' AND Name = ?");
     pref.setString(1, user_id);
@@ -318,6 +390,61 @@ absl::Status GrantStore::Deauthorize(const std::string& user_id, const std::stri
     pref.executeUpdate();
     return absl::OkStatus();
   });
+}
+
+std::string GrantStore::LookupTokenSql(
+    TokenKind kind, const std::vector<std::string>& values,
+    const std::function<std::string(const std::string&)>& quote) const {
+  // `values`: the token's forms, then the client id.
+  std::vector<std::string> forms(values.begin(), values.end() - 1);
+  std::string in;
+  for (const std::string& f : forms) absl::StrAppend(&in, in.empty() ? "" : ", ", quote(f));
+  if (in.empty()) in = "NULL";  // no form: no token row can match
+  const std::string token_joins =
+      kind == TokenKind::kAccess
+          ? absl::StrCat("LEFT JOIN Sessions s ON s.Token IN (", in,
+                         ") AND s.IsOAuth = 1 LEFT JOIN OAuthAccessData a ON a.Token = s.Token ")
+          : absl::StrCat("LEFT JOIN OAuthAccessData a ON a.RefreshToken IN (", in,
+                         ") LEFT JOIN Sessions s ON s.Token = a.Token ");
+  return absl::StrCat(
+      "SELECT ", kLookupColumns,
+      " FROM OAuthApps c LEFT JOIN OAuthdApps cx ON cx.AppId = c.Id "
+      "LEFT JOIN OAuthdPreviousSecrets ps ON ps.AppId = c.Id ",
+      token_joins,
+      "LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND g.UserId = a.UserId "
+      "LEFT JOIN Users u ON u.Id = a.UserId LEFT JOIN OAuthApps o ON o.Id = a.ClientId "
+      "WHERE c.Id = ",
+      quote(values.back()));
+}
+
+absl::StatusOr<TokenLookup> GrantStore::LookupToken(const std::string& client_id,
+                                                    const std::string& token, TokenKind kind) {
+  std::vector<std::string> values = TokenForms(kind, token);
+  const std::vector<std::string> forms = values;
+  values.push_back(client_id);
+  return pool_->Run([&](DbConn& c) -> absl::StatusOr<TokenLookup> {
+    auto& st = c.Prepare(LookupTokenSql(kind, values, [](const std::string&) { return "?"; }));
+    BindForms(st, values);
+    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+    return ReadTokenLookup(
+        *rs, [&] { return rs->next(); }, *cipher_, kind, forms);
+  });
+}
+
+void GrantStore::LookupTokenAsync(const std::string& client_id, const std::string& token,
+                                  TokenKind kind,
+                                  std::function<void(absl::StatusOr<TokenLookup>)> done) {
+  if (async_ == nullptr) return done(LookupToken(client_id, token, kind));
+  std::vector<std::string> values = TokenForms(kind, token);
+  std::vector<std::string> forms = values;
+  values.push_back(client_id);
+  async_->Query(LookupTokenSql(kind, values, SqlQuote),
+                [cipher = cipher_, kind, forms = std::move(forms),
+                 done = std::move(done)](absl::StatusOr<QueryResult> rs) {
+                  if (!rs.ok()) return done(rs.status());
+                  done(ReadTokenLookup(
+                      *rs, [&] { return rs->Next(); }, *cipher, kind, forms));
+                });
 }
 
 }  // namespace oauthd::storage

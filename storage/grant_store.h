@@ -5,11 +5,14 @@
 #ifndef OAUTHD_STORAGE_GRANT_STORE_H_
 #define OAUTHD_STORAGE_GRANT_STORE_H_
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "storage/async_db.h"
 #include "storage/connection_pool.h"
 #include "storage/models.h"
 #include "storage/secret_cipher.h"
@@ -24,13 +27,22 @@ struct CodeRedemption {
   bool session_exists = false;            // whether that grant's session still exists
 };
 
+// What introspection and revocation read in one round trip: the calling client and the token.
+struct TokenLookup {
+  std::optional<ClientCredentials> client;  // absent: no such app
+  std::optional<TokenRecord> token;         // absent: no such token of the kind looked for
+};
+
+enum class TokenKind { kAccess, kRefresh };
+
 class GrantStore {
  public:
   // With a key in `cipher`, codes and refresh tokens are stored as digests
   // (storage/secret_cipher.h) and a grant's refresh token also sealed; either form is found, and
-  // clear text always is.
-  explicit GrantStore(ConnectionPool* pool, const SecretCipher* cipher = &SecretCipher::ClearText())
-      : pool_(pool), cipher_(cipher) {}
+  // clear text always is. `async`, if given, serves LookupTokenAsync without a blocked thread.
+  explicit GrantStore(ConnectionPool* pool, const SecretCipher* cipher = &SecretCipher::ClearText(),
+                      AsyncDb* async = nullptr)
+      : pool_(pool), cipher_(cipher), async_(async) {}
 
   absl::Status SaveAuthData(const AuthDataRow& code);
   // Deletes the code; returns false if it was already gone, so exactly one caller can redeem a
@@ -58,6 +70,21 @@ class GrantStore {
                           const AccessDataRow& access,
                           const std::optional<std::string>& replaced_token);
 
+  // The client `client_id` (its secrets, whether it is a resource server) and the access or refresh
+  // token `token` (its grant, user and app), in one query: each an indexed read.
+  absl::StatusOr<TokenLookup> LookupToken(const std::string& client_id, const std::string& token,
+                                          TokenKind kind);
+  // LookupToken without blocking: `done` runs on the asynchronous database's loop thread (and must
+  // not block). Without one, it is LookupToken, run on the calling thread.
+  void LookupTokenAsync(const std::string& client_id, const std::string& token, TokenKind kind,
+                        std::function<void(absl::StatusOr<TokenLookup>)> done);
+  bool has_async() const { return async_ != nullptr; }
+
+  // Ends the grant of `client_id` to `user_id` (RFC 7009): its access token's session (and any
+  // other OAuth session of the user that names the client), its access data and refresh token. The
+  // user's consent and pending codes stay (Deauthorize ends those too).
+  absl::Status RevokeGrant(const std::string& user_id, const std::string& client_id);
+
   // Revokes everything the user granted the client, in one transaction: the session of its access
   // data and any other OAuth session of the user that names the client (one the old, racy refresh
   // could leave behind), the access data, pending codes and the `oauth_app` preference.
@@ -67,8 +94,13 @@ class GrantStore {
   // The writes of IssueToken, inside the caller's transaction.
   absl::Status WriteToken(DbConn& c, const SessionRow& session, const AccessDataRow& access,
                           const std::optional<std::string>& replaced_token);
+  // The statement LookupToken runs; `quote` renders a value (a ? marker for the blocking pool, a
+  // quoted literal for the asynchronous one).
+  std::string LookupTokenSql(TokenKind kind, const std::vector<std::string>& values,
+                             const std::function<std::string(const std::string&)>& quote) const;
   ConnectionPool* pool_;
   const SecretCipher* cipher_;
+  AsyncDb* async_;
 };
 
 }  // namespace oauthd::storage

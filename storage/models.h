@@ -23,6 +23,7 @@ struct OAuthAppRow {
   bool is_trusted = false;
   std::string mattermost_app_id;
   bool is_dynamically_registered = false;
+  bool is_resource_server = false;  // oauthd's: may introspect any token
 };
 
 struct UserRow {
@@ -79,6 +80,30 @@ struct AuthDataRow {
   std::string code_challenge;
   std::string code_challenge_method;
   std::string resource;
+};
+
+// What introspection and revocation know of a token: its grant, its user and its app.
+struct TokenRecord {
+  bool refresh = false;  // found as a refresh token (else as an access token)
+  std::string token;     // the access token (Sessions.Token), for either kind
+  std::string client_id;
+  std::string user_id;
+  std::string username;
+  std::string scope;
+  std::string audience;
+  int64_t issued_at = 0;   // ms: the session's CreateAt (a refresh token comes with its session)
+  int64_t expires_at = 0;  // ms, 0: never (refresh tokens, and sessions without an expiry)
+  bool session_exists = false;
+  bool user_active = false;  // the user row exists and is not deactivated
+  bool app_exists = false;
+};
+
+// The calling client of introspection or revocation, read with the token in one query.
+struct ClientCredentials {
+  std::string client_secret;    // opened; "" for a public client
+  std::string previous_secret;  // --secret-rotation-grace's, if any
+  int64_t previous_expires_at = 0;
+  bool is_resource_server = false;
 };
 
 // An issued access token (OAuthAccessData); one row per (client, user).

@@ -172,6 +172,15 @@ std::string SealedSecretPlaceholder() {
 
 bool IsSealed(absl::string_view stored) { return absl::StartsWith(stored, kPrefix); }
 
+absl::StatusOr<std::string> OpenClientSecret(const SecretCipher& cipher,
+                                             absl::string_view in_oauthapps,
+                                             absl::string_view sealed) {
+  if (!IsDigestOrPlaceholder(in_oauthapps)) return cipher.Open(kClientSecretColumn, in_oauthapps);
+  if (sealed.empty())
+    return absl::DataLossError("the sealed client secret is missing from OAuthdApps");
+  return cipher.Open(kClientSecretColumn, sealed);
+}
+
 absl::StatusOr<std::string> SecretCipher::Open(absl::string_view column,
                                                absl::string_view stored) const {
   absl::string_view key_id, payload;

@@ -50,6 +50,14 @@ std::string SealedSecretPlaceholder();
 // Whether a stored value is sealed ("oe1:…").
 bool IsSealed(absl::string_view stored);
 
+class SecretCipher;
+// A client secret read from where it is kept: OAuthApps.ClientSecret says where. "" is a public
+// client; a placeholder means sealed in OAuthdApps (`sealed`); a value an earlier release sealed in
+// place, or clear text, is the secret itself. DATA_LOSS when it cannot be opened.
+absl::StatusOr<std::string> OpenClientSecret(const SecretCipher& cipher,
+                                             absl::string_view in_oauthapps,
+                                             absl::string_view sealed);
+
 class SecretCipher {
  public:
   // No key: values are written in clear text, encrypted ones cannot be read.

@@ -34,6 +34,9 @@ struct Caller {
   std::string app_id;        // the app the call is about, once known (for the audit log)
   // An audit event the service found this call to be (when the RPC itself is not always one).
   const char* audit_event = nullptr;
+  // Why a call that succeeded changed nothing (audited as "refused"), e.g. revoking a token of
+  // another client; or the error id of an audited failure the answer does not name.
+  const char* audit_error = nullptr;
 
   // What the service adds to a successful answer: an HTTP status other than the RPC's usual one
   // (e.g. 302) and response headers (Location, Cache-Control, …).

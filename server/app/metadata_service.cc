@@ -31,7 +31,10 @@ absl::StatusOr<oauthd::v1::AuthorizationServerMetadata> BuildAuthorizationServer
   auto authorize = JoinUrlPath(config.site_url, "oauth/authorize");
   auto token = JoinUrlPath(config.site_url, "oauth/access_token");
   auto registration = JoinUrlPath(config.site_url, "api/v4/oauth/apps/register");
-  if (!authorize.ok() || !token.ok() || !registration.ok()) {
+  auto introspection = JoinUrlPath(config.site_url, "oauth/introspect");
+  auto revocation = JoinUrlPath(config.site_url, "oauth/revoke");
+  if (!authorize.ok() || !token.ok() || !registration.ok() || !introspection.ok() ||
+      !revocation.ok()) {
     return AppError(500, "api.oauth.authorization_server_metadata.invalid_url.app_error",
                     absl::StrCat("site_url=", config.site_url));
   }
@@ -47,6 +50,13 @@ absl::StatusOr<oauthd::v1::AuthorizationServerMetadata> BuildAuthorizationServer
   m.add_token_endpoint_auth_methods_supported("client_secret_post");
   m.add_token_endpoint_auth_methods_supported("none");
   m.add_code_challenge_methods_supported("S256");
+  m.set_introspection_endpoint(*introspection);
+  m.add_introspection_endpoint_auth_methods_supported("client_secret_basic");
+  m.add_introspection_endpoint_auth_methods_supported("client_secret_post");
+  m.set_revocation_endpoint(*revocation);
+  m.add_revocation_endpoint_auth_methods_supported("client_secret_basic");
+  m.add_revocation_endpoint_auth_methods_supported("client_secret_post");
+  m.add_revocation_endpoint_auth_methods_supported("none");
   return m;
 }
 

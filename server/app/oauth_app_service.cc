@@ -211,6 +211,21 @@ absl::StatusOr<OAuthApp> OAuthAppService::RegenerateSecret(Caller* caller,
   return app;
 }
 
+absl::StatusOr<OAuthApp> OAuthAppService::SetResourceServer(
+    Caller* caller, const oauthd::v1::SetOAuthAppResourceServerRequest& req) {
+  auto session = auth_->RequireSession(caller);
+  if (!session.ok()) return session.status();
+  if (!IsValidId(req.app_id())) return InvalidUrlParam("app_id");
+  caller->app_id = req.app_id();
+  if (!auth_->HasPermission(*session, "manage_system"))
+    return PermissionError(session->user_id(), "manage_system");
+  if (absl::Status st = ProviderEnabled(); !st.ok()) return st;
+  absl::Status st = apps_->SetResourceServer(req.app_id(), req.is_resource_server());
+  if (absl::IsNotFound(st)) return AppError(404, "app.oauth.get_app.find.app_error");
+  if (!st.ok()) return StoreFailure(st, "app.oauth.update_app.updating.app_error");
+  return LoadOAuthApp(*config_, *apps_, req.app_id());
+}
+
 absl::StatusOr<OAuthApp> OAuthAppService::Info(Caller* caller, const std::string& app_id) {
   auto session = auth_->RequireSession(caller);
   if (!session.ok()) return session.status();

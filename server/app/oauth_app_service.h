@@ -35,6 +35,10 @@ class OAuthAppService {
   absl::Status Delete(Caller* caller, const std::string& app_id);
   absl::StatusOr<oauthd::v1::OAuthApp> RegenerateSecret(Caller* caller, const std::string& app_id);
   absl::StatusOr<oauthd::v1::OAuthApp> Info(Caller* caller, const std::string& app_id);
+  // oauthd's: marks an app as a resource server, which may introspect any token (system admins
+  // only: the flag lets an app learn about every user's tokens).
+  absl::StatusOr<oauthd::v1::OAuthApp> SetResourceServer(
+      Caller* caller, const oauthd::v1::SetOAuthAppResourceServerRequest& req);
   absl::StatusOr<std::vector<oauthd::v1::OAuthApp>> AuthorizedForUser(
       Caller* caller, const oauthd::v1::GetAuthorizedOAuthAppsRequest& req);
 

@@ -51,15 +51,8 @@ absl::StatusOr<oauthd::v1::ClientRegistrationResponse> RegistrationService::Regi
     Caller* caller, const google::api::HttpBody& body) {
   absl::Duration retry_after;
   const absl::Time now = absl::Now();
-  if (!limiter_->Allow(caller->client_ip, now, &retry_after)) {
-    const std::string seconds =
-        absl::StrCat(std::max<int64_t>(1, std::ceil(absl::ToDoubleSeconds(retry_after))));
-    absl::Status st = RawError(429, "text/plain; charset=utf-8", "limit exceeded\n");
-    st = WithHeader(st, "x-ratelimit-limit", absl::StrCat(limiter_->burst()));
-    st = WithHeader(st, "x-ratelimit-remaining", "0");
-    st = WithHeader(st, "x-ratelimit-reset", seconds);
-    return WithHeader(st, "retry-after", seconds);
-  }
+  if (!limiter_->Allow(caller->client_ip, now, &retry_after))
+    return LimitExceeded(*limiter_, retry_after);
   oauthd::v1::ClientRegistrationRequest req;
   if (!DecodeJsonBody(body, &req).ok()) return InvalidMetadata("Invalid JSON in request body");
   if (!config_->enable_oauth_service_provider) {

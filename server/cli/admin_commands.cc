@@ -13,6 +13,7 @@
 #include "common/mattermost_id.h"
 #include "server/cli/command.h"
 #include "server/cli/secret_flags.h"
+#include "storage/app_store.h"
 #include "storage/connection_pool.h"
 #include "storage/identity_store.h"
 #include "storage/migrator.h"
@@ -118,6 +119,30 @@ int RunMigrate(const std::vector<std::string>& args) {
   if (absl::Status st = storage::CheckSchema(**pool); !st.ok()) return Fail(st);
   std::fprintf(stderr, "migrate: done (%zu applied, %d already applied, %zu roles created)\n",
                report->applied.size(), report->already_applied, report->roles_created.size());
+  return 0;
+}
+
+int RunAppResourceServer(const std::vector<std::string>& args) {
+  std::string db;
+  FlagSet flags(
+      "OAUTHD_",
+      "Usage: oauthd app resource-server APP_ID on|off [--db=URL]\n\n"
+      "Marks an app as a resource server, which may introspect every client's tokens at\n"
+      "/oauth/introspect (RFC 7662), or removes the mark. Without it an app learns about\n"
+      "its own tokens only. The same as PUT /api/v4/oauth/apps/APP_ID/resource_server by a\n"
+      "system admin.\n");
+  flags.String("db", &db, kDbHelp);
+  std::vector<std::string> pos;
+  if (int rc = ParseOrExit(flags, args, &pos); rc >= 0) return rc;
+  if (pos.size() != 2 || (pos[1] != "on" && pos[1] != "off"))
+    return Usage("expected APP_ID and on or off");
+  auto pool = OpenDb(db);
+  if (!pool.ok()) return Fail(pool.status());
+  storage::AppStore apps(pool->get());
+  absl::Status st = apps.SetResourceServer(pos[0], pos[1] == "on");
+  if (absl::IsNotFound(st)) return Fail(absl::NotFoundError("no app " + pos[0]));
+  if (!st.ok()) return Fail(st);
+  std::printf("%s: resource server %s\n", pos[0].c_str(), pos[1].c_str());
   return 0;
 }
 

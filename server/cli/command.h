@@ -27,6 +27,7 @@ int RunUserCreate(const std::vector<std::string>& args);
 int RunSessionCreate(const std::vector<std::string>& args);
 int RunRoleGrant(const std::vector<std::string>& args);
 int RunRoleRevoke(const std::vector<std::string>& args);
+int RunAppResourceServer(const std::vector<std::string>& args);
 int RunSecretsRotate(const std::vector<std::string>& args);
 int RunSecretsNewKey(const std::vector<std::string>& args);
 

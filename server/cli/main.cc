@@ -20,6 +20,10 @@ const std::vector<Command>& Commands() {
       {"role grant", "add a permission to a role: role grant ROLE PERMISSION", RunRoleGrant},
       {"role revoke", "remove a permission from a role: role revoke ROLE PERMISSION",
        RunRoleRevoke},
+      {"app resource-server",
+       "let an app introspect every token (RFC 7662), or no longer: app resource-server APP_ID "
+       "on|off",
+       RunAppResourceServer},
       {"secrets rotate",
        "re-encrypt stored secrets under a new key, in batches, while the service runs",
        RunSecretsRotate},

@@ -21,6 +21,7 @@
 #include "server/app/oauth_app_service.h"
 #include "server/app/rate_limiter.h"
 #include "server/app/registration_service.h"
+#include "server/app/token_service.h"
 #include "server/cli/command.h"
 #include "server/cli/secret_flags.h"
 #include "server/rpc/audit_log.h"
@@ -29,6 +30,7 @@
 #include "server/rpc/call_runner.h"
 #include "server/rpc/client_address.h"
 #include "server/rpc/oauth_apps_handler.h"
+#include "server/rpc/tokens_handler.h"
 #include "server/rpc/worker_pool.h"
 #include "storage/app_store.h"
 #include "storage/connection_pool.h"
@@ -119,6 +121,13 @@ int RunServe(const std::vector<std::string>& args) {
   flags.String("dcr-rate-limit", &dcr_rate_text,
                "registrations allowed per second per client address");
   flags.Int("dcr-rate-burst", &dcr_burst, "registrations a client address may save up");
+  std::string auth_failure_rate_text = "1";
+  int auth_failure_burst = 10;
+  flags.String("client-auth-failure-rate", &auth_failure_rate_text,
+               "failed client authentications per second a client address may make at\n"
+               "/oauth/introspect and /oauth/revoke before it gets 429 (whatever it sends)");
+  flags.Int("client-auth-failure-burst", &auth_failure_burst,
+            "failed client authentications a client address may save up");
   flags.Bool("developer-mode", &developer_mode, "fill AppError.detailed_error (off: always \"\")");
   flags.Duration(
       "oauth-session-length", &config.oauth_session_length,
@@ -199,6 +208,10 @@ int RunServe(const std::vector<std::string>& args) {
     return UsageError("--dcr-rate-limit must be a positive number");
   }
   if (dcr_burst < 1) return UsageError("--dcr-rate-burst must be at least 1");
+  double auth_failure_rate = 0;
+  if (!absl::SimpleAtod(auth_failure_rate_text, &auth_failure_rate) || auth_failure_rate <= 0)
+    return UsageError("--client-auth-failure-rate must be a positive number");
+  if (auth_failure_burst < 1) return UsageError("--client-auth-failure-burst must be at least 1");
   if (db_pool_size < 1) return UsageError("--db-pool-size must be at least 1");
   if (async_db_connections < 0) return UsageError("--async-db-connections must not be negative");
   if (async_db_loops < 1) return UsageError("--async-db-loops must be at least 1");
@@ -271,13 +284,15 @@ int RunServe(const std::vector<std::string>& args) {
   }
   storage::AppStore apps(&pool, cipher, async_db.get());
   storage::IdentityStore identity(&pool);
-  storage::GrantStore grants(&pool, cipher);
+  storage::GrantStore grants(&pool, cipher, async_db.get());
   storage::PreferenceStore prefs(&pool);
   app::Authenticator auth(&identity, cache_ttl, static_cast<size_t>(cache_entries));
   app::RateLimiter limiter(dcr_rate, dcr_burst);
   app::OAuthAppService app_service(&config, &auth, &apps);
   app::RegistrationService registration(&config, &limiter, &apps);
   app::AuthorizationService authorization(&config, &auth, &apps, &grants, &prefs, &identity);
+  app::RateLimiter auth_failures(auth_failure_rate, auth_failure_burst);
+  app::TokenService tokens(&config, &grants, &auth_failures);
 
   Metrics metrics("oauthd");
   std::atomic<int64_t> reaped{0};
@@ -311,6 +326,7 @@ int RunServe(const std::vector<std::string>& args) {
   rpc::OAuthAppsHandler apps_handler(&runner, &app_service);
   rpc::AuthorizationServerHandler server_handler(&runner, &config, &registration);
   rpc::AuthorizationHandler authorization_handler(&runner, &authorization);
+  rpc::TokensHandler tokens_handler(&runner, &tokens);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -320,6 +336,7 @@ int RunServe(const std::vector<std::string>& args) {
   builder.RegisterService(&apps_handler);
   builder.RegisterService(&server_handler);
   builder.RegisterService(&authorization_handler);
+  builder.RegisterService(&tokens_handler);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     std::fprintf(stderr, "oauthd serve: cannot listen on %s\n", listen.c_str());

@@ -71,6 +71,7 @@ oauthd::v1::OAuthApp ToProto(storage::OAuthAppRow&& row) {
   a.set_is_trusted(row.is_trusted);
   a.set_mattermost_app_id(std::move(row.mattermost_app_id));
   if (row.is_dynamically_registered) a.set_is_dynamically_registered(true);  // omitempty
+  if (row.is_resource_server) a.set_is_resource_server(true);
   return a;
 }
 

@@ -5,9 +5,7 @@
 #include "absl/strings/str_split.h"
 
 namespace oauthd::model {
-namespace {
-
-bool Decode(absl::string_view in, std::string* out) {
+bool FormUnescape(absl::string_view in, std::string* out) {
   out->clear();
   for (size_t i = 0; i < in.size(); ++i) {
     if (in[i] == '+') {
@@ -26,8 +24,6 @@ bool Decode(absl::string_view in, std::string* out) {
   }
   return true;
 }
-
-}  // namespace
 
 std::string QueryEscape(absl::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -50,8 +46,8 @@ bool ParseForm(absl::string_view body, std::map<std::string, std::string>* out) 
   for (absl::string_view pair : absl::StrSplit(body, '&', absl::SkipEmpty())) {
     size_t eq = pair.find('=');
     std::string key, value;
-    if (!Decode(pair.substr(0, eq), &key)) return false;
-    if (eq != absl::string_view::npos && !Decode(pair.substr(eq + 1), &value)) return false;
+    if (!FormUnescape(pair.substr(0, eq), &key)) return false;
+    if (eq != absl::string_view::npos && !FormUnescape(pair.substr(eq + 1), &value)) return false;
     out->emplace(std::move(key), std::move(value));  // the first value wins, as r.FormValue
   }
   return true;

@@ -15,6 +15,9 @@ namespace oauthd::model {
 // url.QueryEscape: unreserved characters stay, space becomes '+', everything else %XX.
 std::string QueryEscape(absl::string_view s);
 
+// One form-encoded value decoded ('+' is a space, %XX a byte). False on a malformed escape.
+bool FormUnescape(absl::string_view in, std::string* out);
+
 // application/x-www-form-urlencoded → first value of each key. False on a malformed escape.
 bool ParseForm(absl::string_view body, std::map<std::string, std::string>* out);
 

@@ -50,10 +50,14 @@ AuditLog::~AuditLog() {
 
 std::string AuditLog::Format(const AuditRecord& r) {
   const bool ok = r.http_status < 400;
-  const absl::string_view actor_type = !r.user_id.empty() ? "user"
-                                       : r.event == "oauth.token" && !r.app_id.empty()
-                                           ? "client"
-                                           : "anonymous";
+  // A call that succeeded but changed nothing it was asked to (revoking another client's token, an
+  // introspection of a token the caller may not see) names why: refused.
+  const absl::string_view outcome = !ok ? "failure" : r.error.empty() ? "success" : "refused";
+  const bool client_event =
+      r.event == "oauth.token" || r.event == "oauth.revoke" || r.event == "oauth.introspect";
+  const absl::string_view actor_type = !r.user_id.empty()                  ? "user"
+                                       : client_event && !r.app_id.empty() ? "client"
+                                                                           : "anonymous";
   const absl::string_view actor = !r.user_id.empty()       ? r.user_id
                                   : actor_type == "client" ? r.app_id
                                                            : absl::string_view();
@@ -62,8 +66,8 @@ std::string AuditLog::Format(const AuditRecord& r) {
       "\",\"audit\":", Field(r.event), ",\"actor_type\":\"", actor_type,
       "\",\"actor\":", Field(actor), ",\"app_id\":", Field(r.app_id),
       ",\"client_ip\":", Field(r.client_ip), ",\"request_id\":", Field(r.request_id),
-      ",\"outcome\":\"", ok ? "success" : "failure", "\",\"status\":", r.http_status,
-      ok ? "" : absl::StrCat(",\"error\":", Field(r.error)), "}");
+      ",\"outcome\":\"", outcome, "\",\"status\":", r.http_status,
+      r.error.empty() ? "" : absl::StrCat(",\"error\":", Field(r.error)), "}");
 }
 
 void AuditLog::Write(const AuditRecord& r) {

@@ -1,7 +1,7 @@
 // One JSON line per state change (create, update, delete, regenerate, register, authorize,
-// deauthorize, token issue), success or failure: who, which app, from where, the request id and
-// the outcome. Built only from fixed fields (ids, an address, an error id), so it never carries a
-// secret, a token or a code.
+// deauthorize, token issue, revocation) and per refused introspection, success or failure: who,
+// which app, from where, the request id and the outcome. Built only from fixed fields (ids, an
+// address, an error id), so it never carries a secret, a token or a code.
 #ifndef OAUTHD_SERVER_RPC_AUDIT_LOG_H_
 #define OAUTHD_SERVER_RPC_AUDIT_LOG_H_
 
@@ -23,7 +23,9 @@ struct AuditRecord {
   absl::string_view client_ip;
   absl::string_view request_id;
   int http_status = 0;
-  absl::string_view error;  // the error id (Mattermost's, or RFC 6749's) on failure
+  // The error id (Mattermost's, or RFC 6749's) on failure; on success, why nothing changed (then
+  // the outcome is "refused").
+  absl::string_view error;
 };
 
 class AuditLog {

@@ -161,7 +161,8 @@ void CallRunner::Finish(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReact
   const char* audit_event = options.audit != nullptr ? options.audit : caller.audit_event;
   if (audit_ != nullptr && audit_event != nullptr) {
     audit_->Write({start, audit_event, caller.user_id, caller.app_id, caller.client_ip,
-                   caller.request_id, http, error_id});
+                   caller.request_id, http,
+                   caller.audit_error != nullptr ? caller.audit_error : error_id});
   }
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   metrics_->ObserveRequest(options.method, http, seconds);

@@ -81,6 +81,14 @@ grpc::ServerUnaryReactor* OAuthAppsHandler::GetOAuthAppInfo(
   });
 }
 
+grpc::ServerUnaryReactor* OAuthAppsHandler::SetOAuthAppResourceServer(
+    grpc::CallbackServerContext* ctx, const oauthd::v1::SetOAuthAppResourceServerRequest* req,
+    OAuthApp* resp) {
+  return runner_->Run(
+      ctx, {"SetOAuthAppResourceServer", false, 200, "oauth_app.resource_server"},
+      [=](app::Caller* c) { return Assign(service_->SetResourceServer(c, *req), resp); });
+}
+
 grpc::ServerUnaryReactor* OAuthAppsHandler::GetAuthorizedOAuthAppsForUser(
     grpc::CallbackServerContext* ctx, const oauthd::v1::GetAuthorizedOAuthAppsRequest* req,
     OAuthAppList* resp) {

@@ -35,6 +35,9 @@ class OAuthAppsHandler final : public oauthd::v1::OAuthApps::CallbackService {
   grpc::ServerUnaryReactor* GetOAuthAppInfo(grpc::CallbackServerContext* ctx,
                                             const oauthd::v1::OAuthAppIdRequest* req,
                                             oauthd::v1::OAuthApp* resp) override;
+  grpc::ServerUnaryReactor* SetOAuthAppResourceServer(
+      grpc::CallbackServerContext* ctx, const oauthd::v1::SetOAuthAppResourceServerRequest* req,
+      oauthd::v1::OAuthApp* resp) override;
   grpc::ServerUnaryReactor* GetAuthorizedOAuthAppsForUser(
       grpc::CallbackServerContext* ctx, const oauthd::v1::GetAuthorizedOAuthAppsRequest* req,
       oauthd::v1::OAuthAppList* resp) override;

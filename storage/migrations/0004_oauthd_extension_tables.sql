@@ -3,11 +3,13 @@
 -- exists only when it has something to say: an app that Mattermost created, a code without PKCE or a grant without
 -- an audience has none, and reads join with LEFT JOIN.
 
--- Per app: whether it was registered dynamically (RFC 7591), and its client secret sealed under
--- --secret-encryption-key (then OAuthApps.ClientSecret holds a placeholder that matches no secret).
+-- Per app: whether it was registered dynamically (RFC 7591), whether it may introspect every token as a resource
+-- server does (RFC 7662; set by a system admin), and its client secret sealed under --secret-encryption-key (then
+-- OAuthApps.ClientSecret holds a placeholder that matches no secret).
 CREATE TABLE IF NOT EXISTS OAuthdApps (
   AppId varchar(26) NOT NULL,
   IsDynamicallyRegistered tinyint(1) NOT NULL DEFAULT 0,
+  IsResourceServer tinyint(1) NOT NULL DEFAULT 0,
   ClientSecret varchar(255) DEFAULT NULL,
   PRIMARY KEY (AppId),
   KEY idx_oauthdapps_dynamic (IsDynamicallyRegistered)

@@ -76,14 +76,31 @@ TEST_F(AdminCliTest, RoleGrantAndRevokeAreIdempotent) {
 
 TEST_F(AdminCliTest, EveryCommandHasHelp) {
   std::string out;
-  for (const char* cmd : {"--help", "serve --help", "migrate --help", "user create --help",
-                          "session create --help", "role grant --help", "role revoke --help"}) {
+  for (const char* cmd :
+       {"--help", "serve --help", "migrate --help", "user create --help", "session create --help",
+        "role grant --help", "role revoke --help", "app resource-server --help",
+        "secrets rotate --help", "secrets new-key --help"}) {
     EXPECT_EQ(Oauthd(cmd, &out), 0) << cmd;
     EXPECT_NE(out.find("Usage: oauthd"), std::string::npos) << cmd << ": " << out;
   }
   EXPECT_EQ(RunCommand(BinDir() + "/oauthd-gateway --help", &out), 0);
   EXPECT_NE(out.find("--upstream"), std::string::npos);
   EXPECT_NE(out.find("--response-cache-entries"), std::string::npos);
+}
+
+TEST_F(AdminCliTest, AppResourceServerSetsAndClearsTheMark) {
+  std::string out;
+  db().Exec("INSERT INTO OAuthApps (Id, Name) VALUES ('cliapp0000000000000000000a', 'cli')");
+  ASSERT_EQ(Oauthd("app resource-server cliapp0000000000000000000a on", &out), 0) << out;
+  EXPECT_EQ(db().QueryInt("SELECT IsResourceServer FROM OAuthdApps WHERE AppId = "
+                          "'cliapp0000000000000000000a'"),
+            1);
+  ASSERT_EQ(Oauthd("app resource-server cliapp0000000000000000000a off", &out), 0) << out;
+  EXPECT_EQ(db().QueryInt("SELECT IsResourceServer FROM OAuthdApps WHERE AppId = "
+                          "'cliapp0000000000000000000a'"),
+            0);
+  EXPECT_EQ(Oauthd("app resource-server cliapp0000000000000000000a maybe", &out), 2);
+  EXPECT_EQ(Oauthd("app resource-server nosuchapp00000000000000000 on", &out), 1);
 }
 
 TEST_F(AdminCliTest, ServeAndGatewayRejectBadSettingsWithExitCode2) {

@@ -144,10 +144,19 @@ TEST(AuditLog, OneLineOfFixedFieldsWithHostileValuesNeutralized) {
   r.user_id = "";
   r.app_id = "client1";
   r.http_status = 200;
+  r.error = "";
   const std::string line = rpc::AuditLog::Format(r);
   EXPECT_NE(line.find("\"actor_type\":\"client\",\"actor\":\"client1\""), std::string::npos);
   EXPECT_NE(line.find("\"outcome\":\"success\""), std::string::npos);
   EXPECT_EQ(line.find("\"error\""), std::string::npos);
+  // A call that succeeded but changed nothing, with the reason: refused.
+  r.event = "oauth.revoke";
+  r.error = "not_permitted";
+  const std::string refused = rpc::AuditLog::Format(r);
+  EXPECT_NE(refused.find("\"actor_type\":\"client\",\"actor\":\"client1\""), std::string::npos);
+  EXPECT_NE(refused.find("\"outcome\":\"refused\",\"status\":200,\"error\":\"not_permitted\""),
+            std::string::npos)
+      << refused;
 }
 
 }  // namespace
