@@ -31,32 +31,19 @@ mkdir -p "$STATE" "$RESULTS"
 LINES=$STATE/results.jsonl CEILINGS=$STATE/ceilings.jsonl
 : >"$LINES"
 : >"$CEILINGS"
-PIDS=()
+# shellcheck source=lib.sh
+source bench/lib.sh
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  bench_cleanup
   deploy/lib/mariadb.sh stop "$STATE/db" || true
 }
 trap cleanup EXIT
-step() { echo ">> $(date +%H:%M:%S) $*"; }
 
-# shellcheck source=../deploy/lib/packages.sh
-source deploy/lib/packages.sh
-oauthd_ensure_packages "${OAUTHD_BUILD_PACKAGES[@]}" wrk
-
-step "building Release in $BUILD"
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DOAUTHD_BUILD_TESTS=OFF >/dev/null
-cmake --build "$BUILD" -j2 --target oauthd oauthd-gateway oauthd-bench-echo oauthd-bench-grpc \
-  oauthd-bench-http-fixed oauthd-bench-db
+oauthd_ensure_packages "${OAUTHD_BUILD_PACKAGES[@]}" wrk linux-perf
+bench_build "$BUILD" oauthd oauthd-gateway oauthd-bench-echo oauthd-bench-grpc oauthd-bench-http-fixed oauthd-bench-db
 BIN=$BUILD/bin
 
-step "starting MariaDB"
-# Configured as a production server for this load would be: a buffer pool that holds the data set (the default 256M
-# does not hold scale 10, whose first reads would then measure the disk), and MariaDB's thread pool, which serves many
-# short queries from few threads (with a thread per connection, MariaDB spent 60-88 us of CPU per oauthd query against
-# 42-45 us pooled; see bench/README.md). The database ceilings are measured against the same server.
-PORT=$(OAUTHD_MARIADB_BUFFER_POOL=$((384 * SCALE))M OAUTHD_MARIADB_ARGS=--thread-handling=pool-of-threads \
-  deploy/lib/mariadb.sh start "$STATE/db")
+bench_mariadb "$STATE" "$SCALE"
 DBNAME=bench_s$SCALE
 mariadb --no-defaults -h127.0.0.1 -P"$PORT" -uoauthd -poauthd -e "DROP DATABASE IF EXISTS $DBNAME; CREATE DATABASE $DBNAME"
 DB=$(deploy/lib/mariadb.sh url "$STATE/db" "$DBNAME")
@@ -68,38 +55,8 @@ step "seeding: $APPS apps over $CREATORS creators, $USERS users, $SESSIONS sessi
 sed -e "s/@APPS@/$APPS/g" -e "s/@USERS@/$USERS/g" -e "s/@CREATORS@/$CREATORS/g" -e "s/@SESSIONS@/$SESSIONS/g" \
     -e "s/@PREFERENCES@/$PREFERENCES/g" bench/seed.sql.in |
   mariadb --no-defaults -h127.0.0.1 -P"$PORT" -uoauthd -poauthd "$DBNAME" >/dev/null
-step "seeded; waiting for InnoDB to write the seed out (up to 90 s)"
-# Flushing a million freshly inserted rows competes with whatever is measured first: wait until the dirty pages
-# are written and the purge is done, so the first operation and its ceiling see the same quiet machine.
-sql_root() { mariadb --no-defaults -h127.0.0.1 -P"$PORT" -uroot -N -e "$1"; }
-sql_root "SET GLOBAL innodb_max_dirty_pages_pct = 0"
-for _ in $(seq 1 90); do
-  dirty=$(sql_root "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'" | awk '{print $2}')
-  history=$(sql_root "SHOW ENGINE INNODB STATUS\G" | awk '/History list length/ {print $4}')
-  [ "${dirty:-0}" -lt 100 ] && [ "${history:-0}" -lt 1000 ] && break
-  sleep 1
-done
-sql_root "SET GLOBAL innodb_max_dirty_pages_pct = DEFAULT"
-step "quiet (dirty pages ${dirty:-?}, history length ${history:-?})"
-
-# start_server NAME LOG CMD...: starts a server that reports "port N" (bench tools print it, oauthd and the gateway
-# log it), records its pid for cleanup, and sets NAME_PORT and NAME_PID.
-start_server() {
-  local name=$1 log=$2; shift 2
-  "$@" >"$log" 2>&1 &
-  local pid=$!
-  PIDS+=("$pid")
-  local port=""
-  for _ in $(seq 1 100); do
-    port=$(grep -oE 'port [0-9]+' "$log" 2>/dev/null | head -1 | awk '{print $2}' || true)
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "server did not start: $*" >&2; cat "$log" >&2; exit 1; }
-  printf -v "${name}_PORT" '%s' "$port"
-  printf -v "${name}_PID" '%s' "$pid"
-}
+# Flushing a million freshly inserted rows competes with whatever is measured first.
+bench_wait_quiet
 
 start_server ECHO "$STATE/echo.log" "$BIN/oauthd-bench-echo"
 start_server FIXED "$STATE/fixed.log" "$BIN/oauthd-bench-http-fixed"
@@ -124,28 +81,16 @@ selected() { [[ "$1" =~ $ONLY ]]; }
 
 # What one call costs, by process, read around an operation's run (the load generator's line gives the count):
 # statements MariaDB executed (each one a round trip from oauthd), explicit COMMITs (transactions; a single write
-# outside one commits on its own), InnoDB fsyncs, rows read, and
-# CPU time and context switches of oauthd and of MariaDB. /proc counts CPU in clock ticks (10 ms), so a 5 s run
-# resolves a few µs per call.
-DB_PID=$(cat "$STATE/db/mysqld.pid")
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
-db_status() {  # Questions Com_commit Innodb_data_fsyncs Rows_read, space-separated (0 for one MariaDB lacks)
-  sql_root "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions','Com_commit','Innodb_data_fsyncs','Rows_read')" |
-    awk '{ v[$1] = $2 } END { print v["Questions"] + 0, v["Com_commit"] + 0, v["Innodb_data_fsyncs"] + 0, v["Rows_read"] + 0 }'
-}
-proc_cost() {  # PID → "cpu_ticks context_switches" over all its threads
-  local pid=$1
-  awk '{ t += $14 + $15 } END { printf "%d ", t }' /proc/"$pid"/task/*/stat
-  cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ { s += $2 } END { print s }'
-}
+# outside one commits on its own), InnoDB fsyncs, rows read, and CPU time and context switches of oauthd and of
+# MariaDB (bench/lib.sh).
 cost_snapshot() { echo "$(db_status) $(proc_cost "$OAUTHD_PID") $(proc_cost "$DB_PID")"; }
 with_cost() {  # with_cost LINE BEFORE AFTER: LINE plus the per-call costs between the two snapshots
   local count; count=$(sed -E 's/.*"calls_total":([0-9]+).*/\1/' <<<"$1")
   awk -v line="$1" -v b="$2" -v a="$3" -v n="$count" -v tick="$TICK_US" 'BEGIN {
     split(b, x, " "); split(a, y, " "); if (n <= 0) n = 1
     extra = sprintf(",\"queries_per_call\":%.2f,\"commits_per_call\":%.2f,\"fsyncs_per_call\":%.2f,\"rows_read_per_call\":%.1f,\"oauthd_cpu_us\":%.0f,\"oauthd_ctxsw_per_call\":%.2f,\"db_cpu_us\":%.0f,\"db_ctxsw_per_call\":%.2f}",
-      (y[1] - x[1] - 1) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n, (y[4] - x[4]) / n, (y[5] - x[5]) * tick / n,
-      (y[6] - x[6]) / n, (y[7] - x[7]) * tick / n, (y[8] - x[8]) / n)
+      (y[1] - x[1] - 1) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n, (y[4] - x[4]) / n, (y[7] - x[7]) * tick / n,
+      (y[8] - x[8]) / n, (y[9] - x[9]) * tick / n, (y[10] - x[10]) / n)
     sub(/}$/, extra, line); print line }'
 }
 
