@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by bench/run.sh and bench/peer.sh (sourced; ROOT is the repository): the Release build, a private MariaDB
 # configured for load, servers that report their port, and what a process costs, read from /proc.
 

@@ -103,8 +103,10 @@ mint() {
   local side=$1 kind=$2 users=$3 first=$4 n=$5 app=$6 out
   out=$(mktemp -p "$STATE")
   if [ "$side" = oauthd ]; then
+    local repeat=()
+    [ "$users" = repeat ] && repeat=(repeat)
     node bench/peer/mint_oauthd.mjs "$OAUTHD_URL" "$app" "$SECRET" "$kind" "$STATE/sessions.txt" "$first" "$n" \
-      $([ "$users" = repeat ] && echo repeat) >"$out"
+      "${repeat[@]}" >"$out"
   else
     curl -fsS -X POST "http://127.0.0.1:$PEER_ADMIN/mint?kind=$kind&n=$n&users=$users" >"$out"
   fi
@@ -116,7 +118,7 @@ costs() {
   if [ "$1" = oauthd ]; then
     echo "$(proc_cost "$HTTP_PID") $(proc_cost "$GRPC_PID") $(proc_cost "$DB_PID") $(db_status)"
   else
-    echo "$(proc_cost "$PEER_PID")"
+    proc_cost "$PEER_PID"
   fi
 }
 
