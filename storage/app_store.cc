@@ -6,46 +6,11 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "storage/app_sql.h"
 #include "storage/string_list_json.h"
 
 namespace oauthd::storage {
 namespace {
-
-// Mattermost's columns, then oauthd's (NULL for an app without an OAuthdApps row).
-constexpr char kColumns[] =
-    "o.Id, o.CreatorId, o.CreateAt, o.UpdateAt, o.ClientSecret, o.Name, o.Description, o.IconURL, "
-    "o.CallbackUrls, o.Homepage, o.IsTrusted, o.MattermostAppID, x.IsDynamicallyRegistered, "
-    "x.ClientSecret, x.IsResourceServer";
-constexpr char kFrom[] = " FROM OAuthApps o LEFT JOIN OAuthdApps x ON x.AppId = o.Id";
-
-// `Row` is a blocking sql::ResultSet or an asynchronous QueryResult: both read through
-// GetStr/GetInt.
-template <typename Row>
-absl::StatusOr<OAuthAppRow> ReadApp(Row& rs, const SecretCipher& cipher) {
-  OAuthAppRow a;
-  a.id = GetStr(rs, 1);
-  a.creator_id = GetStr(rs, 2);
-  a.create_at = GetInt(rs, 3);
-  a.update_at = GetInt(rs, 4);
-  auto secret = OpenClientSecret(cipher, GetStr(rs, 5), GetStr(rs, 14));
-  if (!secret.ok())
-    return absl::DataLossError(absl::StrCat(secret.status().message(), " (app ", a.id, ")"));
-  a.client_secret = std::move(*secret);
-  a.name = GetStr(rs, 6);
-  a.description = GetStr(rs, 7);
-  a.icon_url = GetStr(rs, 8);
-  auto urls = DecodeStringList(GetStr(rs, 9));
-  if (!urls.ok())
-    return absl::DataLossError(
-        absl::StrCat("OAuthApps.CallbackUrls of ", a.id, ": ", urls.status().message()));
-  a.callback_urls = std::move(*urls);
-  a.homepage = GetStr(rs, 10);
-  a.is_trusted = GetInt(rs, 11) != 0;
-  a.mattermost_app_id = GetStr(rs, 12);  // NULL (older Mattermost data) reads as ""
-  a.is_dynamically_registered = GetInt(rs, 13) != 0;
-  a.is_resource_server = GetInt(rs, 15) != 0;
-  return a;
-}
 
 absl::StatusOr<std::vector<OAuthAppRow>> ReadApps(sql::PreparedStatement& st,
                                                   const SecretCipher& cipher) {
@@ -60,7 +25,7 @@ absl::StatusOr<std::vector<OAuthAppRow>> ReadApps(sql::PreparedStatement& st,
 }
 
 const std::string& SelectById() {
-  static const std::string s = absl::StrCat("SELECT ", kColumns, kFrom, " WHERE o.Id = ?");
+  static const std::string s = absl::StrCat("SELECT ", kAppColumns, kAppFrom, " WHERE o.Id = ?");
   return s;
 }
 
@@ -208,7 +173,7 @@ absl::StatusOr<OAuthAppRow> AppStore::Get(const std::string& id) {
 void AppStore::GetAsync(const std::string& id,
                         std::function<void(absl::StatusOr<OAuthAppRow>)> done) {
   if (async_ == nullptr) return done(Get(id));
-  async_->Query(absl::StrCat("SELECT ", kColumns, kFrom, " WHERE o.Id = ", SqlQuote(id)),
+  async_->Query(absl::StrCat("SELECT ", kAppColumns, kAppFrom, " WHERE o.Id = ", SqlQuote(id)),
                 [cipher = cipher_, id, done = std::move(done)](absl::StatusOr<QueryResult> rs) {
                   if (!rs.ok()) return done(rs.status());
                   if (!rs->Next())
@@ -256,7 +221,7 @@ absl::Status AppStore::Delete(const std::string& id) {
 absl::StatusOr<std::vector<OAuthAppRow>> AppStore::List(Page page) {
   return pool_->Run([&](DbConn& c) {
     static const std::string sql =
-        absl::StrCat("SELECT ", kColumns, kFrom, " ORDER BY o.Id LIMIT ? OFFSET ?");
+        absl::StrCat("SELECT ", kAppColumns, kAppFrom, " ORDER BY o.Id LIMIT ? OFFSET ?");
     auto& st = c.Prepare(sql);
     st.setInt64(1, page.limit);
     st.setInt64(2, page.offset);
@@ -268,7 +233,7 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListByCreator(const std::stri
                                                                  Page page) {
   return pool_->Run([&](DbConn& c) {
     static const std::string sql = absl::StrCat(
-        "SELECT ", kColumns, kFrom, " WHERE o.CreatorId = ? ORDER BY o.Id LIMIT ? OFFSET ?");
+        "SELECT ", kAppColumns, kAppFrom, " WHERE o.CreatorId = ? ORDER BY o.Id LIMIT ? OFFSET ?");
     auto& st = c.Prepare(sql);
     st.setString(1, creator_id);
     st.setInt64(2, page.limit);
@@ -281,7 +246,7 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListAuthorizedByUser(const st
                                                                         Page page) {
   return pool_->Run([&](DbConn& c) {
     static const std::string sql = absl::StrCat(
-        "SELECT ", kColumns,
+        "SELECT ", kAppColumns,
         " FROM Preferences p INNER JOIN OAuthApps o ON o.Id = p.Name "
         "LEFT JOIN OAuthdApps x ON x.AppId = o.Id WHERE p.UserId = ? AND p.Category = 'oauth_app' "
         "ORDER BY p.Name LIMIT ? OFFSET ?");

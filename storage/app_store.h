@@ -23,12 +23,6 @@ struct Page {
   int64_t limit = 60;
 };
 
-// The secret an app had before its last regeneration, still accepted until `expires_at` (ms).
-struct PreviousSecret {
-  std::string client_secret;
-  int64_t expires_at = 0;
-};
-
 class AppStore {
  public:
   // Client secrets are sealed with `cipher` on the way in and opened on the way out.

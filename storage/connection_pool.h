@@ -117,6 +117,12 @@ class ConnectionPool {
   template <typename Fn>
   auto RunInTransaction(Fn&& fn) -> decltype(fn(std::declval<DbConn&>()));
 
+  // Like Run, for a statement that is a transaction of its own (a CALL of a procedure that commits
+  // or rolls back itself): run again, up to 3 times, when the server chose it as a deadlock victim
+  // or it timed out on a lock, both of which rolled it back whole.
+  template <typename Fn>
+  auto RunRetryingConflicts(Fn&& fn) -> decltype(fn(std::declval<DbConn&>()));
+
   // Checks that the database answers (used at start-up and by health checks).
   absl::Status Ping();
   PoolStats Stats();
@@ -189,6 +195,25 @@ auto ConnectionPool::RunInTransaction(Fn&& fn) -> decltype(fn(std::declval<DbCon
         } catch (...) {
           // The connection is gone; the server rolls back on its own.
         }
+        if (attempt < 3 && IsRetryableTransactionError(e)) {
+          retry = true;
+          return absl::AbortedError(e.what());
+        }
+        throw;
+      }
+    });
+    if (!retry) return result;
+  }
+}
+
+template <typename Fn>
+auto ConnectionPool::RunRetryingConflicts(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
+  for (int attempt = 1;; ++attempt) {
+    bool retry = false;
+    auto result = Run([&](DbConn& c) -> decltype(fn(c)) {
+      try {
+        return fn(c);
+      } catch (const sql::SQLException& e) {
         if (attempt < 3 && IsRetryableTransactionError(e)) {
           retry = true;
           return absl::AbortedError(e.what());

@@ -1,10 +1,9 @@
 #include "storage/grant_store.h"
 
-#include <cppconn/datatype.h>
-
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "storage/app_sql.h"
 #include "storage/session_sql.h"
 
 namespace oauthd::storage {
@@ -56,28 +55,51 @@ bool StoredFormMatches(const std::string& stored, const std::vector<std::string>
   return false;
 }
 
+// A code with its PKCE challenge and resource (oauthd's OAuthdAuthData, joined as `dx`).
 constexpr char kAuthDataColumns[] =
     "d.ClientId, d.UserId, d.Code, d.ExpiresIn, d.CreateAt, d.RedirectUri, d.State, d.Scope, "
-    "x.CodeChallenge, x.CodeChallengeMethod, x.Resource";
+    "dx.CodeChallenge, dx.CodeChallengeMethod, dx.Resource";
 constexpr int kAuthDataColumnCount = 11;
-// A code with its PKCE challenge and resource (oauthd's OAuthdAuthData, joined as `x`).
-constexpr char kAuthDataFrom[] =
-    " FROM OAuthAuthData d LEFT JOIN OAuthdAuthData x ON x.Code = d.Code ";
 
-AuthDataRow ReadAuthData(sql::ResultSet& rs, const std::string& code) {
+// The code whose columns start at `first`, as presented (`code`; the stored form may be a digest).
+AuthDataRow ReadAuthData(sql::ResultSet& rs, const std::string& code, int first) {
+  const int f = first - 1;
   AuthDataRow d;
-  d.client_id = GetStr(rs, 1);
-  d.user_id = GetStr(rs, 2);
+  d.client_id = GetStr(rs, f + 1);
+  d.user_id = GetStr(rs, f + 2);
   d.code = code;
-  d.expires_in = static_cast<int32_t>(GetInt(rs, 4));
-  d.create_at = GetInt(rs, 5);
-  d.redirect_uri = GetStr(rs, 6);
-  d.state = GetStr(rs, 7);
-  d.scope = GetStr(rs, 8);
-  d.code_challenge = GetStr(rs, 9);
-  d.code_challenge_method = GetStr(rs, 10);
-  d.resource = GetStr(rs, 11);
+  d.expires_in = static_cast<int32_t>(GetInt(rs, f + 4));
+  d.create_at = GetInt(rs, f + 5);
+  d.redirect_uri = GetStr(rs, f + 6);
+  d.state = GetStr(rs, f + 7);
+  d.scope = GetStr(rs, f + 8);
+  d.code_challenge = GetStr(rs, f + 9);
+  d.code_challenge_method = GetStr(rs, f + 10);
+  d.resource = GetStr(rs, f + 11);
   return d;
+}
+
+// The start of an exchange read: the client app (`o`, `x`) with its previous secret (`ps`) as the
+// first columns, joined to a one-row table so that a row comes back whether or not the app exists.
+constexpr char kExchangeAppColumns[] = "ps.ClientSecret, ps.ExpiresAt";
+constexpr int kExchangeFirst = kAppColumnCount + 3;  // the first column after the app's part
+constexpr char kExchangeFrom[] =
+    " FROM (SELECT 1) one LEFT JOIN OAuthApps o ON o.Id = ? "
+    "LEFT JOIN OAuthdApps x ON x.AppId = o.Id "
+    "LEFT JOIN OAuthdPreviousSecrets ps ON ps.AppId = o.Id ";
+
+// The app part of an exchange read's first row.
+absl::Status ReadExchangeApp(sql::ResultSet& rs, const SecretCipher& cipher, Exchange* out) {
+  if (GetStr(rs, 1).empty()) return absl::OkStatus();  // no such app
+  auto app = ReadApp(rs, cipher);
+  if (!app.ok()) return app.status();
+  out->app = *std::move(app);
+  const std::string previous = GetStr(rs, kAppColumnCount + 1);
+  if (previous.empty()) return absl::OkStatus();
+  auto opened = cipher.Open(kClientSecretColumn, previous);
+  if (!opened.ok()) return opened.status();
+  out->previous_secret = PreviousSecret{*std::move(opened), GetInt(rs, kAppColumnCount + 2)};
+  return absl::OkStatus();
 }
 
 // " IN (?, ?, …)" with one marker per stored form a value may have.
@@ -182,6 +204,25 @@ void DeleteGrant(DbConn& c, const std::string& user_id, const std::string& clien
   }
 }
 
+// The CALL of oauthd_issue_token (migration 0006) with `args` rendered by `quote` (a ? marker for
+// the blocking pool, a quoted literal for the asynchronous client); absent ones are NULL.
+std::string IssueTokenSql(const std::vector<std::optional<std::string>>& args,
+                          const std::function<std::string(const std::string&)>& quote) {
+  std::string sql = absl::StrCat("CALL ", kIssueTokenProcedure, "(");
+  for (size_t i = 0; i < args.size(); ++i) {
+    absl::StrAppend(&sql, i == 0 ? "" : ", ", args[i] ? quote(*args[i]) : "NULL");
+  }
+  return sql + ")";
+}
+
+// The procedure's one-word answer as a status.
+absl::Status IssueTokenOutcome(absl::string_view outcome) {
+  if (outcome == "ok") return absl::OkStatus();
+  if (outcome == "code_gone") return absl::NotFoundError("the code was already redeemed");
+  if (outcome == "changed") return absl::AbortedError("the grant changed since it was read");
+  return absl::InternalError(absl::StrCat(kIssueTokenProcedure, " answered \"", outcome, "\""));
+}
+
 }  // namespace
 
 absl::Status GrantStore::SaveAuthData(const AuthDataRow& d) {
@@ -217,36 +258,74 @@ absl::Status GrantStore::SaveAuthData(const AuthDataRow& d) {
   return extras ? pool_->RunInTransaction(insert) : pool_->Run(insert);
 }
 
-absl::StatusOr<CodeRedemption> GrantStore::GetCodeRedemption(const std::string& code) {
-  const std::vector<std::string> forms = LookupForms(kAuthCodeColumn, code);
-  if (forms.empty()) return absl::NotFoundError("no such authorization code");
-  return pool_->Run([&](DbConn& c) -> absl::StatusOr<CodeRedemption> {
+absl::StatusOr<Exchange> GrantStore::ReadCodeExchange(const std::string& client_id,
+                                                      const std::string& code) {
+  std::vector<std::string> forms = LookupForms(kAuthCodeColumn, code);
+  if (forms.empty()) forms = {""};  // cannot be a code: the app alone is read
+  return pool_->Run([&](DbConn& c) -> absl::StatusOr<Exchange> {
     auto& st = c.Prepare(absl::StrCat(
-        "SELECT ", kAuthDataColumns, ", ", kUserColumns, ", ", kAccessColumns, ", s.Id",
-        kAuthDataFrom,
-        "LEFT JOIN Users u ON u.Id = d.UserId "
+        "SELECT ", kAppColumns, ", ", kExchangeAppColumns, ", ", kAuthDataColumns, ", ",
+        kUserColumns, ", ", kAccessColumns, ", s.Id", kExchangeFrom,
+        "LEFT JOIN OAuthAuthData d ON d.Code", InMarkers(forms.size()),
+        " LEFT JOIN OAuthdAuthData dx ON dx.Code = d.Code LEFT JOIN Users u ON u.Id = d.UserId "
         "LEFT JOIN OAuthAccessData a ON a.ClientId = d.ClientId AND a.UserId = d.UserId "
         "LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND g.UserId = a.UserId "
-        "LEFT JOIN Sessions s ON s.Token = a.Token WHERE d.Code",
-        InMarkers(forms.size())));
-    BindForms(st, forms);
+        "LEFT JOIN Sessions s ON s.Token = a.Token"));
+    st.setString(1, client_id);
+    BindForms(st, forms, 2);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-    constexpr int kUserFirst = kAuthDataColumnCount + 1, kAccessFirst = kUserFirst + 9,
-                  kSessionId = kAccessFirst + kAccessColumnCount;
-    while (rs->next()) {
-      if (!StoredFormMatches(GetStr(*rs, 3), forms)) continue;
-      CodeRedemption out;
-      out.code = ReadAuthData(*rs, code);
-      if (!rs->isNull(kUserFirst)) out.user = ReadUser(*rs, kUserFirst);
-      if (!rs->isNull(kAccessFirst)) {
-        auto existing = ReadAccess(*rs, *cipher_, "", kAccessFirst);
-        if (!existing.ok()) return existing.status();
-        out.existing = *std::move(existing);
+    constexpr int kCode = kExchangeFirst, kUser = kCode + kAuthDataColumnCount, kAccess = kUser + 9,
+                  kSessionId = kAccess + kAccessColumnCount;
+    Exchange out;
+    for (bool first = true; rs->next(); first = false) {
+      if (first) {
+        if (absl::Status st = ReadExchangeApp(*rs, *cipher_, &out); !st.ok()) return st;
+      }
+      // The code: the row whose stored code is exactly one of the presented code's forms.
+      const std::string stored = GetStr(*rs, kCode + 2);
+      if (stored.empty() || !StoredFormMatches(stored, forms)) continue;
+      out.code = ReadAuthData(*rs, code, kCode);
+      if (!rs->isNull(kUser)) out.user = ReadUser(*rs, kUser);
+      if (!rs->isNull(kAccess)) {
+        auto grant = ReadAccess(*rs, *cipher_, "", kAccess);
+        if (!grant.ok()) return grant.status();
+        out.grant = *std::move(grant);
         out.session_exists = !rs->isNull(kSessionId);
       }
-      return out;
+      break;
     }
-    return absl::NotFoundError("no such authorization code");
+    return out;
+  });
+}
+
+absl::StatusOr<Exchange> GrantStore::ReadRefreshExchange(const std::string& client_id,
+                                                         const std::string& refresh_token) {
+  std::vector<std::string> forms = LookupForms(kRefreshTokenColumn, refresh_token);
+  if (forms.empty()) forms = {"0"};  // cannot be a refresh token (and matches none): the app alone
+  return pool_->Run([&](DbConn& c) -> absl::StatusOr<Exchange> {
+    auto& st = c.Prepare(absl::StrCat(
+        "SELECT ", kAppColumns, ", ", kExchangeAppColumns, ", ", kAccessColumns, ", ", kUserColumns,
+        kExchangeFrom, "LEFT JOIN OAuthAccessData a ON a.RefreshToken", InMarkers(forms.size()),
+        " LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND g.UserId = a.UserId "
+        "LEFT JOIN Users u ON u.Id = a.UserId"));
+    st.setString(1, client_id);
+    BindForms(st, forms, 2);
+    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+    constexpr int kAccess = kExchangeFirst, kUser = kAccess + kAccessColumnCount;
+    Exchange out;
+    for (bool first = true; rs->next(); first = false) {
+      if (first) {
+        if (absl::Status st = ReadExchangeApp(*rs, *cipher_, &out); !st.ok()) return st;
+      }
+      const std::string stored = GetStr(*rs, kAccess + 1);
+      if (stored.empty() || !StoredFormMatches(stored, forms)) continue;
+      auto grant = ReadAccess(*rs, *cipher_, refresh_token, kAccess);
+      if (!grant.ok()) return grant.status();
+      out.grant = *std::move(grant);
+      if (!rs->isNull(kUser)) out.user = ReadUser(*rs, kUser);
+      break;
+    }
+    return out;
   });
 }
 
@@ -270,26 +349,9 @@ absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByClientUser(const std::s
   });
 }
 
-absl::StatusOr<AccessDataRow> GrantStore::GetAccessDataByRefreshToken(
-    const std::string& refresh_token) {
-  const std::vector<std::string> forms = LookupForms(kRefreshTokenColumn, refresh_token);
-  if (forms.empty()) return absl::NotFoundError("no access data for that refresh token");
-  return pool_->Run([&](DbConn& c) -> absl::StatusOr<AccessDataRow> {
-    auto& st = c.Prepare(absl::StrCat("SELECT ", kAccessColumns, kAccessFrom,
-                                      "WHERE a.RefreshToken", InMarkers(forms.size())));
-    BindForms(st, forms);
-    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-    while (rs->next()) {
-      if (StoredFormMatches(GetStr(*rs, 2), forms)) return ReadAccess(*rs, *cipher_, refresh_token);
-    }
-    return absl::NotFoundError("no access data for that refresh token");
-  });
-}
-
 absl::Status GrantStore::IssueToken(const SessionRow& s, const AccessDataRow& a,
                                     const std::optional<std::string>& replaced_token) {
-  return pool_->RunInTransaction(
-      [&](DbConn& c) -> absl::Status { return WriteToken(c, s, a, replaced_token); });
+  return CallIssueToken({}, s, a, replaced_token);
 }
 
 absl::Status GrantStore::RedeemCode(const std::string& code, const SessionRow& s,
@@ -297,74 +359,57 @@ absl::Status GrantStore::RedeemCode(const std::string& code, const SessionRow& s
                                     const std::optional<std::string>& replaced_token) {
   const std::vector<std::string> forms = LookupForms(kAuthCodeColumn, code);
   if (forms.empty()) return absl::NotFoundError("no such authorization code");
-  return pool_->RunInTransaction([&](DbConn& c) -> absl::Status {
-    if (!DeleteCode(c, forms)) return absl::NotFoundError("the code was already redeemed");
-    return WriteToken(c, s, a, replaced_token);
-  });
+  return CallIssueToken(forms, s, a, replaced_token);
 }
 
-absl::Status GrantStore::WriteToken(DbConn& c, const SessionRow& s, const AccessDataRow& a,
-                                    const std::optional<std::string>& replaced_token) {
-  // The access-data row first: it is what two racing callers both want to change, so the loser
-  // waits on its lock (or, on a cluster, fails certification) before it has written anything else.
-  const std::string refresh_token = cipher_->StoreLookup(kRefreshTokenColumn, a.refresh_token);
-  if (replaced_token) {
-    auto& swap = c.Prepare(
-        "UPDATE OAuthAccessData SET Token = ?, RefreshToken = ?, RedirectUri = ?, ExpiresAt = ?, "
-        "Scope = ? WHERE ClientId = ? AND UserId = ? AND BINARY Token = ?");
-    swap.setString(1, a.token);
-    swap.setString(2, refresh_token);
-    swap.setString(3, a.redirect_uri);
-    swap.setInt64(4, a.expires_at);
-    swap.setString(5, a.scope);
-    swap.setString(6, a.client_id);
-    swap.setString(7, a.user_id);
-    swap.setString(8, *replaced_token);
-    if (swap.executeUpdate() == 0) return absl::AbortedError("the grant changed since it was read");
-    // The replaced session may be gone already (expired sessions are cleaned up); that is fine.
-    auto& del = c.Prepare("DELETE FROM Sessions WHERE Token = ?");
-    del.setString(1, *replaced_token);
-    del.executeUpdate();
-  } else {
-    auto& insert = c.Prepare(
-        "INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, "
-        "ExpiresAt, Scope) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    insert.setString(1, a.token);
-    insert.setString(2, refresh_token);
-    insert.setString(3, a.redirect_uri);
-    insert.setString(4, a.client_id);
-    insert.setString(5, a.user_id);
-    insert.setInt64(6, a.expires_at);
-    insert.setString(7, a.scope);
-    try {
-      insert.executeUpdate();
-    } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() != kDuplicateKeyError) throw;
-      return absl::AbortedError("a grant for this client and user was written meanwhile");
+std::vector<std::optional<std::string>> GrantStore::IssueTokenArgs(
+    const std::vector<std::string>& code_forms, const SessionRow& s, const AccessDataRow& a,
+    const std::optional<std::string>& replaced_token) const {
+  auto at = [&](size_t i) -> std::optional<std::string> {
+    if (i < code_forms.size()) return code_forms[i];
+    return std::nullopt;
+  };
+  std::optional<std::string> sealed;  // under a key the grant also keeps its refresh token sealed
+  if (cipher_->encrypts()) sealed = cipher_->Seal(kRefreshTokenColumn, a.refresh_token);
+  return {at(0),
+          at(1),
+          a.client_id,
+          a.user_id,
+          replaced_token,
+          s.id,
+          s.token,
+          absl::StrCat(s.create_at),
+          absl::StrCat(s.expires_at),
+          absl::StrCat(a.expires_at),
+          s.roles,
+          s.props_json,
+          cipher_->StoreLookup(kRefreshTokenColumn, a.refresh_token),
+          a.redirect_uri,
+          a.scope,
+          a.audience,
+          sealed};
+}
+
+absl::Status GrantStore::CallIssueToken(const std::vector<std::string>& code_forms,
+                                        const SessionRow& s, const AccessDataRow& a,
+                                        const std::optional<std::string>& replaced_token) {
+  const std::vector<std::optional<std::string>> args =
+      IssueTokenArgs(code_forms, s, a, replaced_token);
+  auto outcome = pool_->RunRetryingConflicts([&](DbConn& c) -> absl::StatusOr<std::string> {
+    auto& st = c.Prepare(IssueTokenSql(args, [](const std::string&) { return "?"; }));
+    int marker = 0;
+    for (const auto& arg : args) {
+      if (arg) st.setString(++marker, *arg);
     }
-  }
-  InsertSession(c, s);
-  // oauthd's part of the grant: a new audience (a grant keeps its audience when a token comes
-  // without one, Mattermost's rule) and, under a key, the sealed refresh token.
-  const std::string sealed = cipher_->Seal(kRefreshTokenColumn, a.refresh_token);
-  const bool seal = cipher_->encrypts() && !sealed.empty();
-  if (!a.audience.empty() || seal) {
-    auto& extras = c.Prepare(
-        "INSERT INTO OAuthdAccessData (ClientId, UserId, Audience, RefreshToken) "
-        "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
-        "Audience = IF(VALUES(Audience) = '', Audience, VALUES(Audience)), "
-        "RefreshToken = VALUES(RefreshToken)");
-    extras.setString(1, a.client_id);
-    extras.setString(2, a.user_id);
-    extras.setString(3, a.audience);
-    if (seal) {
-      extras.setString(4, sealed);
-    } else {
-      extras.setNull(4, sql::DataType::VARCHAR);
-    }
-    extras.executeUpdate();
-  }
-  return absl::OkStatus();
+    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+    std::string out = rs->next() ? GetStr(*rs, 1) : "";
+    rs.reset();
+    // A CALL answers its rows, then a status; the connection is ready only once both are read.
+    while (st.getMoreResults()) std::unique_ptr<sql::ResultSet>(st.getResultSet());
+    return out;
+  });
+  if (!outcome.ok()) return outcome.status();
+  return IssueTokenOutcome(*outcome);
 }
 
 absl::Status GrantStore::RevokeGrant(const std::string& user_id, const std::string& client_id) {

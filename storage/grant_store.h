@@ -19,12 +19,18 @@
 
 namespace oauthd::storage {
 
-// A code, its user, and the grant its (client, user) already holds.
-struct CodeRedemption {
-  AuthDataRow code;
-  std::optional<UserRow> user;            // absent when the user row is gone
-  std::optional<AccessDataRow> existing;  // the (client, user)'s current grant, if any
-  bool session_exists = false;            // whether that grant's session still exists
+// The token exchange's one read (bench/README.md, "The token exchange in two round trips"): the
+// client app with its previous secret, and what the grant type presents: a code with its user and
+// the grant its (client, user) holds, or a refresh token's grant with its user. What was not found
+// is absent.
+struct Exchange {
+  std::optional<OAuthAppRow> app;
+  std::optional<PreviousSecret> previous_secret;
+  std::optional<AuthDataRow> code;     // a code exchange's code
+  std::optional<UserRow> user;         // the code's user, or the refresh token's grant's
+  std::optional<AccessDataRow> grant;  // the (client, user) grant of the code's user, or the
+                                       // refresh token's
+  bool session_exists = false;         // whether that grant's session still exists
 };
 
 // What introspection and revocation read in one round trip: the calling client and the token.
@@ -34,6 +40,9 @@ struct TokenLookup {
 };
 
 enum class TokenKind { kAccess, kRefresh };
+
+// The procedure that writes a token exchange in one CALL (storage/migrations/0006).
+inline constexpr char kIssueTokenProcedure[] = "oauthd_issue_token";
 
 class GrantStore {
  public:
@@ -51,16 +60,19 @@ class GrantStore {
 
   absl::StatusOr<AccessDataRow> GetAccessDataByClientUser(const std::string& client_id,
                                                           const std::string& user_id);
-  // The code with all that redeeming it reads next, in one query (the token exchange's round trips:
-  // bench/README.md). NOT_FOUND when there is no such code.
-  absl::StatusOr<CodeRedemption> GetCodeRedemption(const std::string& code);
-  absl::StatusOr<AccessDataRow> GetAccessDataByRefreshToken(const std::string& refresh_token);
+  // All a code exchange reads, in one query.
+  absl::StatusOr<Exchange> ReadCodeExchange(const std::string& client_id, const std::string& code);
+  // All a refresh reads, in one query. The grant is the refresh token's, whichever its client.
+  absl::StatusOr<Exchange> ReadRefreshExchange(const std::string& client_id,
+                                               const std::string& refresh_token);
 
-  // Issues a token: in one transaction, creates `session` and writes `access` as the one row for
-  // its (client, user). The write is a compare-and-swap on that row, so that a grant read by two
-  // callers at once is replaced by only one of them: with `replaced_token`, the row must still hold
-  // that token (its session is then deleted); without it, there must be no row yet. Otherwise the
-  // answer is ABORTED and nothing is written (a concurrent refresh, redemption or revocation won).
+  // Issues a token: in one transaction (one CALL of oauthd_issue_token, migration 0006), creates
+  // `session` and writes `access` as the one row for its (client, user). The write is a
+  // compare-and-swap on that row, so that a grant read by two callers at once is replaced by only
+  // one of them: with `replaced_token`, the row must still hold that token (its session is then
+  // deleted); without it, there must be no row yet. Otherwise the answer is ABORTED and nothing is
+  // written (a concurrent refresh, redemption or revocation won). Sent again after an unknown
+  // outcome, it answers OK if the first attempt committed.
   absl::Status IssueToken(const SessionRow& session, const AccessDataRow& access,
                           const std::optional<std::string>& replaced_token);
   // IssueToken for an authorization code, deleting the code in the same transaction (one commit
@@ -91,9 +103,14 @@ class GrantStore {
   absl::Status Deauthorize(const std::string& user_id, const std::string& client_id);
 
  private:
-  // The writes of IssueToken, inside the caller's transaction.
-  absl::Status WriteToken(DbConn& c, const SessionRow& session, const AccessDataRow& access,
-                          const std::optional<std::string>& replaced_token);
+  // IssueToken and RedeemCode: the CALL, run again after a deadlock (the swap makes that safe).
+  // `code_forms`: the redeemed code's stored forms, or empty.
+  std::vector<std::optional<std::string>> IssueTokenArgs(
+      const std::vector<std::string>& code_forms, const SessionRow& session,
+      const AccessDataRow& access, const std::optional<std::string>& replaced_token) const;
+  absl::Status CallIssueToken(const std::vector<std::string>& code_forms, const SessionRow& session,
+                              const AccessDataRow& access,
+                              const std::optional<std::string>& replaced_token);
   // The statement LookupToken runs; `quote` renders a value (a ? marker for the blocking pool, a
   // quoted literal for the asynchronous one).
   std::string LookupTokenSql(TokenKind kind, const std::vector<std::string>& values,

@@ -56,6 +56,27 @@ absl::StatusOr<std::vector<Migration>> AllMigrations() {
   return all;
 }
 
+}  // namespace
+
+std::string ProcedureDefinedIn(absl::string_view sql) {
+  static constexpr absl::string_view kCreate = "CREATE PROCEDURE ";
+  const size_t at = sql.find(kCreate);
+  if (at == absl::string_view::npos) return "";
+  absl::string_view rest = sql.substr(at + kCreate.size());
+  return std::string(rest.substr(0, rest.find_first_of("( \n")));
+}
+
+bool ProcedureExists(DbConn& c, const std::string& name) {
+  auto& st = c.Prepare(
+      "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND "
+      "ROUTINE_TYPE = 'PROCEDURE' AND ROUTINE_NAME = ?");
+  st.setString(1, name);
+  std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+  return rs->next() && GetInt(*rs, 1) > 0;
+}
+
+namespace {
+
 absl::StatusOr<MigrationReport> ApplyLocked(
     DbConn& c, ConnectionPool& pool, const SecretCipher& cipher,
     const std::function<void(absl::string_view)>& progress) {
@@ -75,6 +96,14 @@ absl::StatusOr<MigrationReport> ApplyLocked(
   for (const Migration& m : *migrations) {
     if (done.count(m.version)) {
       ++report.already_applied;
+      // A dump taken without --routines restores the tables but not the procedures: define the
+      // missing ones again (their files drop and create, so running them again is safe).
+      const std::string procedure = m.sql != nullptr ? ProcedureDefinedIn(m.sql) : "";
+      if (!procedure.empty() && !ProcedureExists(c, procedure)) {
+        progress(absl::StrCat("restoring procedure ", procedure, " (", m.name, ")"));
+        for (const std::string& stmt : SplitStatements(m.sql)) c.Execute(stmt);
+        report.restored.push_back(procedure);
+      }
       continue;
     }
     progress(absl::StrCat("applying ", m.name));
@@ -99,12 +128,18 @@ absl::StatusOr<MigrationReport> ApplyLocked(
 std::vector<std::string> SplitStatements(absl::string_view sql) {
   std::vector<std::string> out;
   std::string current;
+  std::string delimiter = ";";
   for (absl::string_view line : absl::StrSplit(sql, '\n')) {
     absl::string_view trimmed = absl::StripAsciiWhitespace(line);
     if (trimmed.empty() || absl::StartsWith(trimmed, "--")) continue;
+    // "DELIMITER $$", as the mysql client reads it: a stored procedure's body holds semicolons.
+    if (absl::StartsWithIgnoreCase(trimmed, "DELIMITER ")) {
+      delimiter = std::string(absl::StripAsciiWhitespace(trimmed.substr(10)));
+      continue;
+    }
     absl::StrAppend(&current, line, "\n");
-    if (absl::EndsWith(trimmed, ";")) {
-      current.erase(current.find_last_of(';'));
+    if (absl::EndsWith(trimmed, delimiter)) {
+      current.erase(current.rfind(delimiter));
       out.push_back(std::move(current));
       current.clear();
     }

@@ -20,6 +20,7 @@ namespace oauthd::storage {
 struct MigrationReport {
   std::vector<std::string> applied;  // names of the migrations this run applied
   int already_applied = 0;
+  std::vector<std::string> restored;  // procedures of applied migrations defined again
   std::vector<std::string> roles_created;
 };
 
@@ -35,8 +36,13 @@ inline absl::StatusOr<MigrationReport> Migrate(
 // The version the code needs: that of the newest migration.
 int LatestMigrationVersion();
 
-// The statements of one migration file: split at ";" ending a line, "--" comment lines dropped.
+// The statements of one migration file: split at ";" ending a line (or at the terminator a
+// "DELIMITER X" line sets, as in the mysql client), "--" comment lines dropped.
 std::vector<std::string> SplitStatements(absl::string_view sql);
+
+// The stored procedure a migration file defines ("" if none), and whether the database has it.
+std::string ProcedureDefinedIn(absl::string_view sql);
+bool ProcedureExists(DbConn& c, const std::string& name);
 
 // Permissions of the roles Migrate creates (spec §7.4).
 inline constexpr char kSystemAdminPermissions[] =

@@ -82,6 +82,12 @@ struct AuthDataRow {
   std::string resource;
 };
 
+// The secret an app had before its last regeneration, still accepted until `expires_at` (ms).
+struct PreviousSecret {
+  std::string client_secret;
+  int64_t expires_at = 0;
+};
+
 // What introspection and revocation know of a token: its grant, its user and its app.
 struct TokenRecord {
   bool refresh = false;  // found as a refresh token (else as an access token)

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "storage/grant_store.h"
 #include "storage/migrator.h"
 
 namespace oauthd::storage {
@@ -161,6 +162,11 @@ absl::Status CheckSchema(ConnectionPool& pool) {
         out.push_back(absl::StrCat("its schema is at migration ", version, "; this oauthd needs ",
                                    LatestMigrationVersion()));
       }
+    }
+    // The token exchange's write (migration 0006); a dump taken without --routines loses it.
+    if (!ProcedureExists(c, kIssueTokenProcedure)) {
+      out.push_back(absl::StrCat("procedure ", kIssueTokenProcedure,
+                                 " is missing (restored from a dump made without --routines?)"));
     }
     for (const NeededTable& t : NeededTables()) {
       auto table = actual.find(t.table);

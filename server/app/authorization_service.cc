@@ -286,14 +286,23 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemGrant(
   } else {
     return TokenError(400, "bad_grant");
   }
+  const bool code_grant = grant_type == "authorization_code";
   const std::string client_id = field("client_id");
   if (!IsValidId(client_id)) return TokenError(400, "bad_client_id");
   caller->app_id = client_id;
   if (!config_->enable_oauth_service_provider) return TokenError(501, "disabled");
-  auto app = apps_->Get(client_id);
-  if (absl::IsNotFound(app.status())) return TokenError(404, "credentials");
-  if (!app.ok()) return StoreFailure(app.status(), "app.oauth.get_app.finding.app_error");
-  const OAuthApp oauth_app = model::ToProto(*app);
+  // Mattermost reads the app, then the code or refresh token; oauthd reads both in one query and
+  // checks them in that order.
+  auto read = [&] {
+    return code_grant ? grants_->ReadCodeExchange(client_id, field("code"))
+                      : grants_->ReadRefreshExchange(client_id, field("refresh_token"));
+  };
+  // A database that cannot answer is no verdict on the code or refresh token: a client told
+  // invalid_grant would drop it.
+  auto exchange = read();
+  if (!exchange.ok()) return StoreFailure(exchange.status(), "app.internal_error");
+  if (!exchange->app) return TokenError(404, "credentials");
+  const OAuthApp oauth_app = model::ToProto(*exchange->app);
   const bool public_client = IsPublic(oauth_app);
   // Client authentication: client_secret_post for confidential clients, none (plus PKCE) for public
   // ones.
@@ -302,13 +311,27 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemGrant(
     if (grant_type == "refresh_token") return GrantError(400, "public_client_refresh_token");
     if (field("code_verifier").empty()) return GrantError(400, "pkce_required");
   } else if (!model::ConstantTimeEquals(field("client_secret"), oauth_app.client_secret())) {
-    if (absl::Status st = CheckPreviousSecret(client_id, field("client_secret")); !st.ok())
+    if (absl::Status st = CheckPreviousSecret(exchange->previous_secret, field("client_secret"));
+        !st.ok())
       return st;
   }
-  auto resp = grant_type == "authorization_code"
-                  ? CodeGrant(oauth_app, public_client, field("code"), field("redirect_uri"),
-                              field("code_verifier"), field("resource"))
-                  : RefreshGrant(oauth_app, field("refresh_token"));
+  absl::StatusOr<AccessTokenResponse> resp;
+  if (code_grant) {
+    // Another code of the same user and app redeemed at the same moment can write the grant first;
+    // read again, and this code gets that grant's token as Mattermost's repeated exchange does.
+    bool first = true;
+    resp = RetryLostRaces([&]() -> absl::StatusOr<AccessTokenResponse> {
+      if (!first) {
+        exchange = read();
+        if (!exchange.ok()) return StoreFailure(exchange.status(), "app.internal_error");
+      }
+      first = false;
+      return RedeemCode(oauth_app, public_client, *exchange, field("code"), field("redirect_uri"),
+                        field("code_verifier"), field("resource"));
+    });
+  } else {
+    resp = RefreshGrant(oauth_app, *exchange);
+  }
   // What --dcr-idle-ttl's reaper reads; a failure to record costs the client nothing now.
   if (resp.ok() && oauth_app.is_dynamically_registered() &&
       config_->dcr_idle_ttl > absl::ZeroDuration()) {
@@ -317,40 +340,23 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemGrant(
   return resp;
 }
 
-absl::Status AuthorizationService::CheckPreviousSecret(const std::string& client_id,
-                                                       const std::string& secret) {
-  if (config_->secret_rotation_grace <= absl::ZeroDuration() || secret.empty())
-    return GrantError(401, "credentials");
-  auto previous = apps_->GetPreviousSecret(client_id);
-  if (absl::IsNotFound(previous.status())) return GrantError(401, "credentials");
-  if (!previous.ok()) return StoreFailure(previous.status(), "app.oauth.get_app.finding.app_error");
-  if (NowMillis() >= previous->expires_at ||
+absl::Status AuthorizationService::CheckPreviousSecret(
+    const std::optional<storage::PreviousSecret>& previous, const std::string& secret) {
+  if (config_->secret_rotation_grace <= absl::ZeroDuration() || secret.empty() || !previous ||
+      NowMillis() >= previous->expires_at ||
       !model::ConstantTimeEquals(secret, previous->client_secret)) {
     return GrantError(401, "credentials");
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<AccessTokenResponse> AuthorizationService::CodeGrant(
-    const OAuthApp& app, bool public_client, const std::string& code,
-    const std::string& redirect_uri, const std::string& verifier, const std::string& resource) {
-  // Another code of the same user and app redeemed at the same moment can write the grant first;
-  // read again, and this code gets that grant's token as Mattermost's repeated exchange does.
-  return RetryLostRaces(
-      [&] { return RedeemCodeOnce(app, public_client, code, redirect_uri, verifier, resource); });
-}
-
-absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemCodeOnce(
-    const OAuthApp& app, bool public_client, const std::string& code,
-    const std::string& redirect_uri, const std::string& verifier, const std::string& resource) {
-  // The code, its user and the (client, user)'s current grant in one query; checked in
-  // Mattermost's order below.
-  auto found = grants_->GetCodeRedemption(code);
-  // A database that cannot answer is no verdict on the code: a client told invalid_grant drops it.
-  if (!found.ok() && !absl::IsNotFound(found.status()))
-    return StoreFailure(found.status(), "app.internal_error");
-  if (!found.ok() || found->code.client_id != app.id()) return TokenError(400, "expired_code");
-  const storage::AuthDataRow& data = found->code;
+absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemCode(
+    const OAuthApp& app, bool public_client, const storage::Exchange& found,
+    const std::string& code, const std::string& redirect_uri, const std::string& verifier,
+    const std::string& resource) {
+  // Checked in Mattermost's order.
+  if (!found.code || found.code->client_id != app.id()) return TokenError(400, "expired_code");
+  const storage::AuthDataRow& data = *found.code;
   const int64_t now = NowMillis();
   if (now > data.create_at + int64_t{data.expires_in} * 1000) {
     (void)grants_->DeleteAuthData(code);
@@ -359,13 +365,13 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemCodeOnce(
   if (data.redirect_uri != redirect_uri) return TokenError(400, "redirect_uri");
   if (absl::Status st = model::ValidatePkce(data.code_challenge, verifier, public_client); !st.ok())
     return st;
-  if (!found->user) return TokenError(404, "internal_user");
-  const storage::UserRow& user = *found->user;
+  if (!found.user) return TokenError(404, "internal_user");
+  const storage::UserRow& user = *found.user;
   if (user.delete_at != 0) return TokenError(403, "expired_code");
   if (resource != data.resource) return TokenError(400, "resource_mismatch");
-  const std::optional<storage::AccessDataRow>& existing = found->existing;
+  const std::optional<storage::AccessDataRow>& existing = found.grant;
   if (existing && (existing->expires_at == 0 || now < existing->expires_at) &&
-      found->session_exists) {
+      found.session_exists) {
     // An unexpired grant for this (user, client): the same token again, with what is left of its
     // life. The code is used up all the same; whoever deletes it redeems it.
     auto deleted = grants_->DeleteAuthData(code);
@@ -382,20 +388,16 @@ absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemCodeOnce(
 }
 
 absl::StatusOr<AccessTokenResponse> AuthorizationService::RefreshGrant(
-    const OAuthApp& app, const std::string& refresh_token) {
-  auto access = grants_->GetAccessDataByRefreshToken(refresh_token);
-  if (!access.ok() && !absl::IsNotFound(access.status()))
-    return StoreFailure(access.status(), "app.internal_error");
-  if (!access.ok() || access->client_id != app.id()) return TokenError(404, "refresh_token");
-  auto user = identity_->GetUser(access->user_id);
-  if (absl::IsNotFound(user.status())) return TokenError(404, "internal_user");
-  if (!user.ok()) return StoreFailure(user.status(), "app.internal_error");
-  if (user->delete_at != 0) return TokenError(403, "refresh_token");
+    const OAuthApp& app, const storage::Exchange& found) {
+  if (!found.grant || found.grant->client_id != app.id()) return TokenError(404, "refresh_token");
+  const storage::AccessDataRow& access = *found.grant;
+  if (!found.user) return TokenError(404, "internal_user");
+  if (found.user->delete_at != 0) return TokenError(403, "refresh_token");
   // Rotation: a new session and a new refresh token; the old pair stops working. Only if the grant
   // still holds the pair read above: a concurrent refresh of the same token (or a revocation) that
   // got there first leaves this one spent, like any used refresh token.
-  auto issued = IssueToken(app, *user, access->redirect_uri, access->scope, access->audience,
-                           /*with_refresh_token=*/true, access->token);
+  auto issued = IssueToken(app, *found.user, access.redirect_uri, access.scope, access.audience,
+                           /*with_refresh_token=*/true, access.token);
   if (absl::IsAborted(issued.status())) return TokenError(404, "refresh_token");
   return issued;
 }

@@ -66,16 +66,16 @@ class AuthorizationService {
                                                               const google::api::HttpBody& form);
   // A secret that is not the app's current one: accepted if it is the previous one and
   // --secret-rotation-grace has not run out since the regeneration.
-  absl::Status CheckPreviousSecret(const std::string& client_id, const std::string& secret);
-  absl::StatusOr<oauthd::v1::AccessTokenResponse> CodeGrant(
-      const oauthd::v1::OAuthApp& app, bool public_client, const std::string& code,
-      const std::string& redirect_uri, const std::string& verifier, const std::string& resource);
-  // One attempt of CodeGrant: ABORTED when another redemption changed the grant meanwhile.
-  absl::StatusOr<oauthd::v1::AccessTokenResponse> RedeemCodeOnce(
-      const oauthd::v1::OAuthApp& app, bool public_client, const std::string& code,
-      const std::string& redirect_uri, const std::string& verifier, const std::string& resource);
+  absl::Status CheckPreviousSecret(const std::optional<storage::PreviousSecret>& previous,
+                                   const std::string& secret);
+  // One attempt at redeeming a code, from what ReadCodeExchange read: ABORTED when another
+  // redemption changed the grant since.
+  absl::StatusOr<oauthd::v1::AccessTokenResponse> RedeemCode(
+      const oauthd::v1::OAuthApp& app, bool public_client, const storage::Exchange& found,
+      const std::string& code, const std::string& redirect_uri, const std::string& verifier,
+      const std::string& resource);
   absl::StatusOr<oauthd::v1::AccessTokenResponse> RefreshGrant(const oauthd::v1::OAuthApp& app,
-                                                               const std::string& refresh_token);
+                                                               const storage::Exchange& found);
 
   const ServiceConfig* config_;
   Authenticator* auth_;

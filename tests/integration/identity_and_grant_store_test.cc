@@ -166,19 +166,19 @@ TEST_F(StoresTest, AuthCodesAreSingleUse) {
   code.code_challenge_method = "S256";
   code.resource = "https://api.example.com";
   ASSERT_TRUE(s.SaveAuthData(code).ok());
-  auto got = s.GetCodeRedemption(code.code);
-  ASSERT_TRUE(got.ok());
-  EXPECT_EQ(got->code.code_challenge, code.code_challenge);
-  EXPECT_EQ(got->code.resource, code.resource);
-  EXPECT_EQ(got->code.expires_in, 600);
+  auto got = s.ReadCodeExchange(code.client_id, code.code);
+  ASSERT_TRUE(got.ok() && got->code.has_value());
+  EXPECT_EQ(got->code->code_challenge, code.code_challenge);
+  EXPECT_EQ(got->code->resource, code.resource);
+  EXPECT_EQ(got->code->expires_in, 600);
   EXPECT_TRUE(*s.DeleteAuthData(code.code));
   EXPECT_FALSE(*s.DeleteAuthData(code.code));
-  EXPECT_TRUE(absl::IsNotFound(s.GetCodeRedemption(code.code).status()));
+  EXPECT_FALSE(s.ReadCodeExchange(code.client_id, code.code)->code.has_value());
 }
 
-// What the token exchange reads in one query: the code, its user, and the (client, user)'s grant
+// What the code exchange reads in one query: the code, its user, and the (client, user)'s grant
 // with whether its session lives. Each part can be absent on its own.
-TEST_F(StoresTest, CodeRedemptionReadsTheCodeItsUserAndTheCurrentGrant) {
+TEST_F(StoresTest, CodeExchangeReadsTheCodeItsUserAndTheCurrentGrant) {
   storage::GrantStore s(&db().pool());
   storage::IdentityStore identity(&db().pool());
   storage::UserRow u;
@@ -203,15 +203,17 @@ TEST_F(StoresTest, CodeRedemptionReadsTheCodeItsUserAndTheCurrentGrant) {
   };
 
   const std::string first = save_code(u.id);
-  auto got = s.GetCodeRedemption(first);
+  auto got = s.ReadCodeExchange(client, first);
   ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ(got->code.client_id, client);
-  EXPECT_EQ(got->code.redirect_uri, "https://x/cb");
-  EXPECT_EQ(got->code.resource, "https://api.example.com");
+  ASSERT_TRUE(got->code.has_value());
+  EXPECT_FALSE(got->app.has_value());  // no app of that id: the code is read all the same
+  EXPECT_EQ(got->code->client_id, client);
+  EXPECT_EQ(got->code->redirect_uri, "https://x/cb");
+  EXPECT_EQ(got->code->resource, "https://api.example.com");
   ASSERT_TRUE(got->user.has_value());
   EXPECT_EQ(got->user->username, "redeemer");
   EXPECT_EQ(got->user->roles, "system_user");
-  EXPECT_FALSE(got->existing.has_value());
+  EXPECT_FALSE(got->grant.has_value());
   EXPECT_FALSE(got->session_exists);
 
   auto [session, ad] = NewGrant(client, u.id);
@@ -219,27 +221,27 @@ TEST_F(StoresTest, CodeRedemptionReadsTheCodeItsUserAndTheCurrentGrant) {
   ad.refresh_token = NewId();
   ad.expires_at = 12345;
   ASSERT_TRUE(s.IssueToken(session, ad, std::nullopt).ok());
-  got = s.GetCodeRedemption(first);
+  got = s.ReadCodeExchange(client, first);
   ASSERT_TRUE(got.ok()) << got.status();
-  ASSERT_TRUE(got->existing.has_value());
-  EXPECT_EQ(got->existing->token, ad.token);
-  EXPECT_EQ(got->existing->refresh_token, ad.refresh_token);
-  EXPECT_EQ(got->existing->expires_at, 12345);
+  ASSERT_TRUE(got->grant.has_value());
+  EXPECT_EQ(got->grant->token, ad.token);
+  EXPECT_EQ(got->grant->refresh_token, ad.refresh_token);
+  EXPECT_EQ(got->grant->expires_at, 12345);
   EXPECT_TRUE(got->session_exists);
 
   db().Exec("DELETE FROM Sessions WHERE Token = '" + session.token + "'");
-  got = s.GetCodeRedemption(first);
+  got = s.ReadCodeExchange(client, first);
   ASSERT_TRUE(got.ok());
-  EXPECT_TRUE(got->existing.has_value());
+  EXPECT_TRUE(got->grant.has_value());
   EXPECT_FALSE(got->session_exists);
 
-  auto orphan = s.GetCodeRedemption(save_code(NewId()));  // a user that does not exist
+  auto orphan = s.ReadCodeExchange(client, save_code(NewId()));  // a user that does not exist
   ASSERT_TRUE(orphan.ok());
   EXPECT_FALSE(orphan->user.has_value());
-  EXPECT_FALSE(orphan->existing.has_value());
-  EXPECT_TRUE(absl::IsNotFound(s.GetCodeRedemption(NewId() + NewId()).status()));
+  EXPECT_FALSE(orphan->grant.has_value());
+  EXPECT_FALSE(s.ReadCodeExchange(client, NewId() + NewId())->code.has_value());
   // A code differing only in case collates equal but is not the code.
-  EXPECT_TRUE(absl::IsNotFound(s.GetCodeRedemption(absl::AsciiStrToUpper(first)).status()));
+  EXPECT_FALSE(s.ReadCodeExchange(client, absl::AsciiStrToUpper(first))->code.has_value());
 }
 
 TEST_F(StoresTest, IssueTokenKeepsOneRowPerClientAndUserAndReplacesTheOldSession) {
@@ -261,8 +263,8 @@ TEST_F(StoresTest, IssueTokenKeepsOneRowPerClientAndUserAndReplacesTheOldSession
   EXPECT_TRUE(absl::IsNotFound(identity.GetSessionByToken(first.token).status()));
   EXPECT_TRUE(identity.GetSessionByToken(second.token).ok());
   EXPECT_EQ(s.GetAccessDataByClientUser(client, user)->token, second.token);
-  EXPECT_EQ(s.GetAccessDataByRefreshToken(second.refresh_token)->token, second.token);
-  EXPECT_TRUE(absl::IsNotFound(s.GetAccessDataByRefreshToken(first.refresh_token).status()));
+  EXPECT_EQ(s.ReadRefreshExchange(client, second.refresh_token)->grant->token, second.token);
+  EXPECT_FALSE(s.ReadRefreshExchange(client, first.refresh_token)->grant.has_value());
 }
 
 // Issuing is a compare-and-swap on the (client, user) row: a caller that read a grant someone else
@@ -342,6 +344,38 @@ TEST_F(StoresTest, RedeemCodeWritesOnceAndASecondRedemptionWritesNothing) {
     return rs->getInt64(1);
   });
   EXPECT_EQ(*open, 0);
+}
+
+// A write whose answer was lost with its connection may be sent again (the pool resends once on a
+// fresh connection). The same write then answers OK and writes nothing more, whether it redeemed a
+// code, replaced a grant or created one; a different write is still refused.
+TEST_F(StoresTest, IssuingTheSameTokenAgainAnswersOkAndWritesNothingMore) {
+  storage::GrantStore s(&db().pool());
+  const std::string client = NewId(), user = NewId();
+  const auto [first_session, first] = NewGrant(client, user);
+  ASSERT_TRUE(s.IssueToken(first_session, first, std::nullopt).ok());
+  EXPECT_TRUE(s.IssueToken(first_session, first, std::nullopt).ok());
+  const auto [other_session, other] = NewGrant(client, user);
+  EXPECT_TRUE(absl::IsAborted(s.IssueToken(other_session, other, std::nullopt)));
+
+  const auto [second_session, second] = NewGrant(client, user);
+  ASSERT_TRUE(s.IssueToken(second_session, second, first.token).ok());
+  EXPECT_TRUE(s.IssueToken(second_session, second, first.token).ok());
+  EXPECT_TRUE(absl::IsAborted(s.IssueToken(other_session, other, first.token)));
+
+  storage::AuthDataRow code;
+  code.code = NewId() + NewId();
+  code.client_id = client;
+  code.user_id = user;
+  ASSERT_TRUE(s.SaveAuthData(code).ok());
+  const auto [third_session, third] = NewGrant(client, user);
+  ASSERT_TRUE(s.RedeemCode(code.code, third_session, third, second.token).ok());
+  EXPECT_TRUE(s.RedeemCode(code.code, third_session, third, second.token).ok());
+  EXPECT_TRUE(absl::IsNotFound(s.RedeemCode(code.code, other_session, other, second.token)));
+
+  EXPECT_EQ(UserRows("Sessions", {user}), 1);
+  EXPECT_EQ(UserRows("OAuthAccessData", {user}), 1);
+  EXPECT_EQ(s.GetAccessDataByClientUser(client, user)->token, third.token);
 }
 
 TEST_F(StoresTest, DeauthorizeRevokesOnlyThatUsersGrantForThatClient) {

@@ -139,18 +139,20 @@ TEST(LayoutUpgrade, MovesEveryValueAndGivesMattermostsShape) {
   EXPECT_EQ(apps.GetPreviousSecret(clear_app)->client_secret, previous_secret);
 
   storage::GrantStore grants(&db->pool(), cipher.get());
-  auto code = grants.GetCodeRedemption(sealed_code);
+  auto code = grants.ReadCodeExchange(dynamic_app, sealed_code);
   ASSERT_TRUE(code.ok()) << code.status();
-  EXPECT_EQ(code->code.code_challenge, kChallenge);
-  EXPECT_EQ(code->code.code_challenge_method, "S256");
-  EXPECT_EQ(code->code.resource, "https://api.example.com");
-  EXPECT_EQ(grants.GetCodeRedemption(clear_code)->code.code_challenge, kChallenge);
-  EXPECT_TRUE(absl::IsNotFound(grants.GetCodeRedemption(expired_code).status()));
-  auto grant = grants.GetAccessDataByRefreshToken(sealed_refresh);
+  ASSERT_TRUE(code->code.has_value());
+  EXPECT_EQ(code->code->code_challenge, kChallenge);
+  EXPECT_EQ(code->code->code_challenge_method, "S256");
+  EXPECT_EQ(code->code->resource, "https://api.example.com");
+  EXPECT_EQ(grants.ReadCodeExchange(dynamic_app, clear_code)->code->code_challenge, kChallenge);
+  EXPECT_FALSE(grants.ReadCodeExchange(dynamic_app, expired_code)->code.has_value());
+  auto grant = grants.ReadRefreshExchange(dynamic_app, sealed_refresh);
   ASSERT_TRUE(grant.ok()) << grant.status();
-  EXPECT_EQ(grant->audience, "https://api.example.com");
+  ASSERT_TRUE(grant->grant.has_value());
+  EXPECT_EQ(grant->grant->audience, "https://api.example.com");
   EXPECT_EQ(grants.GetAccessDataByClientUser(dynamic_app, user)->refresh_token, sealed_refresh);
-  EXPECT_TRUE(grants.GetAccessDataByRefreshToken(clear_refresh).ok());
+  EXPECT_TRUE(grants.ReadRefreshExchange(clear_app, clear_refresh)->grant.has_value());
   EXPECT_EQ(db->QueryInt("SELECT COUNT(*) FROM OAuthAccessData WHERE RefreshToken LIKE '0%'"), 1);
   // The user the old CLI wrote got Mattermost's defaults where it had nothing.
   EXPECT_EQ(db->QueryInt(absl::StrCat("SELECT COUNT(*) FROM Users WHERE Id = '", user,
@@ -192,9 +194,10 @@ TEST(LayoutUpgrade, WritesOfOldPodsDuringTheUpgradeAreKeptOrRefused) {
   EXPECT_GT(refused, 0);
   storage::GrantStore grants(&db->pool());
   for (const std::string& code : written) {
-    auto found = grants.GetCodeRedemption(code);
+    auto found = grants.ReadCodeExchange(NewId(), code);
     ASSERT_TRUE(found.ok()) << found.status();
-    EXPECT_EQ(found->code.code_challenge, kChallenge) << code;
+    ASSERT_TRUE(found->code.has_value()) << code;
+    EXPECT_EQ(found->code->code_challenge, kChallenge) << code;
   }
   EXPECT_EQ(db->QueryInt("SELECT COUNT(*) FROM OAuthAuthData"),
             static_cast<int64_t>(written.size()));

@@ -3,12 +3,14 @@
 // release's layout: layout_upgrade_test.cc.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "storage/identity_store.h"
 #include "storage/migrator.h"
+#include "storage/schema_check.h"
 #include "tests/lib/test_database.h"
 #include "tests/lib/test_env.h"
 
@@ -22,7 +24,7 @@ int64_t TableCount(TestDatabase& db) {
       "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '", db.name(), "'"));
 }
 
-constexpr int kMigrations = 5;
+constexpr int kMigrations = 6;
 // Mattermost's Systems, Roles, Sessions, Users, Preferences, OAuthApps, OAuthAuthData and
 // OAuthAccessData; oauthd's oauthd_migrations, OAuthdPreviousSecrets, OAuthdClientActivity,
 // OAuthdApps, OAuthdAuthData and OAuthdAccessData.
@@ -119,14 +121,35 @@ TEST(Migration, RemovesOAuthSessionsThatNoGrantNames) {
   EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM Sessions WHERE Id IN ('granted', 'login')"), 2);
 }
 
+// A dump taken without --routines restores the tables and oauthd_migrations but not the token
+// exchange's procedure: serving refuses to start and says so, and migrating again defines it anew.
+TEST(Migration, DefinesTheTokenProcedureAgainWhenADumpLeftItOut) {
+  TestDatabase db(/*migrate=*/true, Origin::kEmpty);
+  db.Exec("DROP PROCEDURE oauthd_issue_token");
+  absl::Status st = storage::CheckSchema(db.pool());
+  EXPECT_TRUE(absl::IsFailedPrecondition(st)) << st;
+  EXPECT_NE(st.message().find("procedure oauthd_issue_token is missing"), std::string::npos) << st;
+  std::vector<std::string> lines;
+  auto report = Migrate(db.pool(), [&](absl::string_view l) { lines.emplace_back(l); });
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->applied.empty());
+  EXPECT_EQ(report->restored, std::vector<std::string>{"oauthd_issue_token"});
+  EXPECT_NE(std::find(lines.begin(), lines.end(),
+                      "restoring procedure oauthd_issue_token (0006_token_procedure.sql)"),
+            lines.end());
+  EXPECT_TRUE(storage::CheckSchema(db.pool()).ok());
+  EXPECT_TRUE(Migrate(db.pool(), [](absl::string_view) {})->restored.empty());
+}
+
 TEST(Migration, CliCreatesTheSchemaInAnEmptyDatabase) {
   TestDatabase db(/*migrate=*/false, Origin::kEmpty);
   std::string out;
   ASSERT_EQ(RunCommand(absl::StrCat(BinDir(), "/oauthd migrate --db=", db.url(), " 2>&1"), &out), 0)
       << out;
-  for (const char* name : {"0001_mattermost_tables.sql", "0002_oauthd_security.sql",
-                           "0003_remove_orphaned_oauth_sessions.sql",
-                           "0004_oauthd_extension_tables.sql", "0005_move_extension_columns"}) {
+  for (const char* name :
+       {"0001_mattermost_tables.sql", "0002_oauthd_security.sql",
+        "0003_remove_orphaned_oauth_sessions.sql", "0004_oauthd_extension_tables.sql",
+        "0005_move_extension_columns", "0006_token_procedure.sql"}) {
     EXPECT_NE(out.find(absl::StrCat("applying ", name)), std::string::npos) << out;
   }
   EXPECT_EQ(TableCount(db), kTables);

@@ -90,6 +90,16 @@ TEST(SplitStatements, SplitsAtLineEndingSemicolonsAndDropsComments) {
   EXPECT_EQ(stmts[2], "DO 1\n");
 }
 
+TEST(SplitStatements, FollowsDelimiterLinesForProcedureBodies) {
+  auto stmts = SplitStatements(
+      "DO 1;\nDELIMITER $$\nCREATE PROCEDURE p()\nBEGIN\n  DO 2;\n  DO 3;\nEND $$\nDELIMITER ;\nDO "
+      "4;");
+  ASSERT_EQ(stmts.size(), 3u);
+  EXPECT_EQ(stmts[0], "DO 1");
+  EXPECT_EQ(stmts[1], "CREATE PROCEDURE p()\nBEGIN\n  DO 2;\n  DO 3;\nEND ");
+  EXPECT_EQ(stmts[2], "DO 4");
+}
+
 }  // namespace
 }  // namespace oauthd::storage
 
