@@ -374,16 +374,34 @@ absl::StatusOr<int> AppStore::ReapIdleDynamicClients(int64_t idle_before, int li
   });
 }
 
+namespace {
+
+// LastTokenAt only moves forward, so a late or repeated record changes nothing.
+std::string RecordActivitySql(const std::string& client_id, const std::string& at) {
+  return absl::StrCat(
+      "INSERT INTO OAuthdClientActivity (ClientId, LastTokenAt) VALUES (", client_id, ", ", at,
+      ") ON DUPLICATE KEY UPDATE LastTokenAt = GREATEST(LastTokenAt, VALUES(LastTokenAt))");
+}
+
+}  // namespace
+
 absl::Status AppStore::RecordTokenActivity(const std::string& client_id, int64_t at) {
   return pool_->Run([&](DbConn& c) -> absl::Status {
-    auto& st = c.Prepare(
-        "INSERT INTO OAuthdClientActivity (ClientId, LastTokenAt) VALUES (?, ?) "
-        "ON DUPLICATE KEY UPDATE LastTokenAt = GREATEST(LastTokenAt, VALUES(LastTokenAt))");
+    auto& st = c.Prepare(RecordActivitySql("?", "?"));
     st.setString(1, client_id);
     st.setInt64(2, at);
     st.executeUpdate();
     return absl::OkStatus();
   });
+}
+
+void AppStore::RecordTokenActivityAsync(const std::string& client_id, int64_t at) {
+  if (async_ == nullptr) {
+    (void)RecordTokenActivity(client_id, at);
+    return;
+  }
+  async_->Query(RecordActivitySql(SqlQuote(client_id), absl::StrCat(at)),
+                [](absl::StatusOr<QueryResult>) {});
 }
 
 }  // namespace oauthd::storage

@@ -72,6 +72,9 @@ class AppStore {
   absl::StatusOr<int> ReapIdleDynamicClients(int64_t idle_before, int limit);
   // Records that a client got a token at `at` (ms), for the reaper.
   absl::Status RecordTokenActivity(const std::string& client_id, int64_t at);
+  // The same without waiting for the outcome (on the non-blocking client if there is one): a lost
+  // record only delays the reaper's verdict.
+  void RecordTokenActivityAsync(const std::string& client_id, int64_t at);
 
  private:
   ConnectionPool* pool_;

@@ -10,6 +10,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -128,12 +129,15 @@ class AsyncDb::Loop {
     bool resent = false;
   };
   struct Conn {
-    enum class State { kClosed, kConnecting, kIdle, kQuery, kStore };
+    // kQuery → kStore → (a CALL: kNext → kStore … until the last result) → kIdle.
+    enum class State { kClosed, kConnecting, kIdle, kQuery, kStore, kNext };
     MYSQL* mysql = nullptr;
     State state = State::kClosed;
-    int fd = -1;                                   // registered with epoll while open
-    int events = 0;                                // what epoll watches it for
-    Job job;                                       // the query on the wire (kQuery, kStore)
+    int fd = -1;                 // registered with epoll while open
+    int events = 0;              // what epoll watches it for
+    Job job;                     // the query on the wire (kQuery, kStore)
+    MYSQL_RES* first = nullptr;  // a CALL's rows, while its status is read
+    uint64_t first_affected = 0;
     absl::Time deadline = absl::InfiniteFuture();  // of the connect or of the job
   };
 
@@ -145,7 +149,9 @@ class AsyncDb::Loop {
   void StartConnect(Conn& c);
   void StartQuery(Conn& c, Job job);
   void StartStore(Conn& c);
-  void Complete(Conn& c, MYSQL_RES* res);
+  void Stored(Conn& c, MYSQL_RES* res);
+  void NextResult(Conn& c, int status, int err);
+  void Complete(Conn& c);
   void QueryFailed(Conn& c);
   void ConnectFailed(Conn& c, const std::string& why);
   void Close(Conn& c);
@@ -292,7 +298,8 @@ void AsyncDb::Loop::Answer(Job& job, absl::StatusOr<QueryResult> outcome) {
 
 bool AsyncDb::Loop::AnyBusy() const {
   return std::any_of(conns_.begin(), conns_.end(), [](const std::unique_ptr<Conn>& c) {
-    return c->state == Conn::State::kQuery || c->state == Conn::State::kStore;
+    return c->state == Conn::State::kQuery || c->state == Conn::State::kStore ||
+           c->state == Conn::State::kNext;
   });
 }
 
@@ -351,7 +358,8 @@ void AsyncDb::Loop::ExpireDeadlines(absl::Time now) {
     if (c->deadline > now) continue;
     if (c->state == Conn::State::kConnecting) {
       ConnectFailed(*c, "connecting timed out");
-    } else if (c->state == Conn::State::kQuery || c->state == Conn::State::kStore) {
+    } else if (c->state == Conn::State::kQuery || c->state == Conn::State::kStore ||
+               c->state == Conn::State::kNext) {
       Job job = std::move(c->job);
       Close(*c);
       Answer(job, absl::UnavailableError("the database did not answer in time"));
@@ -412,7 +420,7 @@ void AsyncDb::Loop::StartStore(Conn& c) {
   MYSQL_RES* res = nullptr;
   const int status = mysql_store_result_start(&res, c.mysql);
   if (status != 0) return Wait(c, status);
-  Complete(c, res);
+  Stored(c, res);
 }
 
 void AsyncDb::Loop::Step(Conn& c, int ready) {
@@ -437,7 +445,12 @@ void AsyncDb::Loop::Step(Conn& c, int ready) {
       MYSQL_RES* res = nullptr;
       const int status = mysql_store_result_cont(&res, c.mysql, ready);
       if (status != 0) return Wait(c, status);
-      return Complete(c, res);
+      return Stored(c, res);
+    }
+    case Conn::State::kNext: {
+      int err = 0;
+      const int status = mysql_next_result_cont(&err, c.mysql, ready);
+      return NextResult(c, status, err);
     }
     case Conn::State::kIdle:
       // Nothing was asked, yet the socket is readable: the server closed it (idle timeout,
@@ -448,9 +461,34 @@ void AsyncDb::Loop::Step(Conn& c, int ready) {
   }
 }
 
-void AsyncDb::Loop::Complete(Conn& c, MYSQL_RES* res) {
+void AsyncDb::Loop::Stored(Conn& c, MYSQL_RES* res) {
   if (res == nullptr && mysql_field_count(c.mysql) != 0) return QueryFailed(c);
-  const uint64_t affected = res == nullptr ? mysql_affected_rows(c.mysql) : 0;
+  // The caller gets the first result; any later one (a CALL ends with its status) is read and
+  // dropped, since the connection takes no query before the last.
+  if (c.first == nullptr && res != nullptr) {
+    c.first = res;
+  } else if (c.first == nullptr) {
+    c.first_affected = mysql_affected_rows(c.mysql);
+  } else if (res != nullptr) {
+    mysql_free_result(res);
+  }
+  if (!mysql_more_results(c.mysql)) return Complete(c);
+  c.state = Conn::State::kNext;
+  int err = 0;
+  const int status = mysql_next_result_start(&err, c.mysql);
+  NextResult(c, status, err);
+}
+
+void AsyncDb::Loop::NextResult(Conn& c, int status, int err) {
+  if (status != 0) return Wait(c, status);
+  if (err > 0) return QueryFailed(c);
+  if (err < 0) return Complete(c);  // no more results after all
+  StartStore(c);
+}
+
+void AsyncDb::Loop::Complete(Conn& c) {
+  MYSQL_RES* res = std::exchange(c.first, nullptr);
+  const uint64_t affected = std::exchange(c.first_affected, 0);
   Job job = std::move(c.job);
   c.state = Conn::State::kIdle;
   c.deadline = absl::InfiniteFuture();
@@ -460,6 +498,8 @@ void AsyncDb::Loop::Complete(Conn& c, MYSQL_RES* res) {
 }
 
 void AsyncDb::Loop::QueryFailed(Conn& c) {
+  if (c.first != nullptr) mysql_free_result(std::exchange(c.first, nullptr));
+  c.first_affected = 0;
   const unsigned int code = mysql_errno(c.mysql);
   Job job = std::move(c.job);
   const std::string msg = DescribeSqlError(static_cast<int>(code), mysql_sqlstate(c.mysql),
@@ -480,6 +520,8 @@ void AsyncDb::Loop::QueryFailed(Conn& c) {
     c.deadline = absl::InfiniteFuture();
   }
   if (code == kDuplicateKeyError) return Answer(job, absl::AlreadyExistsError(msg));
+  if (code == 1213 /* ER_LOCK_DEADLOCK */ || code == 1205 /* ER_LOCK_WAIT_TIMEOUT */)
+    return Answer(job, absl::AbortedError(msg));
   Answer(job, absl::InternalError(msg));
 }
 
@@ -502,6 +544,8 @@ void AsyncDb::Loop::Close(Conn& c) {
     // nothing.
     shutdown(c.fd, SHUT_RDWR);
   }
+  if (c.first != nullptr) mysql_free_result(std::exchange(c.first, nullptr));
+  c.first_affected = 0;
   if (c.mysql != nullptr) mysql_close(c.mysql);
   c.mysql = nullptr;
   c.fd = -1;

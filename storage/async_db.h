@@ -81,10 +81,11 @@ class AsyncDb {
   AsyncDb(const AsyncDb&) = delete;
   AsyncDb& operator=(const AsyncDb&) = delete;
 
-  // Sends `sql` on a free connection (or queues it). `done` gets the rows, or UNAVAILABLE (no
-  // connection, timed out, lost twice, too many queued, shutting down), ALREADY_EXISTS (duplicate
-  // key) or INTERNAL. It runs on a loop thread, except when the query is refused at once: then on
-  // the calling thread.
+  // Sends `sql` on a free connection (or queues it). `done` gets the rows (a CALL's first result;
+  // the rest are read and dropped), or UNAVAILABLE (no connection, timed out, lost twice, too many
+  // queued, shutting down), ALREADY_EXISTS (duplicate key), ABORTED (chosen as a deadlock victim or
+  // timed out on a lock: the transaction rolled back whole) or INTERNAL. It runs on a loop thread,
+  // except when the query is refused at once: then on the calling thread.
   void Query(std::string sql, Done done);
 
   struct Stats {

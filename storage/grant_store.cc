@@ -23,7 +23,8 @@ constexpr char kAccessFrom[] =
 // OAuthAccessData.RefreshToken says where the token is: clear text there, or (a digest there)
 // sealed in OAuthdAccessData. A caller that found the row by its refresh token passes it as
 // `presented`, which saves opening the sealed copy.
-absl::StatusOr<AccessDataRow> ReadAccess(sql::ResultSet& rs, const SecretCipher& cipher,
+template <typename Row>
+absl::StatusOr<AccessDataRow> ReadAccess(Row& rs, const SecretCipher& cipher,
                                          const std::string& presented, int first = 1) {
   AccessDataRow a;
   a.token = GetStr(rs, first);
@@ -62,7 +63,8 @@ constexpr char kAuthDataColumns[] =
 constexpr int kAuthDataColumnCount = 11;
 
 // The code whose columns start at `first`, as presented (`code`; the stored form may be a digest).
-AuthDataRow ReadAuthData(sql::ResultSet& rs, const std::string& code, int first) {
+template <typename Row>
+AuthDataRow ReadAuthData(Row& rs, const std::string& code, int first) {
   const int f = first - 1;
   AuthDataRow d;
   d.client_id = GetStr(rs, f + 1);
@@ -83,13 +85,10 @@ AuthDataRow ReadAuthData(sql::ResultSet& rs, const std::string& code, int first)
 // first columns, joined to a one-row table so that a row comes back whether or not the app exists.
 constexpr char kExchangeAppColumns[] = "ps.ClientSecret, ps.ExpiresAt";
 constexpr int kExchangeFirst = kAppColumnCount + 3;  // the first column after the app's part
-constexpr char kExchangeFrom[] =
-    " FROM (SELECT 1) one LEFT JOIN OAuthApps o ON o.Id = ? "
-    "LEFT JOIN OAuthdApps x ON x.AppId = o.Id "
-    "LEFT JOIN OAuthdPreviousSecrets ps ON ps.AppId = o.Id ";
 
 // The app part of an exchange read's first row.
-absl::Status ReadExchangeApp(sql::ResultSet& rs, const SecretCipher& cipher, Exchange* out) {
+template <typename Row>
+absl::Status ReadExchangeApp(Row& rs, const SecretCipher& cipher, Exchange* out) {
   if (GetStr(rs, 1).empty()) return absl::OkStatus();  // no such app
   auto app = ReadApp(rs, cipher);
   if (!app.ok()) return app.status();
@@ -102,23 +101,149 @@ absl::Status ReadExchangeApp(sql::ResultSet& rs, const SecretCipher& cipher, Exc
   return absl::OkStatus();
 }
 
-// " IN (?, ?, …)" with one marker per stored form a value may have.
-std::string InMarkers(size_t n) {
-  std::string s = " IN (?";
-  for (size_t i = 1; i < n; ++i) s += ", ?";
-  return s + ")";
+// Renders a value into a statement: a ? marker for the blocking pool's prepared statements, a
+// quoted literal for the asynchronous client.
+using Quote = std::string (*)(const std::string&);
+std::string Marker(const std::string&) { return "?"; }
+std::string Literal(const std::string& value) { return SqlQuote(value); }
+
+// "(a, b, …)" of `values` rendered by `quote`.
+std::string InList(const std::vector<std::string>& values, Quote quote) {
+  std::string in;
+  for (const std::string& v : values) absl::StrAppend(&in, in.empty() ? "(" : ", ", quote(v));
+  return in + ")";
+}
+
+// The stored forms an exchange read compares with; a value that cannot be a code or refresh token
+// gets one that matches nothing ("0" alone is no digest and no id), so only the app is read.
+std::vector<std::string> ExchangeForms(const char* column, const std::string& value) {
+  std::vector<std::string> forms = LookupForms(column, value);
+  if (forms.empty()) forms = {"0"};
+  return forms;
+}
+
+// The code exchange's one query: the app, then the code (`d`, `dx`), its user, the (client, user)
+// grant and whether its session lives.
+std::string CodeExchangeSql(const std::string& client_id, const std::vector<std::string>& forms,
+                            Quote quote) {
+  return absl::StrCat(
+      "SELECT ", kAppColumns, ", ", kExchangeAppColumns, ", ", kAuthDataColumns, ", ", kUserColumns,
+      ", ", kAccessColumns,
+      ", s.Id FROM (SELECT 1) one LEFT JOIN OAuthApps o ON o.Id = ", quote(client_id),
+      " LEFT JOIN OAuthdApps x ON x.AppId = o.Id "
+      "LEFT JOIN OAuthdPreviousSecrets ps ON ps.AppId = o.Id "
+      "LEFT JOIN OAuthAuthData d ON d.Code IN ",
+      InList(forms, quote),
+      " LEFT JOIN OAuthdAuthData dx ON dx.Code = d.Code LEFT JOIN Users u ON u.Id = d.UserId "
+      "LEFT JOIN OAuthAccessData a ON a.ClientId = d.ClientId AND a.UserId = d.UserId "
+      "LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND g.UserId = a.UserId "
+      "LEFT JOIN Sessions s ON s.Token = a.Token");
+}
+
+// The refresh's one query: the app, then the grant holding the refresh token and its user.
+std::string RefreshExchangeSql(const std::string& client_id, const std::vector<std::string>& forms,
+                               Quote quote) {
+  return absl::StrCat(
+      "SELECT ", kAppColumns, ", ", kExchangeAppColumns, ", ", kAccessColumns, ", ", kUserColumns,
+      " FROM (SELECT 1) one LEFT JOIN OAuthApps o ON o.Id = ", quote(client_id),
+      " LEFT JOIN OAuthdApps x ON x.AppId = o.Id "
+      "LEFT JOIN OAuthdPreviousSecrets ps ON ps.AppId = o.Id "
+      "LEFT JOIN OAuthAccessData a ON a.RefreshToken IN ",
+      InList(forms, quote),
+      " LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND g.UserId = a.UserId "
+      "LEFT JOIN Users u ON u.Id = a.UserId");
+}
+
+// The rows of CodeExchangeSql (a blocking ResultSet or an asynchronous QueryResult, advanced by
+// `next`): the app from the first, the rest from the row whose stored code is exactly one of the
+// presented code's forms (a collation compares case-insensitively; codes do not).
+template <typename Rows, typename Next>
+absl::StatusOr<Exchange> ReadCodeExchangeRows(Rows& rs, Next next, const SecretCipher& cipher,
+                                              const std::string& code,
+                                              const std::vector<std::string>& forms) {
+  constexpr int kCode = kExchangeFirst, kUser = kCode + kAuthDataColumnCount,
+                kAccess = kUser + kUserColumnCount, kSessionId = kAccess + kAccessColumnCount;
+  Exchange out;
+  for (bool first = true; next(); first = false) {
+    if (first) {
+      if (absl::Status st = ReadExchangeApp(rs, cipher, &out); !st.ok()) return st;
+    }
+    const std::string stored = GetStr(rs, kCode + 2);
+    if (stored.empty() || !StoredFormMatches(stored, forms)) continue;
+    out.code = ReadAuthData(rs, code, kCode);
+    if (!GetStr(rs, kUser).empty()) out.user = ReadUser(rs, kUser);
+    if (!GetStr(rs, kAccess).empty()) {
+      auto grant = ReadAccess(rs, cipher, "", kAccess);
+      if (!grant.ok()) return grant.status();
+      out.grant = *std::move(grant);
+      out.session_exists = !GetStr(rs, kSessionId).empty();
+    }
+    break;
+  }
+  return out;
+}
+
+// The rows of RefreshExchangeSql, read as ReadCodeExchangeRows reads a code's.
+template <typename Rows, typename Next>
+absl::StatusOr<Exchange> ReadRefreshExchangeRows(Rows& rs, Next next, const SecretCipher& cipher,
+                                                 const std::string& refresh_token,
+                                                 const std::vector<std::string>& forms) {
+  constexpr int kAccess = kExchangeFirst, kUser = kAccess + kAccessColumnCount;
+  Exchange out;
+  for (bool first = true; next(); first = false) {
+    if (first) {
+      if (absl::Status st = ReadExchangeApp(rs, cipher, &out); !st.ok()) return st;
+    }
+    const std::string stored = GetStr(rs, kAccess + 1);
+    if (stored.empty() || !StoredFormMatches(stored, forms)) continue;
+    auto grant = ReadAccess(rs, cipher, refresh_token, kAccess);
+    if (!grant.ok()) return grant.status();
+    out.grant = *std::move(grant);
+    if (!GetStr(rs, kUser).empty()) out.user = ReadUser(rs, kUser);
+    break;
+  }
+  return out;
+}
+
+// Runs an exchange read: `sql` (with the client id and the value's stored forms) on `async` if
+// given, else on the blocking pool; `read(rows, next)` decodes the rows, and `done` gets the
+// outcome (on the asynchronous client's loop thread, or on the calling thread).
+template <typename Read>
+void RunExchangeRead(ConnectionPool& pool, AsyncDb* async,
+                     std::string (*sql)(const std::string&, const std::vector<std::string>&, Quote),
+                     const std::string& client_id, const std::vector<std::string>& forms, Read read,
+                     std::function<void(absl::StatusOr<Exchange>)> done) {
+  if (async == nullptr) {
+    return done(pool.Run([&](DbConn& c) -> absl::StatusOr<Exchange> {
+      auto& st = c.Prepare(sql(client_id, forms, Marker));
+      st.setString(1, client_id);
+      for (size_t i = 0; i < forms.size(); ++i) st.setString(static_cast<int>(i) + 2, forms[i]);
+      std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+      return read(*rs, [&] { return rs->next(); });
+    }));
+  }
+  async->Query(sql(client_id, forms, Literal),
+               [read = std::move(read), done = std::move(done)](absl::StatusOr<QueryResult> rs) {
+                 if (!rs.ok()) return done(rs.status());
+                 done(read(*rs, [&] { return rs->Next(); }));
+               });
 }
 
 void BindForms(sql::PreparedStatement& st, const std::vector<std::string>& forms, int first = 1) {
   for (size_t i = 0; i < forms.size(); ++i) st.setString(first + static_cast<int>(i), forms[i]);
 }
 
+// The statement that deletes a code (by its stored forms) with its OAuthdAuthData row.
+std::string DeleteCodeSql(const std::vector<std::string>& forms, Quote quote) {
+  return absl::StrCat(
+      "DELETE d, x FROM OAuthAuthData d LEFT JOIN OAuthdAuthData x ON x.Code = d.Code "
+      "WHERE d.Code IN ",
+      InList(forms, quote));
+}
+
 // Deletes a code and its OAuthdAuthData row in one statement; returns whether the code was there.
 bool DeleteCode(DbConn& c, const std::vector<std::string>& forms) {
-  auto& del = c.Prepare(
-      absl::StrCat("DELETE d, x FROM OAuthAuthData d LEFT JOIN OAuthdAuthData x ON x.Code = d.Code "
-                   "WHERE d.Code",
-                   InMarkers(forms.size())));
+  auto& del = c.Prepare(DeleteCodeSql(forms, Marker));
   BindForms(del, forms);
   return del.executeUpdate() > 0;
 }
@@ -206,8 +331,7 @@ void DeleteGrant(DbConn& c, const std::string& user_id, const std::string& clien
 
 // The CALL of oauthd_issue_token (migration 0006) with `args` rendered by `quote` (a ? marker for
 // the blocking pool, a quoted literal for the asynchronous client); absent ones are NULL.
-std::string IssueTokenSql(const std::vector<std::optional<std::string>>& args,
-                          const std::function<std::string(const std::string&)>& quote) {
+std::string IssueTokenSql(const std::vector<std::optional<std::string>>& args, Quote quote) {
   std::string sql = absl::StrCat("CALL ", kIssueTokenProcedure, "(");
   for (size_t i = 0; i < args.size(); ++i) {
     absl::StrAppend(&sql, i == 0 ? "" : ", ", args[i] ? quote(*args[i]) : "NULL");
@@ -260,73 +384,41 @@ absl::Status GrantStore::SaveAuthData(const AuthDataRow& d) {
 
 absl::StatusOr<Exchange> GrantStore::ReadCodeExchange(const std::string& client_id,
                                                       const std::string& code) {
-  std::vector<std::string> forms = LookupForms(kAuthCodeColumn, code);
-  if (forms.empty()) forms = {""};  // cannot be a code: the app alone is read
-  return pool_->Run([&](DbConn& c) -> absl::StatusOr<Exchange> {
-    auto& st = c.Prepare(absl::StrCat(
-        "SELECT ", kAppColumns, ", ", kExchangeAppColumns, ", ", kAuthDataColumns, ", ",
-        kUserColumns, ", ", kAccessColumns, ", s.Id", kExchangeFrom,
-        "LEFT JOIN OAuthAuthData d ON d.Code", InMarkers(forms.size()),
-        " LEFT JOIN OAuthdAuthData dx ON dx.Code = d.Code LEFT JOIN Users u ON u.Id = d.UserId "
-        "LEFT JOIN OAuthAccessData a ON a.ClientId = d.ClientId AND a.UserId = d.UserId "
-        "LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND g.UserId = a.UserId "
-        "LEFT JOIN Sessions s ON s.Token = a.Token"));
-    st.setString(1, client_id);
-    BindForms(st, forms, 2);
-    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-    constexpr int kCode = kExchangeFirst, kUser = kCode + kAuthDataColumnCount, kAccess = kUser + 9,
-                  kSessionId = kAccess + kAccessColumnCount;
-    Exchange out;
-    for (bool first = true; rs->next(); first = false) {
-      if (first) {
-        if (absl::Status st = ReadExchangeApp(*rs, *cipher_, &out); !st.ok()) return st;
-      }
-      // The code: the row whose stored code is exactly one of the presented code's forms.
-      const std::string stored = GetStr(*rs, kCode + 2);
-      if (stored.empty() || !StoredFormMatches(stored, forms)) continue;
-      out.code = ReadAuthData(*rs, code, kCode);
-      if (!rs->isNull(kUser)) out.user = ReadUser(*rs, kUser);
-      if (!rs->isNull(kAccess)) {
-        auto grant = ReadAccess(*rs, *cipher_, "", kAccess);
-        if (!grant.ok()) return grant.status();
-        out.grant = *std::move(grant);
-        out.session_exists = !rs->isNull(kSessionId);
-      }
-      break;
-    }
-    return out;
-  });
+  absl::StatusOr<Exchange> out;
+  ReadCodeExchangeAsync(
+      client_id, code, [&](absl::StatusOr<Exchange> r) { out = std::move(r); },
+      /*blocking=*/true);
+  return out;
 }
 
 absl::StatusOr<Exchange> GrantStore::ReadRefreshExchange(const std::string& client_id,
                                                          const std::string& refresh_token) {
-  std::vector<std::string> forms = LookupForms(kRefreshTokenColumn, refresh_token);
-  if (forms.empty()) forms = {"0"};  // cannot be a refresh token (and matches none): the app alone
-  return pool_->Run([&](DbConn& c) -> absl::StatusOr<Exchange> {
-    auto& st = c.Prepare(absl::StrCat(
-        "SELECT ", kAppColumns, ", ", kExchangeAppColumns, ", ", kAccessColumns, ", ", kUserColumns,
-        kExchangeFrom, "LEFT JOIN OAuthAccessData a ON a.RefreshToken", InMarkers(forms.size()),
-        " LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND g.UserId = a.UserId "
-        "LEFT JOIN Users u ON u.Id = a.UserId"));
-    st.setString(1, client_id);
-    BindForms(st, forms, 2);
-    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-    constexpr int kAccess = kExchangeFirst, kUser = kAccess + kAccessColumnCount;
-    Exchange out;
-    for (bool first = true; rs->next(); first = false) {
-      if (first) {
-        if (absl::Status st = ReadExchangeApp(*rs, *cipher_, &out); !st.ok()) return st;
-      }
-      const std::string stored = GetStr(*rs, kAccess + 1);
-      if (stored.empty() || !StoredFormMatches(stored, forms)) continue;
-      auto grant = ReadAccess(*rs, *cipher_, refresh_token, kAccess);
-      if (!grant.ok()) return grant.status();
-      out.grant = *std::move(grant);
-      if (!rs->isNull(kUser)) out.user = ReadUser(*rs, kUser);
-      break;
-    }
-    return out;
-  });
+  absl::StatusOr<Exchange> out;
+  ReadRefreshExchangeAsync(
+      client_id, refresh_token, [&](absl::StatusOr<Exchange> r) { out = std::move(r); },
+      /*blocking=*/true);
+  return out;
+}
+
+void GrantStore::ReadCodeExchangeAsync(const std::string& client_id, const std::string& code,
+                                       ExchangeDone done, bool blocking) {
+  std::vector<std::string> forms = ExchangeForms(kAuthCodeColumn, code);
+  auto read = [cipher = cipher_, code, forms](auto& rs, auto next) {
+    return ReadCodeExchangeRows(rs, next, *cipher, code, forms);
+  };
+  RunExchangeRead(*pool_, blocking ? nullptr : async_, CodeExchangeSql, client_id, forms,
+                  std::move(read), std::move(done));
+}
+
+void GrantStore::ReadRefreshExchangeAsync(const std::string& client_id,
+                                          const std::string& refresh_token, ExchangeDone done,
+                                          bool blocking) {
+  std::vector<std::string> forms = ExchangeForms(kRefreshTokenColumn, refresh_token);
+  auto read = [cipher = cipher_, refresh_token, forms](auto& rs, auto next) {
+    return ReadRefreshExchangeRows(rs, next, *cipher, refresh_token, forms);
+  };
+  RunExchangeRead(*pool_, blocking ? nullptr : async_, RefreshExchangeSql, client_id, forms,
+                  std::move(read), std::move(done));
 }
 
 absl::StatusOr<bool> GrantStore::DeleteAuthData(const std::string& code) {
@@ -396,7 +488,7 @@ absl::Status GrantStore::CallIssueToken(const std::vector<std::string>& code_for
   const std::vector<std::optional<std::string>> args =
       IssueTokenArgs(code_forms, s, a, replaced_token);
   auto outcome = pool_->RunRetryingConflicts([&](DbConn& c) -> absl::StatusOr<std::string> {
-    auto& st = c.Prepare(IssueTokenSql(args, [](const std::string&) { return "?"; }));
+    auto& st = c.Prepare(IssueTokenSql(args, Marker));
     int marker = 0;
     for (const auto& arg : args) {
       if (arg) st.setString(++marker, *arg);
@@ -410,6 +502,51 @@ absl::Status GrantStore::CallIssueToken(const std::vector<std::string>& code_for
   });
   if (!outcome.ok()) return outcome.status();
   return IssueTokenOutcome(*outcome);
+}
+
+void GrantStore::IssueTokenAsync(const SessionRow& s, const AccessDataRow& a,
+                                 const std::optional<std::string>& replaced_token,
+                                 StatusDone done) {
+  if (async_ == nullptr) return done(IssueToken(s, a, replaced_token));
+  CallIssueTokenAsync(IssueTokenSql(IssueTokenArgs({}, s, a, replaced_token), Literal), 1,
+                      std::move(done));
+}
+
+void GrantStore::RedeemCodeAsync(const std::string& code, const SessionRow& s,
+                                 const AccessDataRow& a,
+                                 const std::optional<std::string>& replaced_token,
+                                 StatusDone done) {
+  if (async_ == nullptr) return done(RedeemCode(code, s, a, replaced_token));
+  const std::vector<std::string> forms = LookupForms(kAuthCodeColumn, code);
+  if (forms.empty()) return done(absl::NotFoundError("no such authorization code"));
+  CallIssueTokenAsync(IssueTokenSql(IssueTokenArgs(forms, s, a, replaced_token), Literal), 1,
+                      std::move(done));
+}
+
+void GrantStore::CallIssueTokenAsync(std::string sql, int attempt, StatusDone done) {
+  std::string text = sql;
+  async_->Query(std::move(text), [this, sql = std::move(sql), attempt,
+                                  done = std::move(done)](absl::StatusOr<QueryResult> rs) mutable {
+    // A deadlock victim rolled back whole: the CALL runs again (as CallIssueToken's does).
+    if (absl::IsAborted(rs.status()) && attempt < 3)
+      return CallIssueTokenAsync(std::move(sql), attempt + 1, std::move(done));
+    // ABORTED means "the grant changed" to the caller: a conflict that persists is not that.
+    if (absl::IsAborted(rs.status())) return done(absl::UnavailableError(rs.status().message()));
+    if (!rs.ok()) return done(rs.status());
+    done(IssueTokenOutcome(rs->Next() ? rs->Str(1) : ""));
+  });
+}
+
+void GrantStore::DeleteAuthDataAsync(const std::string& code,
+                                     std::function<void(absl::StatusOr<bool>)> done) {
+  if (async_ == nullptr) return done(DeleteAuthData(code));
+  const std::vector<std::string> forms = LookupForms(kAuthCodeColumn, code);
+  if (forms.empty()) return done(false);
+  async_->Query(DeleteCodeSql(forms, Literal),
+                [done = std::move(done)](absl::StatusOr<QueryResult> rs) {
+                  if (!rs.ok()) return done(rs.status());
+                  done(rs->affected_rows() > 0);
+                });
 }
 
 absl::Status GrantStore::RevokeGrant(const std::string& user_id, const std::string& client_id) {

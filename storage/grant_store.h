@@ -65,6 +65,13 @@ class GrantStore {
   // All a refresh reads, in one query. The grant is the refresh token's, whichever its client.
   absl::StatusOr<Exchange> ReadRefreshExchange(const std::string& client_id,
                                                const std::string& refresh_token);
+  // The same without blocking (unless `blocking`, or there is no asynchronous client): `done` runs
+  // on the asynchronous database's loop thread and must not block.
+  using ExchangeDone = std::function<void(absl::StatusOr<Exchange>)>;
+  void ReadCodeExchangeAsync(const std::string& client_id, const std::string& code,
+                             ExchangeDone done, bool blocking = false);
+  void ReadRefreshExchangeAsync(const std::string& client_id, const std::string& refresh_token,
+                                ExchangeDone done, bool blocking = false);
 
   // Issues a token: in one transaction (one CALL of oauthd_issue_token, migration 0006), creates
   // `session` and writes `access` as the one row for its (client, user). The write is a
@@ -81,6 +88,15 @@ class GrantStore {
   absl::Status RedeemCode(const std::string& code, const SessionRow& session,
                           const AccessDataRow& access,
                           const std::optional<std::string>& replaced_token);
+
+  // IssueToken, RedeemCode and DeleteAuthData without blocking, as the exchange reads above.
+  using StatusDone = std::function<void(absl::Status)>;
+  void IssueTokenAsync(const SessionRow& session, const AccessDataRow& access,
+                       const std::optional<std::string>& replaced_token, StatusDone done);
+  void RedeemCodeAsync(const std::string& code, const SessionRow& session,
+                       const AccessDataRow& access,
+                       const std::optional<std::string>& replaced_token, StatusDone done);
+  void DeleteAuthDataAsync(const std::string& code, std::function<void(absl::StatusOr<bool>)> done);
 
   // The client `client_id` (its secrets, whether it is a resource server) and the access or refresh
   // token `token` (its grant, user and app), in one query: each an indexed read.
@@ -108,6 +124,8 @@ class GrantStore {
   std::vector<std::optional<std::string>> IssueTokenArgs(
       const std::vector<std::string>& code_forms, const SessionRow& session,
       const AccessDataRow& access, const std::optional<std::string>& replaced_token) const;
+  // The CALL on the asynchronous client; `attempt` counts deadlock retries.
+  void CallIssueTokenAsync(std::string sql, int attempt, StatusDone done);
   absl::Status CallIssueToken(const std::vector<std::string>& code_forms, const SessionRow& session,
                               const AccessDataRow& access,
                               const std::optional<std::string>& replaced_token);

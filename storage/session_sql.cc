@@ -43,18 +43,4 @@ void InsertUser(DbConn& c, const UserRow& u) {
   st.executeUpdate();
 }
 
-UserRow ReadUser(sql::ResultSet& rs, int first) {
-  UserRow u;
-  u.id = GetStr(rs, first);
-  u.create_at = GetInt(rs, first + 1);
-  u.update_at = GetInt(rs, first + 2);
-  u.delete_at = GetInt(rs, first + 3);
-  u.username = GetStr(rs, first + 4);
-  u.email = GetStr(rs, first + 5);
-  u.roles = GetStr(rs, first + 6);
-  u.mfa_active = GetInt(rs, first + 7) != 0;
-  u.locale = GetStr(rs, first + 8);
-  return u;
-}
-
 }  // namespace oauthd::storage

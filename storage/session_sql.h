@@ -25,9 +25,24 @@ inline constexpr char kDefaultTimezone[] =
     R"({"automaticTimezone":"","manualTimezone":"","useAutomaticTimezone":"true"})";
 
 // The Users columns, aliased `u`, and their decoder; `first` is the 1-based column they start at.
+// `Row` is a blocking sql::ResultSet or an asynchronous QueryResult.
 inline constexpr char kUserColumns[] =
     "u.Id, u.CreateAt, u.UpdateAt, u.DeleteAt, u.Username, u.Email, u.Roles, u.MfaActive, u.Locale";
-UserRow ReadUser(sql::ResultSet& rs, int first);
+inline constexpr int kUserColumnCount = 9;
+template <typename Row>
+UserRow ReadUser(Row& rs, int first) {
+  UserRow u;
+  u.id = GetStr(rs, first);
+  u.create_at = GetInt(rs, first + 1);
+  u.update_at = GetInt(rs, first + 2);
+  u.delete_at = GetInt(rs, first + 3);
+  u.username = GetStr(rs, first + 4);
+  u.email = GetStr(rs, first + 5);
+  u.roles = GetStr(rs, first + 6);
+  u.mfa_active = GetInt(rs, first + 7) != 0;
+  u.locale = GetStr(rs, first + 8);
+  return u;
+}
 
 }  // namespace oauthd::storage
 

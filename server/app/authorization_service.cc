@@ -1,6 +1,8 @@
 #include "server/app/authorization_service.h"
 
 #include <map>
+#include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -52,11 +54,12 @@ bool IsPublic(const OAuthApp& app) { return app.client_secret().empty(); }
 // Runs `attempt` again while it loses a race for the (client, user) grant (ABORTED from the grant
 // store): each retry reads the grant the winner wrote. A few rounds settle any realistic race; one
 // that still loses answers 503, which a client may retry.
+constexpr int kRedeemAttempts = 4;
+
 template <typename Fn>
 absl::StatusOr<AccessTokenResponse> RetryLostRaces(Fn attempt) {
-  constexpr int kAttempts = 4;
   absl::StatusOr<AccessTokenResponse> result;
-  for (int i = 0; i < kAttempts; ++i) {
+  for (int i = 0; i < kRedeemAttempts; ++i) {
     result = attempt();
     if (!absl::IsAborted(result.status())) return result;
   }
@@ -207,8 +210,7 @@ absl::StatusOr<std::string> AuthorizationService::AllowAccess(const Session& ses
       if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
       std::optional<std::string> replaced;
       if (existing.ok()) replaced = existing->token;
-      return IssueToken(app, *user, req.redirect_uri(), req.scope(), req.resource(),
-                        /*with_refresh_token=*/false, replaced);
+      return IssueToken(app, *user, req.redirect_uri(), req.scope(), req.resource(), replaced);
     });
     if (!token.ok()) return server_error();
     redirect = absl::StrCat(req.redirect_uri().substr(0, req.redirect_uri().find('#')),
@@ -229,119 +231,127 @@ absl::StatusOr<std::string> AuthorizationService::AllowAccess(const Session& ses
   return redirect;
 }
 
+AuthorizationService::NewToken AuthorizationService::MintToken(
+    const OAuthApp& app, const storage::UserRow& user, const std::string& redirect_uri,
+    const std::string& scope, const std::string& audience, bool with_refresh_token) const {
+  const int64_t now = NowMillis();
+  NewToken t;
+  t.session.id = NewId();
+  t.session.token = NewId();
+  t.session.create_at = t.session.last_activity_at = now;
+  t.session.expires_at = now + absl::ToInt64Milliseconds(config_->oauth_session_length);
+  t.session.user_id = user.id;
+  t.session.roles = user.roles;
+  t.session.is_oauth = true;
+  t.session.props_json = SessionProps(app);
+  t.access.token = t.session.token;
+  t.access.refresh_token = with_refresh_token ? NewId() : "";
+  t.access.redirect_uri = redirect_uri;
+  t.access.client_id = app.id();
+  t.access.user_id = user.id;
+  t.access.expires_at = t.session.expires_at;
+  t.access.scope = scope;
+  t.access.audience = audience;
+  return t;
+}
+
+AccessTokenResponse AuthorizationService::Issued(const NewToken& t) const {
+  return TokenResponse(t.access, absl::ToInt64Seconds(config_->oauth_session_length));
+}
+
 absl::StatusOr<AccessTokenResponse> AuthorizationService::IssueToken(
     const OAuthApp& app, const storage::UserRow& user, const std::string& redirect_uri,
-    const std::string& scope, const std::string& audience, bool with_refresh_token,
-    const std::optional<std::string>& replaced, const std::string* redeemed_code) {
-  const int64_t now = NowMillis();
-  storage::SessionRow session;
-  session.id = NewId();
-  session.token = NewId();
-  session.create_at = session.last_activity_at = now;
-  session.expires_at = now + absl::ToInt64Milliseconds(config_->oauth_session_length);
-  session.user_id = user.id;
-  session.roles = user.roles;
-  session.is_oauth = true;
-  session.props_json = SessionProps(app);
-  storage::AccessDataRow access;
-  access.token = session.token;
-  access.refresh_token = with_refresh_token ? NewId() : "";
-  access.redirect_uri = redirect_uri;
-  access.client_id = app.id();
-  access.user_id = user.id;
-  access.expires_at = session.expires_at;
-  access.scope = scope;
-  access.audience = audience;
-  absl::Status st = redeemed_code != nullptr
-                        ? grants_->RedeemCode(*redeemed_code, session, access, replaced)
-                        : grants_->IssueToken(session, access, replaced);
-  if (redeemed_code != nullptr && absl::IsNotFound(st)) return TokenError(400, "expired_code");
+    const std::string& scope, const std::string& audience,
+    const std::optional<std::string>& replaced) {
+  const NewToken t = MintToken(app, user, redirect_uri, scope, audience, false);
+  absl::Status st = grants_->IssueToken(t.session, t.access, replaced);
   if (absl::IsAborted(st)) return st;  // a concurrent change of the grant won; the caller decides
   if (!st.ok()) return StoreFailure(st, "api.oauth.get_access_token.internal_saving.app_error");
-  return TokenResponse(access, absl::ToInt64Seconds(config_->oauth_session_length));
+  return Issued(t);
 }
 
-absl::StatusOr<AccessTokenResponse> AuthorizationService::AccessToken(
-    Caller* caller, const google::api::HttpBody& body) {
-  auto resp = RedeemGrant(caller, body);
-  if (!resp.ok()) return AsTokenError(resp.status());
-  caller->response_headers.emplace_back("cache-control", "no-store");
-  caller->response_headers.emplace_back("pragma", "no-cache");
-  return resp;
-}
-
-absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemGrant(
-    Caller* caller, const google::api::HttpBody& body) {
+// One token request on its way through the store's calls: on the asynchronous client's loop
+// thread (which none of it may block), or on a worker with the blocking pool, where every call
+// completes at once.
+struct AuthorizationService::TokenRequest {
   std::map<std::string, std::string> form;
-  if (!model::ParseForm(body.data(), &form)) return TokenError(400, "bad_request");
-  auto field = [&form](const char* name) {
+  bool code_grant = false;
+  std::string client_id;
+  OAuthApp app;  // once read
+  bool public_client = false;
+  int attempts = 0;  // reads of a code exchange that lost a race for the grant
+  TokenDone done;
+
+  std::string field(const char* name) const {
     auto it = form.find(name);
     return it == form.end() ? std::string() : it->second;
+  }
+};
+
+void AuthorizationService::AccessToken(Caller* caller, const google::api::HttpBody& body,
+                                       TokenDone done) {
+  auto req = std::make_shared<TokenRequest>();
+  req->done = [caller, done = std::move(done)](absl::StatusOr<AccessTokenResponse> resp) {
+    if (!resp.ok()) return done(AsTokenError(resp.status()));
+    caller->response_headers.emplace_back("cache-control", "no-store");
+    caller->response_headers.emplace_back("pragma", "no-cache");
+    done(std::move(resp));
   };
-  const std::string grant_type = field("grant_type");
+  if (!model::ParseForm(body.data(), &req->form)) return req->done(TokenError(400, "bad_request"));
+  const std::string grant_type = req->field("grant_type");
   if (grant_type == "authorization_code") {
-    if (field("code").empty()) return TokenError(400, "missing_code");
+    if (req->field("code").empty()) return req->done(TokenError(400, "missing_code"));
   } else if (grant_type == "refresh_token") {
-    if (field("refresh_token").empty()) return TokenError(400, "missing_refresh_token");
+    if (req->field("refresh_token").empty())
+      return req->done(TokenError(400, "missing_refresh_token"));
   } else {
-    return TokenError(400, "bad_grant");
+    return req->done(TokenError(400, "bad_grant"));
   }
-  const bool code_grant = grant_type == "authorization_code";
-  const std::string client_id = field("client_id");
-  if (!IsValidId(client_id)) return TokenError(400, "bad_client_id");
-  caller->app_id = client_id;
-  if (!config_->enable_oauth_service_provider) return TokenError(501, "disabled");
-  // Mattermost reads the app, then the code or refresh token; oauthd reads both in one query and
-  // checks them in that order.
-  auto read = [&] {
-    return code_grant ? grants_->ReadCodeExchange(client_id, field("code"))
-                      : grants_->ReadRefreshExchange(client_id, field("refresh_token"));
-  };
-  // A database that cannot answer is no verdict on the code or refresh token: a client told
-  // invalid_grant would drop it.
-  auto exchange = read();
-  if (!exchange.ok()) return StoreFailure(exchange.status(), "app.internal_error");
-  if (!exchange->app) return TokenError(404, "credentials");
-  const OAuthApp oauth_app = model::ToProto(*exchange->app);
-  const bool public_client = IsPublic(oauth_app);
-  // Client authentication: client_secret_post for confidential clients, none (plus PKCE) for public
-  // ones.
-  if (public_client) {
-    if (!field("client_secret").empty()) return GrantError(400, "public_client_secret");
-    if (grant_type == "refresh_token") return GrantError(400, "public_client_refresh_token");
-    if (field("code_verifier").empty()) return GrantError(400, "pkce_required");
-  } else if (!model::ConstantTimeEquals(field("client_secret"), oauth_app.client_secret())) {
-    if (absl::Status st = CheckPreviousSecret(exchange->previous_secret, field("client_secret"));
-        !st.ok())
-      return st;
-  }
-  absl::StatusOr<AccessTokenResponse> resp;
-  if (code_grant) {
-    // Another code of the same user and app redeemed at the same moment can write the grant first;
-    // read again, and this code gets that grant's token as Mattermost's repeated exchange does.
-    bool first = true;
-    resp = RetryLostRaces([&]() -> absl::StatusOr<AccessTokenResponse> {
-      if (!first) {
-        exchange = read();
-        if (!exchange.ok()) return StoreFailure(exchange.status(), "app.internal_error");
-      }
-      first = false;
-      return RedeemCode(oauth_app, public_client, *exchange, field("code"), field("redirect_uri"),
-                        field("code_verifier"), field("resource"));
-    });
-  } else {
-    resp = RefreshGrant(oauth_app, *exchange);
-  }
-  // What --dcr-idle-ttl's reaper reads; a failure to record costs the client nothing now.
-  if (resp.ok() && oauth_app.is_dynamically_registered() &&
-      config_->dcr_idle_ttl > absl::ZeroDuration()) {
-    (void)apps_->RecordTokenActivity(client_id, NowMillis());
-  }
-  return resp;
+  req->code_grant = grant_type == "authorization_code";
+  req->client_id = req->field("client_id");
+  if (!IsValidId(req->client_id)) return req->done(TokenError(400, "bad_client_id"));
+  caller->app_id = req->client_id;
+  if (!config_->enable_oauth_service_provider) return req->done(TokenError(501, "disabled"));
+  ReadExchange(std::move(req));
 }
 
-absl::Status AuthorizationService::CheckPreviousSecret(
-    const std::optional<storage::PreviousSecret>& previous, const std::string& secret) {
+void AuthorizationService::ReadExchange(std::shared_ptr<TokenRequest> req) {
+  // Mattermost reads the app, then the code or refresh token; oauthd reads both in one query and
+  // checks them in that order.
+  auto next = [this, req](absl::StatusOr<storage::Exchange> found) {
+    // A database that cannot answer is no verdict on the code or refresh token: a client told
+    // invalid_grant would drop it.
+    if (!found.ok()) return req->done(StoreFailure(found.status(), "app.internal_error"));
+    if (req->attempts == 0) {
+      if (absl::Status st = AuthenticateClient(*req, *found); !st.ok()) return req->done(st);
+    }
+    if (req->code_grant) return RedeemCode(req, *found);
+    RefreshGrant(req, *found);
+  };
+  if (req->code_grant) {
+    grants_->ReadCodeExchangeAsync(req->client_id, req->field("code"), std::move(next));
+  } else {
+    grants_->ReadRefreshExchangeAsync(req->client_id, req->field("refresh_token"), std::move(next));
+  }
+}
+
+absl::Status AuthorizationService::AuthenticateClient(TokenRequest& req,
+                                                      const storage::Exchange& found) {
+  if (!found.app) return TokenError(404, "credentials");
+  req.app = model::ToProto(*found.app);
+  req.public_client = IsPublic(req.app);
+  // client_secret_post for confidential clients, none (plus PKCE) for public ones.
+  if (req.public_client) {
+    if (!req.field("client_secret").empty()) return GrantError(400, "public_client_secret");
+    if (!req.code_grant) return GrantError(400, "public_client_refresh_token");
+    if (req.field("code_verifier").empty()) return GrantError(400, "pkce_required");
+    return absl::OkStatus();
+  }
+  const std::string secret = req.field("client_secret");
+  if (model::ConstantTimeEquals(secret, req.app.client_secret())) return absl::OkStatus();
+  // Not the current secret: the previous one while --secret-rotation-grace runs since the
+  // regeneration.
+  const std::optional<storage::PreviousSecret>& previous = found.previous_secret;
   if (config_->secret_rotation_grace <= absl::ZeroDuration() || secret.empty() || !previous ||
       NowMillis() >= previous->expires_at ||
       !model::ConstantTimeEquals(secret, previous->client_secret)) {
@@ -350,56 +360,94 @@ absl::Status AuthorizationService::CheckPreviousSecret(
   return absl::OkStatus();
 }
 
-absl::StatusOr<AccessTokenResponse> AuthorizationService::RedeemCode(
-    const OAuthApp& app, bool public_client, const storage::Exchange& found,
-    const std::string& code, const std::string& redirect_uri, const std::string& verifier,
-    const std::string& resource) {
+void AuthorizationService::RedeemCode(std::shared_ptr<TokenRequest> req,
+                                      const storage::Exchange& found) {
   // Checked in Mattermost's order.
-  if (!found.code || found.code->client_id != app.id()) return TokenError(400, "expired_code");
+  const std::string code = req->field("code");
+  if (!found.code || found.code->client_id != req->app.id())
+    return req->done(TokenError(400, "expired_code"));
   const storage::AuthDataRow& data = *found.code;
   const int64_t now = NowMillis();
   if (now > data.create_at + int64_t{data.expires_in} * 1000) {
-    (void)grants_->DeleteAuthData(code);
-    return TokenError(403, "expired_code");
+    // Gone before the answer, as Mattermost does; a failure to delete changes nothing for the
+    // client (the code has expired either way).
+    return grants_->DeleteAuthDataAsync(
+        code, [req](absl::StatusOr<bool>) { req->done(TokenError(403, "expired_code")); });
   }
-  if (data.redirect_uri != redirect_uri) return TokenError(400, "redirect_uri");
-  if (absl::Status st = model::ValidatePkce(data.code_challenge, verifier, public_client); !st.ok())
-    return st;
-  if (!found.user) return TokenError(404, "internal_user");
+  if (data.redirect_uri != req->field("redirect_uri"))
+    return req->done(TokenError(400, "redirect_uri"));
+  if (absl::Status st =
+          model::ValidatePkce(data.code_challenge, req->field("code_verifier"), req->public_client);
+      !st.ok())
+    return req->done(st);
+  if (!found.user) return req->done(TokenError(404, "internal_user"));
   const storage::UserRow& user = *found.user;
-  if (user.delete_at != 0) return TokenError(403, "expired_code");
-  if (resource != data.resource) return TokenError(400, "resource_mismatch");
+  if (user.delete_at != 0) return req->done(TokenError(403, "expired_code"));
+  if (req->field("resource") != data.resource)
+    return req->done(TokenError(400, "resource_mismatch"));
   const std::optional<storage::AccessDataRow>& existing = found.grant;
   if (existing && (existing->expires_at == 0 || now < existing->expires_at) &&
       found.session_exists) {
     // An unexpired grant for this (user, client): the same token again, with what is left of its
     // life. The code is used up all the same; whoever deletes it redeems it.
-    auto deleted = grants_->DeleteAuthData(code);
-    if (!deleted.ok()) return StoreFailure(deleted.status(), "app.internal_error");
-    if (!*deleted) return TokenError(400, "expired_code");
-    return TokenResponse(*existing,
-                         existing->expires_at == 0 ? 0 : (existing->expires_at - now) / 1000);
+    AccessTokenResponse again = TokenResponse(
+        *existing, existing->expires_at == 0 ? 0 : (existing->expires_at - now) / 1000);
+    return grants_->DeleteAuthDataAsync(
+        code, [this, req, again = std::move(again)](absl::StatusOr<bool> deleted) {
+          if (!deleted.ok())
+            return Finish(*req, StoreFailure(deleted.status(), "app.internal_error"));
+          if (!*deleted) return Finish(*req, TokenError(400, "expired_code"));
+          Finish(*req, again);
+        });
   }
   std::optional<std::string> replaced;
   if (existing) replaced = existing->token;
   // The code is deleted in the transaction that writes the token: one commit, and single use.
-  return IssueToken(app, user, data.redirect_uri, data.scope, data.resource, !public_client,
-                    replaced, &code);
+  auto t = std::make_shared<NewToken>(
+      MintToken(req->app, user, data.redirect_uri, data.scope, data.resource, !req->public_client));
+  grants_->RedeemCodeAsync(code, t->session, t->access, replaced, [this, req, t](absl::Status st) {
+    if (absl::IsNotFound(st)) return Finish(*req, TokenError(400, "expired_code"));
+    // Another code of the same user and app redeemed at the same moment wrote the grant first:
+    // read again, and this code gets that grant's token as Mattermost's repeated exchange does.
+    // A few rounds settle any realistic race; one that still loses answers 503, which a client
+    // may retry.
+    if (absl::IsAborted(st)) {
+      if (++req->attempts < kRedeemAttempts) return ReadExchange(req);
+      return Finish(*req, StoreFailure(absl::UnavailableError(st.message()), "app.internal_error"));
+    }
+    if (!st.ok())
+      return Finish(*req, StoreFailure(st, "api.oauth.get_access_token.internal_saving.app_error"));
+    Finish(*req, Issued(*t));
+  });
 }
 
-absl::StatusOr<AccessTokenResponse> AuthorizationService::RefreshGrant(
-    const OAuthApp& app, const storage::Exchange& found) {
-  if (!found.grant || found.grant->client_id != app.id()) return TokenError(404, "refresh_token");
+void AuthorizationService::RefreshGrant(std::shared_ptr<TokenRequest> req,
+                                        const storage::Exchange& found) {
+  if (!found.grant || found.grant->client_id != req->app.id())
+    return req->done(TokenError(404, "refresh_token"));
   const storage::AccessDataRow& access = *found.grant;
-  if (!found.user) return TokenError(404, "internal_user");
-  if (found.user->delete_at != 0) return TokenError(403, "refresh_token");
+  if (!found.user) return req->done(TokenError(404, "internal_user"));
+  if (found.user->delete_at != 0) return req->done(TokenError(403, "refresh_token"));
   // Rotation: a new session and a new refresh token; the old pair stops working. Only if the grant
   // still holds the pair read above: a concurrent refresh of the same token (or a revocation) that
   // got there first leaves this one spent, like any used refresh token.
-  auto issued = IssueToken(app, *found.user, access.redirect_uri, access.scope, access.audience,
-                           /*with_refresh_token=*/true, access.token);
-  if (absl::IsAborted(issued.status())) return TokenError(404, "refresh_token");
-  return issued;
+  auto t = std::make_shared<NewToken>(
+      MintToken(req->app, *found.user, access.redirect_uri, access.scope, access.audience, true));
+  grants_->IssueTokenAsync(t->session, t->access, access.token, [this, req, t](absl::Status st) {
+    if (absl::IsAborted(st)) return Finish(*req, TokenError(404, "refresh_token"));
+    if (!st.ok())
+      return Finish(*req, StoreFailure(st, "api.oauth.get_access_token.internal_saving.app_error"));
+    Finish(*req, Issued(*t));
+  });
+}
+
+void AuthorizationService::Finish(TokenRequest& req, absl::StatusOr<AccessTokenResponse> resp) {
+  // What --dcr-idle-ttl's reaper reads; a failure to record costs the client nothing now.
+  if (resp.ok() && req.app.is_dynamically_registered() &&
+      config_->dcr_idle_ttl > absl::ZeroDuration()) {
+    apps_->RecordTokenActivityAsync(req.client_id, NowMillis());
+  }
+  req.done(std::move(resp));
 }
 
 absl::Status AuthorizationService::Deauthorize(Caller* caller, const std::string& client_id) {

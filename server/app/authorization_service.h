@@ -5,6 +5,8 @@
 #ifndef OAUTHD_SERVER_APP_AUTHORIZATION_SERVICE_H_
 #define OAUTHD_SERVER_APP_AUTHORIZATION_SERVICE_H_
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -39,8 +41,12 @@ class AuthorizationService {
                                                       const oauthd::v1::AuthorizeRequest& req);
   absl::StatusOr<oauthd::v1::AuthorizeResponse> Authorize(
       Caller* caller, const oauthd::v1::AuthorizePostRequest& post);
-  absl::StatusOr<oauthd::v1::AccessTokenResponse> AccessToken(Caller* caller,
-                                                              const google::api::HttpBody& form);
+  // The token endpoint (authorization_code and refresh_token grants) with RFC 6749's error codes.
+  // Answers through `done`: at once on the calling thread when the stores have no non-blocking
+  // client, else on its loop thread (two round trips: one read, one CALL).
+  using TokenDone = std::function<void(absl::StatusOr<oauthd::v1::AccessTokenResponse>)>;
+  void AccessToken(Caller* caller, const google::api::HttpBody& form, TokenDone done);
+  bool exchanges_without_blocking() const { return grants_->has_async(); }
   absl::Status Deauthorize(Caller* caller, const std::string& client_id);
 
  private:
@@ -52,30 +58,32 @@ class AuthorizationService {
   // browser goes.
   absl::StatusOr<std::string> AllowAccess(const Session& session, oauthd::v1::AuthorizeRequest req,
                                           const oauthd::v1::OAuthApp& app);
-  // A new OAuth session and its access data for (app, user), replacing the grant that holds
-  // `replaced` (or, without it, where there is none yet). ABORTED when that grant changed since it
-  // was read. With `redeemed_code`, the code is deleted in the same transaction (expired_code if it
-  // was gone).
+  // A new OAuth session and its access data for (app, user), not yet written.
+  struct NewToken {
+    storage::SessionRow session;
+    storage::AccessDataRow access;
+  };
+  NewToken MintToken(const oauthd::v1::OAuthApp& app, const storage::UserRow& user,
+                     const std::string& redirect_uri, const std::string& scope,
+                     const std::string& audience, bool with_refresh_token) const;
+  oauthd::v1::AccessTokenResponse Issued(const NewToken& token) const;
+  // The implicit grant's token for (app, user), replacing the grant that holds `replaced` (or,
+  // without it, where there is none yet). ABORTED when that grant changed since it was read.
   absl::StatusOr<oauthd::v1::AccessTokenResponse> IssueToken(
       const oauthd::v1::OAuthApp& app, const storage::UserRow& user,
       const std::string& redirect_uri, const std::string& scope, const std::string& audience,
-      bool with_refresh_token, const std::optional<std::string>& replaced,
-      const std::string* redeemed_code = nullptr);
-  // The token endpoint's work, with Mattermost's AppErrors; AccessToken adds RFC 6749's codes.
-  absl::StatusOr<oauthd::v1::AccessTokenResponse> RedeemGrant(Caller* caller,
-                                                              const google::api::HttpBody& form);
-  // A secret that is not the app's current one: accepted if it is the previous one and
-  // --secret-rotation-grace has not run out since the regeneration.
-  absl::Status CheckPreviousSecret(const std::optional<storage::PreviousSecret>& previous,
-                                   const std::string& secret);
-  // One attempt at redeeming a code, from what ReadCodeExchange read: ABORTED when another
-  // redemption changed the grant since.
-  absl::StatusOr<oauthd::v1::AccessTokenResponse> RedeemCode(
-      const oauthd::v1::OAuthApp& app, bool public_client, const storage::Exchange& found,
-      const std::string& code, const std::string& redirect_uri, const std::string& verifier,
-      const std::string& resource);
-  absl::StatusOr<oauthd::v1::AccessTokenResponse> RefreshGrant(const oauthd::v1::OAuthApp& app,
-                                                               const storage::Exchange& found);
+      const std::optional<std::string>& replaced);
+
+  // The token endpoint's steps (authorization_service.cc): read the app with the code or refresh
+  // token, authenticate the client, check and write; each step calls the next from its store
+  // call's completion, and every path ends in TokenRequest::done.
+  struct TokenRequest;
+  void ReadExchange(std::shared_ptr<TokenRequest> req);
+  absl::Status AuthenticateClient(TokenRequest& req, const storage::Exchange& found);
+  void RedeemCode(std::shared_ptr<TokenRequest> req, const storage::Exchange& found);
+  void RefreshGrant(std::shared_ptr<TokenRequest> req, const storage::Exchange& found);
+  // Records a dynamically registered client's activity, then answers.
+  void Finish(TokenRequest& req, absl::StatusOr<oauthd::v1::AccessTokenResponse> resp);
 
   const ServiceConfig* config_;
   Authenticator* auth_;

@@ -22,9 +22,23 @@ grpc::ServerUnaryReactor* AuthorizationHandler::Authorize(
 grpc::ServerUnaryReactor* AuthorizationHandler::AccessToken(
     grpc::CallbackServerContext* ctx, const oauthd::v1::AccessTokenRequest* req,
     oauthd::v1::AccessTokenResponse* resp) {
-  return runner_->Run(ctx, {"AccessToken", false, 200, "oauth.token"}, [=](app::Caller* c) {
-    return Assign(service_->AccessToken(c, req->body()), resp);
-  });
+  // Every OAuth client hits this most: with the non-blocking database client it never leaves
+  // gRPC's thread and the database loop (no worker hand-off; bench/README.md, issue 21's entry).
+  return runner_->RunNonBlocking(
+      ctx, {"AccessToken", false, 200, "oauth.token"},
+      [=](app::Caller* c, CallRunner::Finisher finish) {
+        if (!service_->exchanges_without_blocking()) return false;
+        service_->AccessToken(c, req->body(), [resp, finish = std::move(finish)](auto result) {
+          finish(Assign(std::move(result), resp));
+        });
+        return true;
+      },
+      [=](app::Caller* c) {
+        absl::Status out;
+        service_->AccessToken(c, req->body(),
+                              [&](auto result) { out = Assign(std::move(result), resp); });
+        return out;
+      });
 }
 
 grpc::ServerUnaryReactor* AuthorizationHandler::Deauthorize(

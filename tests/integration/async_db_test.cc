@@ -178,6 +178,32 @@ TEST_F(AsyncDbTest, ErrorsMapAsThePoolsDo) {
   EXPECT_EQ(*fine, "42");
 }
 
+// A CALL answers its rows and then a status: the caller gets the rows, and the connection is
+// ready for the next query (with one connection, a status left unread would fail it). An error
+// raised inside the procedure reaches the caller; a deadlock is ABORTED (the pool runs it again).
+TEST_F(AsyncDbTest, ACallAnswersItsRowsAndLeavesTheConnectionReady) {
+  db().Exec("DROP PROCEDURE IF EXISTS oauthd_test_call");
+  db().Exec(
+      "CREATE PROCEDURE oauthd_test_call(IN p INT) BEGIN "
+      "IF p < 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'negative'; END IF; "
+      "IF p = 1213 THEN SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'dl'; "
+      "END IF; SELECT p * 2 AS doubled; END");
+  AsyncDb async(Options(db().url(), 1, 1));
+  for (int i = 1; i <= 3; ++i) {
+    auto r = QueryOne(async, absl::StrCat("CALL oauthd_test_call(", 20 + i, ")"));
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(*r, absl::StrCat(2 * (20 + i)));
+  }
+  auto negative = QueryOne(async, "CALL oauthd_test_call(-1)");
+  EXPECT_TRUE(absl::IsInternal(negative.status())) << negative.status();
+  auto deadlock = QueryOne(async, "CALL oauthd_test_call(1213)");
+  EXPECT_TRUE(absl::IsAborted(deadlock.status())) << deadlock.status();
+  auto after = QueryOne(async, "SELECT 7");
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(*after, "7");
+  db().Exec("DROP PROCEDURE oauthd_test_call");
+}
+
 TEST_F(AsyncDbTest, ManyConcurrentQueriesEachGetTheirOwnAnswer) {
   AsyncDb async(Options(db().url(), 3, 2));
   Outcomes out;

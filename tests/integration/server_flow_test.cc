@@ -461,5 +461,36 @@ TEST_F(FlowTest, BrowserPageRedirectsAndPages) {
   EXPECT_EQ(page(invalid, browser, &body).http_status(), 400);
 }
 
+// The token endpoint runs on the non-blocking database client by default; without one
+// (--async-db-connections=0) the same steps run on a worker with the blocking pool.
+class FlowOnWorkersTest : public FlowTest {
+ protected:
+  std::vector<std::string> ExtraFlags() override { return {"--async-db-connections=0"}; }
+};
+
+TEST_F(FlowOnWorkersTest, CodeRepeatedCodeExpiredCodeAndRefreshWithoutTheNonBlockingClient) {
+  OAuthApp app = NewApp();
+  AccessTokenResponse first, repeated, refreshed;
+  ASSERT_TRUE(CodeToken(app, Code(Request(app), user_), &first).ok());
+  const std::string code = Code(Request(app), user_);
+  auto again = CodeToken(app, code, &repeated);
+  ASSERT_TRUE(again.ok()) << again.Describe();
+  EXPECT_EQ(again.Header("cache-control"), "no-store");
+  EXPECT_EQ(repeated.access_token(), first.access_token());  // Mattermost's repeated exchange
+  EXPECT_TOKEN_ERROR(CodeToken(app, code), 400, "api.oauth.get_access_token.expired_code.app_error",
+                     "invalid_grant");
+  ASSERT_TRUE(Refresh(app, first.refresh_token(), &refreshed).ok());
+  EXPECT_EQ(UseToken(first.access_token()), 401);
+  EXPECT_EQ(UseToken(refreshed.access_token()), 200);
+  EXPECT_TOKEN_ERROR(Refresh(app, first.refresh_token()), 404,
+                     "api.oauth.get_access_token.refresh_token.app_error", "invalid_grant");
+  const std::string expired = Code(Request(app), user_);
+  db().Exec("UPDATE OAuthAuthData SET CreateAt = CreateAt - 601000");
+  EXPECT_TOKEN_ERROR(CodeToken(app, expired), 403,
+                     "api.oauth.get_access_token.expired_code.app_error", "invalid_grant");
+  EXPECT_EQ(db().QueryInt("SELECT COUNT(*) FROM OAuthAuthData WHERE ClientId = '" + app.id() + "'"),
+            0);
+}
+
 }  // namespace
 }  // namespace oauthd::testing
