@@ -9,8 +9,8 @@ OAUTHD_BUILD_PACKAGES=(
 )
 
 # Only the test suite needs these: a real browser for the consent-page test; podman (with runc) and mmdebstrap to
-# build and run the container image from a local Debian base.
-OAUTHD_TEST_PACKAGES=(chromium podman runc mmdebstrap)
+# build and run the container image from a local Debian base; LuaJIT (Envoy's Lua) for deploy/envoy's Lua filter.
+OAUTHD_TEST_PACKAGES=(chromium podman runc mmdebstrap luajit)
 
 # The fuzz targets (tests/fuzz/run.sh): clang with its libFuzzer and sanitizer runtimes.
 OAUTHD_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
