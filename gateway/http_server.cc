@@ -93,7 +93,24 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // The next request: on a connection that already answered one, first wait (up to the idle
+  // timeout) for its first bytes; then the whole request has the read timeout.
   void Read() {
+    if (answered_ && buffer_.size() == 0) return WaitIdle();
+    ReadRequest();
+  }
+
+  void WaitIdle() {
+    Tcp().expires_after(Ms(options_.idle_timeout));
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->Close();  // idle too long, or the client closed
+                              self->buffer_.commit(n);
+                              self->ReadRequest();
+                            });
+  }
+
+  void ReadRequest() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
@@ -163,7 +180,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->result(static_cast<unsigned>(resp.status));
     for (const auto& [k, v] : resp.headers) res->insert(k, v);
     res->body() = std::move(resp.body);
-    res->keep_alive(!close);
+    res->keep_alive(!close);  // HTTP/1.1: "Connection: close" on the last answer
+    // How long the connection may stay idle, so that a client (or a proxy pooling connections)
+    // stops using it before the server closes it.
+    if (!close) res->set(http::field::keep_alive, keep_alive_header_);
     res->prepare_payload();
     Tcp().expires_after(Ms(options_.write_timeout));
     http::async_write(
@@ -171,6 +191,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         [self = this->shared_from_this(), res, close](beast::error_code ec, std::size_t) {
           --self->state_->exchanges;
           if (ec || close) return self->Close();
+          self->answered_ = true;
           self->Read();
         });
   }
@@ -183,6 +204,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   ServerState* state_;
   std::string peer_;
   bool keep_alive_ = true;
+  bool answered_ = false;  // an answer was written: the connection is a kept-alive one
+  const std::string keep_alive_header_ =
+      absl::StrCat("timeout=", absl::ToInt64Seconds(options_.idle_timeout));
 };
 
 }  // namespace
@@ -272,6 +296,8 @@ int HttpServer::port() const {
   auto ep = impl_->acceptor.local_endpoint(ec);
   return ec ? 0 : ep.port();
 }
+
+void HttpServer::StartDraining() { impl_->state.draining = true; }
 
 void HttpServer::Stop(absl::Duration grace) {
   if (impl_->threads.empty()) return;

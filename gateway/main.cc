@@ -85,9 +85,17 @@ int main(int argc, char** argv) {
             "longest request target (path and query) accepted; longer ones get 414");
   flags.Duration("timeout", &options.timeout,
                  "deadline of each upstream call; past it the answer is 504");
-  flags.Duration(
-      "read-timeout", &http.read_timeout,
-      "time a client has to send a whole request, and an idle keep-alive connection stays open");
+  flags.Duration("read-timeout", &http.read_timeout,
+                 "time a client has to send a whole request, once it has begun (and a new\n"
+                 "connection's first)");
+  flags.Duration("idle-timeout", &http.idle_timeout,
+                 "how long a keep-alive connection may sit idle between requests (announced as\n"
+                 "Keep-Alive: timeout=N). Keep it above the idle timeout of the proxies in front\n"
+                 "(nginx, AWS ALB: 60s; Google's load balancers: 600s), so that they close first");
+  absl::Duration upstream_keepalive = absl::Seconds(30);
+  flags.Duration("upstream-keepalive", &upstream_keepalive,
+                 "how often the gateway pings oauthd on an idle connection, to notice a dead one\n"
+                 "(oauthd accepts pings down to --keepalive-min-ping-interval, 10s by default)");
   flags.String(
       "cors-allowed-origins", &cors,
       "space- or comma-separated origins allowed to call from browsers, or *; empty: no CORS");
@@ -136,6 +144,10 @@ int main(int argc, char** argv) {
   if (http.max_connections < 1) return Fail("--max-connections must be at least 1", 2);
   if (shutdown_delay < absl::ZeroDuration() || shutdown_grace < absl::ZeroDuration())
     return Fail("--shutdown-delay and --shutdown-grace must not be negative", 2);
+  if (http.read_timeout < absl::Seconds(1) || http.idle_timeout < absl::Seconds(1))
+    return Fail("--read-timeout and --idle-timeout must be at least 1s", 2);
+  if (upstream_keepalive < absl::Seconds(1))
+    return Fail("--upstream-keepalive must be at least 1s", 2);
   if (http.tls_cert_file.empty() != http.tls_key_file.empty())
     return Fail("--tls-cert and --tls-key go together", 2);
   if (upstream_cert.empty() != upstream_key.empty())
@@ -173,7 +185,16 @@ int main(int argc, char** argv) {
   // healthy.
   args.SetServiceConfigJSON(
       R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":""}})");
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  // Pings on idle connections, so that one a middlebox dropped is found before a call needs it;
+  // oauthd accepts them (--keepalive-min-ping-interval), so it never answers GOAWAY
+  // too_many_pings. A call that meets a GOAWAY before it was sent goes to a fresh connection
+  // (gRPC's transparent retry, kept on explicitly).
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(upstream_keepalive)));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
   // Pods come and go in a rollout: reconnect to a restarted one within 2 s (gRPC's default backoff
   // grows to 120 s), and learn a headless Service's new addresses within 5 s (default 30 s).
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
@@ -199,8 +220,11 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::fprintf(stderr, "oauthd-gateway: shutting down: /healthz answers 503\n");
+  std::fprintf(
+      stderr,
+      "oauthd-gateway: shutting down: /healthz answers 503, answers say Connection: close\n");
   gw.StartDraining();
+  server.StartDraining();
   if (shutdown_delay > absl::ZeroDuration()) {
     std::fprintf(stderr, "oauthd-gateway: still accepting requests for %s (--shutdown-delay)\n",
                  absl::FormatDuration(shutdown_delay).c_str());

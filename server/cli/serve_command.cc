@@ -171,6 +171,12 @@ int RunServe(const std::vector<std::string>& args) {
   flags.Duration("shutdown-grace", &shutdown_grace,
                  "on SIGTERM, after the delay: how long calls in flight may take to finish before\n"
                  "they are cancelled");
+  absl::Duration min_ping_interval = absl::Seconds(10);
+  flags.Duration(
+      "keepalive-min-ping-interval", &min_ping_interval,
+      "the shortest interval at which a client may ping an idle connection (keepalive);\n"
+      "more often is answered with GOAWAY too_many_pings. Below the gateway's\n"
+      "--upstream-keepalive (30s) and what other gRPC clients are configured with");
   std::string trusted_proxies, audit_path = "-";
   SecretFlags secret_flags;
   secret_flags.Register(flags);
@@ -220,6 +226,8 @@ int RunServe(const std::vector<std::string>& args) {
   if (cache_entries < 1) return UsageError("--cache-entries must be at least 1");
   if (shutdown_delay < absl::ZeroDuration() || shutdown_grace < absl::ZeroDuration())
     return UsageError("--shutdown-delay and --shutdown-grace must not be negative");
+  if (min_ping_interval < absl::ZeroDuration())
+    return UsageError("--keepalive-min-ping-interval must not be negative");
   if (config.oauth_session_length < absl::Minutes(1))
     return UsageError("--oauth-session-length must be at least 1m");
   for (absl::string_view p : absl::StrSplit(allowlist, ',', absl::SkipWhitespace())) {
@@ -331,6 +339,12 @@ int RunServe(const std::vector<std::string>& args) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // Clients that keep idle connections alive with pings (the gateway every 30 s) are welcome as
+  // often as --keepalive-min-ping-interval; gRPC's default (once in 5 minutes without calls, then
+  // GOAWAY) cut off the gateway's idle channel, and its next call failed.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(min_ping_interval)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   int port = 0;
   builder.AddListeningPort(listen, *credentials, &port);
   builder.RegisterService(&apps_handler);
