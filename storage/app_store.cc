@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "storage/app_sql.h"
+#include "storage/cluster_lease.h"
 #include "storage/string_list_json.h"
 
 namespace oauthd::storage {
@@ -24,9 +25,11 @@ absl::StatusOr<std::vector<OAuthAppRow>> ReadApps(sql::PreparedStatement& st,
   return out;
 }
 
-const std::string& SelectById() {
-  static const std::string s = absl::StrCat("SELECT ", kAppColumns, kAppFrom, " WHERE o.Id = ?");
-  return s;
+// One app by id, causal on a cluster: an app its client has just created, on whichever node,
+// is found.
+std::string SelectById(bool galera, const std::string& id_value = "?") {
+  return absl::StrCat(CausalPrefix(galera), "SELECT ", kAppColumns, kAppFrom,
+                      " WHERE o.Id = ", id_value);
 }
 
 // How an app's secret is stored: in OAuthApps.ClientSecret as clear text, or (under a key) sealed
@@ -103,34 +106,6 @@ void DeleteDependents(DbConn& c, const std::string& id) {
   }
 }
 
-// A MySQL named lock (GET_LOCK), per database, held by the connection until the guard goes away.
-class NamedLock {
- public:
-  NamedLock(DbConn& c, absl::string_view name, int wait_seconds) : c_(c) {
-    name_ = absl::StrCat("oauthd.", name, ".");
-    auto& st = c.Prepare("SELECT GET_LOCK(CONCAT(?, DATABASE()), ?)");
-    st.setString(1, name_);
-    st.setInt(2, wait_seconds);
-    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-    held_ = rs->next() && GetInt(*rs, 1) == 1;
-  }
-  ~NamedLock() {
-    if (!held_) return;
-    try {
-      auto& st = c_.Prepare("DO RELEASE_LOCK(CONCAT(?, DATABASE()))");
-      st.setString(1, name_);
-      st.executeUpdate();
-    } catch (...) {  // a lost connection released it
-    }
-  }
-  bool held() const { return held_; }
-
- private:
-  DbConn& c_;
-  std::string name_;
-  bool held_ = false;
-};
-
 }  // namespace
 
 absl::Status AppStore::Save(const OAuthAppRow& a) {
@@ -144,25 +119,35 @@ absl::Status AppStore::Save(const OAuthAppRow& a) {
   return pool_->RunInTransaction(insert);
 }
 
+// Registrations at once on a cluster fail certification on the guard row until each has had its
+// turn; enough attempts for a burst of them.
+constexpr int kGuardedAttempts = 20;
+
 absl::Status AppStore::SaveDynamic(const OAuthAppRow& a, int64_t max_dynamic) {
   const StoredSecret secret = StoreSecret(a.client_secret, *cipher_);
-  return pool_->RunInTransaction([&](DbConn& c) -> absl::Status {
-    NamedLock lock(c, "dcr_cap", 5);
-    if (!lock.held()) return absl::UnavailableError("the registration lock is busy");
-    auto& count = c.Prepare("SELECT COUNT(*) FROM OAuthdApps WHERE IsDynamicallyRegistered = 1");
-    std::unique_ptr<sql::ResultSet> rs(count.executeQuery());
-    if (rs->next() && GetInt(*rs, 1) >= max_dynamic) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(max_dynamic, " dynamically registered clients exist already"));
-    }
-    InsertApp(c, a, secret);
-    return absl::OkStatus();
-  });
+  return pool_->RunInTransaction(
+      [&](DbConn& c) -> absl::Status {
+        // Registrations at once, on any nodes, conflict on the guard row: one counts and inserts at
+        // a time, or (on a cluster) all but one fail certification and run again. The count must
+        // then see the winner's insert, even if it was made on another node a moment ago.
+        TouchGuard(c, kRegistrationGuard);
+        auto& count = c.Prepare(
+            absl::StrCat(CausalPrefix(c.galera()),
+                         "SELECT COUNT(*) FROM OAuthdApps WHERE IsDynamicallyRegistered = 1"));
+        std::unique_ptr<sql::ResultSet> rs(count.executeQuery());
+        if (rs->next() && GetInt(*rs, 1) >= max_dynamic) {
+          return absl::ResourceExhaustedError(
+              absl::StrCat(max_dynamic, " dynamically registered clients exist already"));
+        }
+        InsertApp(c, a, secret);
+        return absl::OkStatus();
+      },
+      /*attempts=*/kGuardedAttempts);
 }
 
 absl::StatusOr<OAuthAppRow> AppStore::Get(const std::string& id) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<OAuthAppRow> {
-    auto& st = c.Prepare(SelectById());
+    auto& st = c.Prepare(SelectById(c.galera()));
     st.setString(1, id);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     if (!rs->next()) return absl::NotFoundError(absl::StrCat("no OAuth app ", id));
@@ -173,7 +158,7 @@ absl::StatusOr<OAuthAppRow> AppStore::Get(const std::string& id) {
 void AppStore::GetAsync(const std::string& id,
                         std::function<void(absl::StatusOr<OAuthAppRow>)> done) {
   if (async_ == nullptr) return done(Get(id));
-  async_->Query(absl::StrCat("SELECT ", kAppColumns, kAppFrom, " WHERE o.Id = ", SqlQuote(id)),
+  async_->Query(SelectById(pool_->galera(), SqlQuote(id)),
                 [cipher = cipher_, id, done = std::move(done)](absl::StatusOr<QueryResult> rs) {
                   if (!rs.ok()) return done(rs.status());
                   if (!rs->Next())
@@ -322,10 +307,13 @@ absl::StatusOr<PreviousSecret> AppStore::GetPreviousSecret(const std::string& id
   });
 }
 
-absl::StatusOr<int> AppStore::ReapIdleDynamicClients(int64_t idle_before, int limit) {
+absl::StatusOr<int> AppStore::ReapIdleDynamicClients(int64_t idle_before, int limit,
+                                                     absl::Duration reap_lease) {
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<int> {
-    NamedLock lock(c, "dcr_reaper", 0);
-    if (!lock.held()) return 0;
+    // One pod per round, whatever node it is on: the lease lapses by itself before the next.
+    auto taken = TakeLease(c, kReaperLease, reaper_holder_, reap_lease);
+    if (!taken.ok()) return taken.status();
+    if (!*taken) return 0;
     // Idle: registered, last token and last code all before the cut-off. Refresh tokens never
     // expire (as in Mattermost), so a client holding one is never idle.
     auto& find = c.Prepare(

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "storage/async_db.h"
+#include "storage/cluster_lease.h"
 #include "storage/connection_pool.h"
 #include "storage/models.h"
 #include "storage/secret_cipher.h"
@@ -67,9 +68,10 @@ class AppStore {
 
   // --dcr-idle-ttl: deletes (as Delete does) dynamically registered apps created before
   // `idle_before` (ms) that got no token and no code since then and hold no refresh token (they
-  // never expire). Runs only while it holds the named lock `oauthd.dcr_reaper`, so one pod at a
-  // time reaps; returns how many it deleted (0 when another pod held the lock).
-  absl::StatusOr<int> ReapIdleDynamicClients(int64_t idle_before, int limit);
+  // never expire). Runs only when it takes the lease `dcr_reaper` (for `lease`, a little less than
+  // the time between rounds), so one pod per round reaps, whatever database node it uses; returns
+  // how many it deleted (0 when another pod has the lease).
+  absl::StatusOr<int> ReapIdleDynamicClients(int64_t idle_before, int limit, absl::Duration lease);
   // Records that a client got a token at `at` (ms), for the reaper.
   absl::Status RecordTokenActivity(const std::string& client_id, int64_t at);
   // The same without waiting for the outcome (on the non-blocking client if there is one): a lost
@@ -80,6 +82,9 @@ class AppStore {
   ConnectionPool* pool_;
   const SecretCipher* cipher_;
   AsyncDb* async_;
+  // This store's name as the reaper lease's holder: a pod renews its own lease round after round,
+  // and two stores (two pods, or two in one test process) never pass for one another.
+  std::string reaper_holder_ = LeaseHolderId();
 };
 
 }  // namespace oauthd::storage

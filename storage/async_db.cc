@@ -113,9 +113,9 @@ int WaitStatusFor(uint32_t events) {
 
 class AsyncDb::Loop {
  public:
-  Loop(const AsyncDbOptions& options, int connections);
+  Loop(const AsyncDbOptions& options, DbHosts& hosts, int connections);
   ~Loop();
-  void Query(std::string sql, Done done);
+  void Query(std::string sql, Done done, bool resend, absl::Duration timeout);
   void AddStats(Stats* out) const {
     out->queries += queries_.load(std::memory_order_relaxed);
     out->failures += failures_.load(std::memory_order_relaxed);
@@ -132,6 +132,8 @@ class AsyncDb::Loop {
     // kQuery → kStore → (a CALL: kNext → kStore … until the last result) → kIdle.
     enum class State { kClosed, kConnecting, kIdle, kQuery, kStore, kNext };
     MYSQL* mysql = nullptr;
+    size_t host = 0;  // which of the URL's servers
+    int tries = 0;    // connection attempts in a row that failed
     State state = State::kClosed;
     int fd = -1;                 // registered with epoll while open
     int events = 0;              // what epoll watches it for
@@ -162,6 +164,7 @@ class AsyncDb::Loop {
   bool AnyBusy() const;
 
   const AsyncDbOptions& options_;
+  DbHosts& hosts_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::vector<std::unique_ptr<Conn>> conns_;
@@ -177,7 +180,11 @@ class AsyncDb::Loop {
   std::thread thread_;
 };
 
-AsyncDb::AsyncDb(AsyncDbOptions options) : options_(std::move(options)) {
+AsyncDb::AsyncDb(AsyncDbOptions options)
+    : options_(std::move(options)),
+      hosts_(options_.url.hosts.empty()
+                 ? std::vector<DbHost>{DbHost{options_.url.host, options_.url.port}}
+                 : options_.url.hosts) {
   // The library's global state, before any loop thread calls mysql_init (which would otherwise
   // initialise it, racing the other loops).
   static std::once_flag library_init;
@@ -186,7 +193,7 @@ AsyncDb::AsyncDb(AsyncDbOptions options) : options_(std::move(options)) {
   const int connections = std::max(loops, options_.connections);
   for (int i = 0; i < loops; ++i) {
     loops_.push_back(
-        std::make_unique<Loop>(options_, connections / loops + (i < connections % loops)));
+        std::make_unique<Loop>(options_, hosts_, connections / loops + (i < connections % loops)));
   }
 }
 
@@ -198,12 +205,14 @@ AsyncDb::Stats AsyncDb::stats() const {
   return out;
 }
 
-void AsyncDb::Query(std::string sql, Done done) {
-  loops_[next_.fetch_add(1, std::memory_order_relaxed) % loops_.size()]->Query(std::move(sql),
-                                                                               std::move(done));
+void AsyncDb::Query(std::string sql, Done done, bool resend, absl::Duration timeout) {
+  loops_[next_.fetch_add(1, std::memory_order_relaxed) % loops_.size()]->Query(
+      std::move(sql), std::move(done), resend,
+      timeout > absl::ZeroDuration() ? timeout : options_.timeout);
 }
 
-AsyncDb::Loop::Loop(const AsyncDbOptions& options, int connections) : options_(options) {
+AsyncDb::Loop::Loop(const AsyncDbOptions& options, DbHosts& hosts, int connections)
+    : options_(options), hosts_(hosts) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   epoll_event ev{};
@@ -226,13 +235,14 @@ AsyncDb::Loop::~Loop() {
   close(epoll_fd_);
 }
 
-void AsyncDb::Loop::Query(std::string sql, Done done) {
+void AsyncDb::Loop::Query(std::string sql, Done done, bool resend, absl::Duration timeout) {
   bool refused = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     refused = stopping_ || incoming_.size() + pending_size_hint_ >= options_.max_queued;
     if (!refused) {
-      incoming_.push_back(Job{std::move(sql), std::move(done), absl::Now() + options_.timeout});
+      // A query that must not be sent twice starts as if it had been.
+      incoming_.push_back(Job{std::move(sql), std::move(done), absl::Now() + timeout, !resend});
     }
   }
   if (refused) {
@@ -395,13 +405,16 @@ void AsyncDb::Loop::StartConnect(Conn& c) {
   c.deadline = absl::Now() + options_.timeout;
   MYSQL* ret = nullptr;
   const DbUrl& u = options_.url;
+  c.host = hosts_.Pick();
+  const DbHost& h = hosts_[c.host];
   const int status =
-      mysql_real_connect_start(&ret, c.mysql, u.host.c_str(), u.user.c_str(), u.password.c_str(),
-                               u.database.c_str(), static_cast<unsigned int>(u.port), nullptr, 0);
+      mysql_real_connect_start(&ret, c.mysql, h.host.c_str(), u.user.c_str(), u.password.c_str(),
+                               u.database.c_str(), static_cast<unsigned int>(h.port), nullptr, 0);
   if (status != 0) return Wait(c, status);
   if (ret == nullptr) return ConnectFailed(c, mysql_error(c.mysql));
   c.state = Conn::State::kIdle;
   c.deadline = absl::InfiniteFuture();
+  c.tries = 0;
 }
 
 void AsyncDb::Loop::StartQuery(Conn& c, Job job) {
@@ -432,6 +445,7 @@ void AsyncDb::Loop::Step(Conn& c, int ready) {
       if (ret == nullptr) return ConnectFailed(c, mysql_error(c.mysql));
       c.state = Conn::State::kIdle;
       c.deadline = absl::InfiniteFuture();
+      c.tries = 0;
       return Dispatch();
     }
     case Conn::State::kQuery: {
@@ -505,13 +519,15 @@ void AsyncDb::Loop::QueryFailed(Conn& c) {
   const std::string msg = DescribeSqlError(static_cast<int>(code), mysql_sqlstate(c.mysql),
                                            mysql_error(c.mysql), job.sql);
   if (IsConnectionLostCode(static_cast<int>(code))) {
+    hosts_.MarkDown(c.host);
     Close(c);
     if (!job.resent) {  // the server restarted, say: once more on a fresh connection
       job.resent = true;
       pending_.push_front(std::move(job));
       return Dispatch();
     }
-    return Answer(job, absl::UnavailableError(msg));
+    return Answer(job, absl::UnavailableError(absl::StrCat(
+                           "the connection was lost; a write's outcome is unknown (", msg, ")")));
   }
   if (code >= 2000 && code < 3000) {
     Close(c);  // a client-side error (CR_*) leaves the protocol in an unknown state: start afresh
@@ -526,14 +542,18 @@ void AsyncDb::Loop::QueryFailed(Conn& c) {
 }
 
 void AsyncDb::Loop::ConnectFailed(Conn& c, const std::string& why) {
+  hosts_.MarkDown(c.host);
   Close(c);
+  // Another server of the URL may answer (the node this one was on died): try each once.
+  if (++c.tries < static_cast<int>(hosts_.size())) return StartConnect(c);
+  c.tries = 0;
   // Nothing else can serve the queue: fail it rather than let every query wait out its deadline.
   const bool any_open = std::any_of(conns_.begin(), conns_.end(), [](const auto& other) {
     return other->state != Conn::State::kClosed;
   });
   if (!any_open) {
-    FailPending(absl::StrCat("cannot connect to MySQL at ", options_.url.host, ":",
-                             options_.url.port, ": ", why));
+    FailPending(absl::StrCat("cannot connect to MySQL at ", hosts_[c.host].host, ":",
+                             hosts_[c.host].port, ": ", why));
   }
 }
 

@@ -86,7 +86,12 @@ class AsyncDb {
   // queued, shutting down), ALREADY_EXISTS (duplicate key), ABORTED (chosen as a deadlock victim or
   // timed out on a lock: the transaction rolled back whole) or INTERNAL. It runs on a loop thread,
   // except when the query is refused at once: then on the calling thread.
-  void Query(std::string sql, Done done);
+  // `resend`: whether the query may be sent once more on a fresh connection when its connection
+  // is lost (reads, and writes that find their own earlier result); otherwise a lost connection
+  // answers UNAVAILABLE, the outcome unknown.
+  // `timeout`, if set, replaces the options' for this query (a commit may wait for a cluster).
+  void Query(std::string sql, Done done, bool resend = true,
+             absl::Duration timeout = absl::ZeroDuration());
 
   struct Stats {
     int64_t queries = 0;   // answered with rows or a database error
@@ -99,6 +104,7 @@ class AsyncDb {
   // dealt round-robin over the loops.
   class Loop;
   const AsyncDbOptions options_;  // the loops hold a reference: declared first, destroyed last
+  DbHosts hosts_;                 // shared by the loops: which server a new connection goes to
   std::vector<std::unique_ptr<Loop>> loops_;
   std::atomic<unsigned> next_{0};
 };

@@ -41,8 +41,28 @@ DbConn::~DbConn() {
   }
 }
 
+namespace {
+
+// Whether a statement only reads: its verb (after a "SET STATEMENT … FOR" prefix) is SELECT, SHOW
+// or one that opens a transaction or sets a session variable. Anything else may write.
+bool OnlyReads(absl::string_view sql) {
+  sql = absl::StripLeadingAsciiWhitespace(sql);
+  if (absl::StartsWithIgnoreCase(sql, "SET STATEMENT ")) {
+    const size_t f = absl::AsciiStrToUpper(sql).find(" FOR ");
+    if (f != std::string::npos) sql = absl::StripLeadingAsciiWhitespace(sql.substr(f + 5));
+  }
+  for (absl::string_view verb :
+       {"SELECT ", "SHOW ", "START TRANSACTION", "BEGIN", "SET SESSION "}) {
+    if (absl::StartsWithIgnoreCase(sql, verb)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 sql::PreparedStatement& DbConn::Prepare(const std::string& sql) {
   last_sql_ = sql;
+  if (!OnlyReads(sql)) may_have_written_ = true;
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     it = statements_
@@ -54,6 +74,7 @@ sql::PreparedStatement& DbConn::Prepare(const std::string& sql) {
 
 void DbConn::Execute(const std::string& sql) {
   last_sql_ = sql;
+  if (!OnlyReads(sql)) may_have_written_ = true;
   std::unique_ptr<sql::Statement> st(conn_->createStatement());
   st->execute(sql);
   // Drain any result so the connection is ready for the next statement.
@@ -65,8 +86,19 @@ void DbConn::Execute(const std::string& sql) {
 std::string GetStr(sql::ResultSet& rs, int col) { return std::string(rs.getString(col)); }
 int64_t GetInt(sql::ResultSet& rs, int col) { return rs.getInt64(col); }
 
+namespace {
+
+std::vector<DbHost> HostsOf(const DbUrl& url) {
+  if (!url.hosts.empty()) return url.hosts;
+  return {DbHost{url.host, url.port}};
+}
+
+}  // namespace
+
 ConnectionPool::ConnectionPool(PoolOptions options)
-    : options_(std::move(options)), driver_(sql::mysql::get_mysql_driver_instance()) {}
+    : options_(std::move(options)),
+      driver_(sql::mysql::get_mysql_driver_instance()),
+      hosts_(HostsOf(options_.url)) {}
 
 ConnectionPool::~ConnectionPool() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -74,9 +106,24 @@ ConnectionPool::~ConnectionPool() {
 }
 
 absl::StatusOr<std::unique_ptr<DbConn>> ConnectionPool::Connect() {
+  // The preferred live server first, then each other one once (DbHosts).
+  const size_t first = hosts_.Pick();
+  std::string errors;
+  for (size_t n = 0; n < hosts_.size(); ++n) {
+    const size_t i = (first + n) % hosts_.size();
+    auto conn = ConnectTo(i);
+    if (conn.ok()) return conn;
+    hosts_.MarkDown(i);
+    absl::StrAppend(&errors, errors.empty() ? "" : "; ", conn.status().message());
+  }
+  return absl::UnavailableError(errors);
+}
+
+absl::StatusOr<std::unique_ptr<DbConn>> ConnectionPool::ConnectTo(size_t host) {
+  const DbHost& h = hosts_[host];
   sql::ConnectOptionsMap opts;
-  opts["hostName"] = sql::SQLString(options_.url.host);
-  opts["port"] = options_.url.port;
+  opts["hostName"] = sql::SQLString(h.host);
+  opts["port"] = h.port;
   opts["userName"] = sql::SQLString(options_.url.user);
   opts["password"] = sql::SQLString(options_.url.password);
   opts["schema"] = sql::SQLString(options_.url.database);
@@ -88,11 +135,23 @@ absl::StatusOr<std::unique_ptr<DbConn>> ConnectionPool::Connect() {
   opts["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
   try {
     std::unique_ptr<sql::Connection> conn(driver_->connect(opts));
-    return std::make_unique<DbConn>(std::move(conn));
+    auto db = std::make_unique<DbConn>(std::move(conn));
+    db->host_ = host;
+    {
+      std::unique_ptr<sql::Statement> st(db->raw().createStatement());
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SHOW VARIABLES LIKE 'wsrep_on'"));
+      db->galera_ = rs->next() && rs->getString(2) == "ON";
+    }
+    galera_.store(db->galera_, std::memory_order_relaxed);
+    return db;
   } catch (const sql::SQLException& e) {
-    return absl::UnavailableError(absl::StrCat("cannot connect to MySQL at ", options_.url.host,
-                                               ":", options_.url.port, ": ", e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to MySQL at ", h.host, ":", h.port, ": ", e.what()));
   }
+}
+
+void CausalReads(DbConn& c) {
+  if (c.galera()) c.Execute("SET SESSION wsrep_sync_wait = 1");
 }
 
 absl::StatusOr<std::unique_ptr<DbConn>> ConnectionPool::Acquire() {
@@ -151,6 +210,8 @@ absl::StatusOr<std::unique_ptr<DbConn>> ConnectionPool::Acquire() {
 }
 
 void ConnectionPool::Release(std::unique_ptr<DbConn> conn) {
+  conn->may_have_written_ = false;
+  if (conn->broken_) hosts_.MarkDown(conn->host_);
   std::lock_guard<std::mutex> lock(mu_);
   if (conn->broken_) {
     ++reconnects_;
@@ -162,6 +223,13 @@ void ConnectionPool::Release(std::unique_ptr<DbConn> conn) {
     idle_.push_back(std::move(conn));
   }
   cv_.notify_one();
+}
+
+absl::Status ConnectionPool::OutcomeUnknown(const sql::SQLException& e, const std::string& sql) {
+  return absl::UnavailableError(absl::StrCat(
+      "the connection to the database was lost after a write was sent, so whether it took effect "
+      "is unknown; it was not sent again (",
+      DescribeSqlError(e.getErrorCode(), std::string(e.getSQLState()), e.what(), sql), ")"));
 }
 
 bool IsConnectionLostCode(int code) {

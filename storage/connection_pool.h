@@ -9,6 +9,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -47,6 +48,12 @@ class DbConn {
   // The SQL of the statement prepared or run last (what an error is reported against).
   const std::string& last_sql() const { return last_sql_; }
   sql::Connection& raw() { return *conn_; }
+  // Whether the server is a node of a Galera cluster (wsrep on): its reads may then miss a write
+  // another node committed a moment ago, unless they ask to wait for it (CausalPrefix).
+  bool galera() const { return galera_; }
+  // Whether a statement that may write was sent since the connection was handed out: if the
+  // connection is then lost, that write's outcome is unknown.
+  bool may_have_written() const { return may_have_written_; }
 
  private:
   friend class ConnectionPool;
@@ -56,7 +63,21 @@ class DbConn {
   absl::Time last_used_;
   int64_t epoch_ = 0;  // the pool's loss epoch when this connection was last known good
   bool broken_ = false;
+  bool galera_ = false;
+  size_t host_ = 0;  // which of the URL's servers it is connected to
+  bool may_have_written_ = false;
 };
+
+// What makes one read see every write the cluster committed before it: on a Galera node,
+// "SET STATEMENT wsrep_sync_wait=1 FOR " (the node first applies what it has received; a
+// round trip within the cluster), else "" (one server is causal already). For the reads a
+// client expects to see its own writes in, from whichever node: codes, refresh and access
+// tokens, sessions, an app just created.
+inline std::string CausalPrefix(bool galera) {
+  return galera ? "SET STATEMENT wsrep_sync_wait=1 FOR " : "";
+}
+// Makes every later read on `c` causal (for a connection kept for one task, like migrating).
+void CausalReads(DbConn& c);
 
 struct PoolOptions {
   DbUrl url;
@@ -108,30 +129,40 @@ class ConnectionPool {
   // Calls fn(DbConn&) -> absl::Status or absl::StatusOr<T>. Database errors become statuses: lost
   // connection and pool exhaustion → UNAVAILABLE, duplicate key → ALREADY_EXISTS, anything else →
   // INTERNAL.
+  // A lost connection (the server restarted, say) is replaced and `fn` run again, but only if it
+  // had sent nothing that may write: otherwise whether that write took effect is unknown, and the
+  // answer is UNAVAILABLE saying so, never a second attempt that could do it twice or report a
+  // failure for what succeeded. `idempotent` fn (one that, sent again, finds its own earlier
+  // result) are run again all the same.
   template <typename Fn>
-  auto Run(Fn&& fn) -> decltype(fn(std::declval<DbConn&>()));
+  auto Run(Fn&& fn, bool idempotent = false) -> decltype(fn(std::declval<DbConn&>()));
 
   // Like Run, inside BEGIN … COMMIT; any error (status or exception) rolls back. A transaction the
-  // server chose as a deadlock victim (or that timed out on a lock) rolled back whole, so it is run
-  // again, up to 3 times.
+  // server chose as a deadlock victim (or that timed out on a lock, or that failed certification on
+  // a Galera cluster) rolled back whole, so it is run again, up to `attempts` times.
   template <typename Fn>
-  auto RunInTransaction(Fn&& fn) -> decltype(fn(std::declval<DbConn&>()));
+  auto RunInTransaction(Fn&& fn, int attempts = 3) -> decltype(fn(std::declval<DbConn&>()));
 
   // Like Run, for a statement that is a transaction of its own (a CALL of a procedure that commits
-  // or rolls back itself): run again, up to 3 times, when the server chose it as a deadlock victim
-  // or it timed out on a lock, both of which rolled it back whole.
+  // or rolls back itself) and idempotent: run again, up to 3 times, when the server chose it as a
+  // deadlock victim or it timed out on a lock, both of which rolled it back whole, and once more
+  // on a fresh connection when the connection was lost.
   template <typename Fn>
   auto RunRetryingConflicts(Fn&& fn) -> decltype(fn(std::declval<DbConn&>()));
 
   // Checks that the database answers (used at start-up and by health checks).
   absl::Status Ping();
+  // Whether the database is a Galera node (known once a connection was made; false before).
+  bool galera() const { return galera_.load(std::memory_order_relaxed); }
   PoolStats Stats();
 
  private:
   absl::StatusOr<std::unique_ptr<DbConn>> Acquire();
   void Release(std::unique_ptr<DbConn> conn);
   absl::StatusOr<std::unique_ptr<DbConn>> Connect();
+  absl::StatusOr<std::unique_ptr<DbConn>> ConnectTo(size_t host);
   static absl::Status FromException(const sql::SQLException& e, const std::string& sql);
+  static absl::Status OutcomeUnknown(const sql::SQLException& e, const std::string& sql);
   static bool IsConnectionLost(const sql::SQLException& e);
   static bool IsRetryableTransactionError(const sql::SQLException& e);
   void Begin(DbConn& c);
@@ -149,10 +180,12 @@ class ConnectionPool {
   // Bumped whenever a connection is found dead: the server probably restarted, so every idle
   // connection from an older epoch is pinged before it is handed out again.
   int64_t loss_epoch_ = 0;
+  std::atomic<bool> galera_{false};
+  DbHosts hosts_;
 };
 
 template <typename Fn>
-auto ConnectionPool::Run(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
+auto ConnectionPool::Run(Fn&& fn, bool idempotent) -> decltype(fn(std::declval<DbConn&>())) {
   for (int attempt = 0;; ++attempt) {
     auto conn = Acquire();
     if (!conn.ok()) return conn.status();
@@ -162,9 +195,11 @@ auto ConnectionPool::Run(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
       return result;
     } catch (const sql::SQLException& e) {
       const bool lost = IsConnectionLost(e);
+      const bool unknown = lost && (*conn)->may_have_written() && !idempotent;
       (*conn)->broken_ = lost;
       const std::string sql = (*conn)->last_sql();
       Release(std::move(*conn));
+      if (unknown) return OutcomeUnknown(e, sql);
       if (lost && attempt == 0) continue;
       return FromException(e, sql);
     } catch (const std::exception& e) {
@@ -176,7 +211,8 @@ auto ConnectionPool::Run(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
 }
 
 template <typename Fn>
-auto ConnectionPool::RunInTransaction(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
+auto ConnectionPool::RunInTransaction(Fn&& fn, int attempts)
+    -> decltype(fn(std::declval<DbConn&>())) {
   for (int attempt = 1;; ++attempt) {
     bool retry = false;
     auto result = Run([&](DbConn& c) -> decltype(fn(c)) {
@@ -195,7 +231,7 @@ auto ConnectionPool::RunInTransaction(Fn&& fn) -> decltype(fn(std::declval<DbCon
         } catch (...) {
           // The connection is gone; the server rolls back on its own.
         }
-        if (attempt < 3 && IsRetryableTransactionError(e)) {
+        if (attempt < attempts && IsRetryableTransactionError(e)) {
           retry = true;
           return absl::AbortedError(e.what());
         }
@@ -210,17 +246,19 @@ template <typename Fn>
 auto ConnectionPool::RunRetryingConflicts(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
   for (int attempt = 1;; ++attempt) {
     bool retry = false;
-    auto result = Run([&](DbConn& c) -> decltype(fn(c)) {
-      try {
-        return fn(c);
-      } catch (const sql::SQLException& e) {
-        if (attempt < 3 && IsRetryableTransactionError(e)) {
-          retry = true;
-          return absl::AbortedError(e.what());
-        }
-        throw;
-      }
-    });
+    auto result = Run(
+        [&](DbConn& c) -> decltype(fn(c)) {
+          try {
+            return fn(c);
+          } catch (const sql::SQLException& e) {
+            if (attempt < 3 && IsRetryableTransactionError(e)) {
+              retry = true;
+              return absl::AbortedError(e.what());
+            }
+            throw;
+          }
+        },
+        /*idempotent=*/true);
     if (!retry) return result;
   }
 }

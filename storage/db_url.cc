@@ -3,7 +3,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 
 namespace oauthd::storage {
 namespace {
@@ -56,17 +58,42 @@ absl::StatusOr<DbUrl> ParseDbUrl(absl::string_view url) {
   if (out.database.empty() || out.database.find_first_of("/?#`") != std::string::npos) {
     return bad("bad database name");
   }
-  size_t pcolon = hostport.rfind(':');
-  if (pcolon != absl::string_view::npos) {
-    if (!absl::SimpleAtoi(hostport.substr(pcolon + 1), &out.port) || out.port <= 0 ||
-        out.port > 65535) {
-      return bad("bad port");
+  for (absl::string_view one : absl::StrSplit(hostport, ',')) {
+    DbHost h;
+    size_t pcolon = one.rfind(':');
+    if (pcolon != absl::string_view::npos) {
+      if (!absl::SimpleAtoi(one.substr(pcolon + 1), &h.port) || h.port <= 0 || h.port > 65535) {
+        return bad("bad port");
+      }
+      one = one.substr(0, pcolon);
     }
-    hostport = hostport.substr(0, pcolon);
+    if (one.empty()) return bad("empty host");
+    h.host = std::string(one);
+    out.hosts.push_back(std::move(h));
   }
-  if (hostport.empty()) return bad("empty host");
-  out.host = std::string(hostport);
+  out.host = out.hosts.front().host;
+  out.port = out.hosts.front().port;
   return out;
+}
+
+DbHosts::DbHosts(std::vector<DbHost> hosts, absl::Duration retry_after)
+    : hosts_(std::move(hosts)),
+      retry_after_(retry_after),
+      down_until_(hosts_.size(), absl::InfinitePast()) {}
+
+size_t DbHosts::Pick() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const absl::Time now = absl::Now();
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    if (down_until_[i] <= now) return i;
+  }
+  // All failed lately: take turns rather than wait.
+  return next_when_all_down_++ % hosts_.size();
+}
+
+void DbHosts::MarkDown(size_t i) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (i < down_until_.size()) down_until_[i] = absl::Now() + retry_after_;
 }
 
 }  // namespace oauthd::storage

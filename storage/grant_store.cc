@@ -213,16 +213,18 @@ void RunExchangeRead(ConnectionPool& pool, AsyncDb* async,
                      std::string (*sql)(const std::string&, const std::vector<std::string>&, Quote),
                      const std::string& client_id, const std::vector<std::string>& forms, Read read,
                      std::function<void(absl::StatusOr<Exchange>)> done) {
+  // Causal on a cluster: a code or refresh token just issued through another node is found.
+  const std::string causal = CausalPrefix(pool.galera());
   if (async == nullptr) {
     return done(pool.Run([&](DbConn& c) -> absl::StatusOr<Exchange> {
-      auto& st = c.Prepare(sql(client_id, forms, Marker));
+      auto& st = c.Prepare(causal + sql(client_id, forms, Marker));
       st.setString(1, client_id);
       for (size_t i = 0; i < forms.size(); ++i) st.setString(static_cast<int>(i) + 2, forms[i]);
       std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
       return read(*rs, [&] { return rs->next(); });
     }));
   }
-  async->Query(sql(client_id, forms, Literal),
+  async->Query(causal + sql(client_id, forms, Literal),
                [read = std::move(read), done = std::move(done)](absl::StatusOr<QueryResult> rs) {
                  if (!rs.ok()) return done(rs.status());
                  done(read(*rs, [&] { return rs->Next(); }));
@@ -337,6 +339,12 @@ std::string IssueTokenSql(const std::vector<std::optional<std::string>>& args, Q
     absl::StrAppend(&sql, i == 0 ? "" : ", ", args[i] ? quote(*args[i]) : "NULL");
   }
   return sql + ")";
+}
+
+// Before a write sent again after a conflict on a cluster: wait until this node has applied what
+// the cluster committed (reads and updates alike), "" elsewhere.
+std::string RetryPrefix(bool galera) {
+  return galera ? "SET STATEMENT wsrep_sync_wait=3 FOR " : "";
 }
 
 // The procedure's one-word answer as a status.
@@ -487,8 +495,12 @@ absl::Status GrantStore::CallIssueToken(const std::vector<std::string>& code_for
                                         const std::optional<std::string>& replaced_token) {
   const std::vector<std::optional<std::string>> args =
       IssueTokenArgs(code_forms, s, a, replaced_token);
+  int attempt = 0;
   auto outcome = pool_->RunRetryingConflicts([&](DbConn& c) -> absl::StatusOr<std::string> {
-    auto& st = c.Prepare(IssueTokenSql(args, Marker));
+    // Run again after a conflict (on a cluster, another node's commit won certification): this
+    // time the node first applies that commit, so the swap sees it.
+    auto& st =
+        c.Prepare((++attempt > 1 ? RetryPrefix(c.galera()) : "") + IssueTokenSql(args, Marker));
     int marker = 0;
     for (const auto& arg : args) {
       if (arg) st.setString(++marker, *arg);
@@ -525,16 +537,24 @@ void GrantStore::RedeemCodeAsync(const std::string& code, const SessionRow& s,
 
 void GrantStore::CallIssueTokenAsync(std::string sql, int attempt, StatusDone done) {
   std::string text = sql;
-  async_->Query(std::move(text), [this, sql = std::move(sql), attempt,
-                                  done = std::move(done)](absl::StatusOr<QueryResult> rs) mutable {
-    // A deadlock victim rolled back whole: the CALL runs again (as CallIssueToken's does).
-    if (absl::IsAborted(rs.status()) && attempt < 3)
-      return CallIssueTokenAsync(std::move(sql), attempt + 1, std::move(done));
-    // ABORTED means "the grant changed" to the caller: a conflict that persists is not that.
-    if (absl::IsAborted(rs.status())) return done(absl::UnavailableError(rs.status().message()));
-    if (!rs.ok()) return done(rs.status());
-    done(IssueTokenOutcome(rs->Next() ? rs->Str(1) : ""));
-  });
+  async_->Query(
+      std::move(text),
+      [this, sql = std::move(sql), attempt,
+       done = std::move(done)](absl::StatusOr<QueryResult> rs) mutable {
+        // A deadlock victim rolled back whole: the CALL runs again (as CallIssueToken's does).
+        if (absl::IsAborted(rs.status()) && attempt < 3) {
+          // As CallIssueToken does: the retry waits for the conflicting commit to be applied here.
+          const std::string prefix = RetryPrefix(pool_->galera());
+          if (attempt == 1 && !prefix.empty()) sql = prefix + sql;
+          return CallIssueTokenAsync(std::move(sql), attempt + 1, std::move(done));
+        }
+        // ABORTED means "the grant changed" to the caller: a conflict that persists is not that.
+        if (absl::IsAborted(rs.status()))
+          return done(absl::UnavailableError(rs.status().message()));
+        if (!rs.ok()) return done(rs.status());
+        done(IssueTokenOutcome(rs->Next() ? rs->Str(1) : ""));
+      },
+      /*resend=*/true, commit_timeout_);
 }
 
 void GrantStore::DeleteAuthDataAsync(const std::string& code,
@@ -542,11 +562,14 @@ void GrantStore::DeleteAuthDataAsync(const std::string& code,
   if (async_ == nullptr) return done(DeleteAuthData(code));
   const std::vector<std::string> forms = LookupForms(kAuthCodeColumn, code);
   if (forms.empty()) return done(false);
-  async_->Query(DeleteCodeSql(forms, Literal),
-                [done = std::move(done)](absl::StatusOr<QueryResult> rs) {
-                  if (!rs.ok()) return done(rs.status());
-                  done(rs->affected_rows() > 0);
-                });
+  // Not sent twice: a second DELETE would find the code gone and report it as never redeemed.
+  async_->Query(
+      DeleteCodeSql(forms, Literal),
+      [done = std::move(done)](absl::StatusOr<QueryResult> rs) {
+        if (!rs.ok()) return done(rs.status());
+        done(rs->affected_rows() > 0);
+      },
+      /*resend=*/false);
 }
 
 absl::Status GrantStore::RevokeGrant(const std::string& user_id, const std::string& client_id) {
@@ -605,7 +628,8 @@ absl::StatusOr<TokenLookup> GrantStore::LookupToken(const std::string& client_id
   const std::vector<std::string> forms = values;
   values.push_back(client_id);
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<TokenLookup> {
-    auto& st = c.Prepare(LookupTokenSql(kind, values, [](const std::string&) { return "?"; }));
+    auto& st = c.Prepare(CausalPrefix(c.galera()) +
+                         LookupTokenSql(kind, values, [](const std::string&) { return "?"; }));
     BindForms(st, values);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     return ReadTokenLookup(
@@ -620,7 +644,7 @@ void GrantStore::LookupTokenAsync(const std::string& client_id, const std::strin
   std::vector<std::string> values = TokenForms(kind, token);
   std::vector<std::string> forms = values;
   values.push_back(client_id);
-  async_->Query(LookupTokenSql(kind, values, SqlQuote),
+  async_->Query(CausalPrefix(pool_->galera()) + LookupTokenSql(kind, values, SqlQuote),
                 [cipher = cipher_, kind, forms = std::move(forms),
                  done = std::move(done)](absl::StatusOr<QueryResult> rs) {
                   if (!rs.ok()) return done(rs.status());

@@ -49,9 +49,11 @@ class GrantStore {
   // With a key in `cipher`, codes and refresh tokens are stored as digests
   // (storage/secret_cipher.h) and a grant's refresh token also sealed; either form is found, and
   // clear text always is. `async`, if given, serves LookupTokenAsync without a blocked thread.
+  // `commit_timeout`: the longest wait for the token exchange's write on the asynchronous client
+  // (longer than reads may take: on a cluster a commit waits while a dead node is detected).
   explicit GrantStore(ConnectionPool* pool, const SecretCipher* cipher = &SecretCipher::ClearText(),
-                      AsyncDb* async = nullptr)
-      : pool_(pool), cipher_(cipher), async_(async) {}
+                      AsyncDb* async = nullptr, absl::Duration commit_timeout = absl::Seconds(15))
+      : pool_(pool), cipher_(cipher), async_(async), commit_timeout_(commit_timeout) {}
 
   absl::Status SaveAuthData(const AuthDataRow& code);
   // Deletes the code; returns false if it was already gone, so exactly one caller can redeem a
@@ -136,6 +138,7 @@ class GrantStore {
   ConnectionPool* pool_;
   const SecretCipher* cipher_;
   AsyncDb* async_;
+  absl::Duration commit_timeout_;
 };
 
 }  // namespace oauthd::storage

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <set>
+#include <stdexcept>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -11,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/mattermost_id.h"
+#include "storage/cluster_lease.h"
 #include "storage/identity_store.h"
 #include "storage/layout_upgrade.h"
 #include "storage/migration_files.h"
@@ -19,6 +21,9 @@ namespace oauthd::storage {
 namespace {
 
 constexpr int kLockWaitSeconds = 120;
+// How long a migration run holds its lease without renewing it: renewed before each migration and
+// as a long one reports progress, so a run that died frees the way for the next within a minute.
+constexpr absl::Duration kMigrateLeaseTtl = absl::Seconds(60);
 
 absl::StatusOr<int> VersionOf(absl::string_view name) {
   int version = 0;
@@ -77,9 +82,10 @@ bool ProcedureExists(DbConn& c, const std::string& name) {
 
 namespace {
 
-absl::StatusOr<MigrationReport> ApplyLocked(
-    DbConn& c, ConnectionPool& pool, const SecretCipher& cipher,
-    const std::function<void(absl::string_view)>& progress) {
+absl::StatusOr<MigrationReport> ApplyLocked(DbConn& c, ConnectionPool& pool,
+                                            const SecretCipher& cipher,
+                                            const std::function<void(absl::string_view)>& progress,
+                                            const std::function<absl::Status()>& renew_lock) {
   c.Execute(
       "CREATE TABLE IF NOT EXISTS oauthd_migrations (Version int NOT NULL PRIMARY KEY, "
       "Name varchar(255) NOT NULL, AppliedAt bigint(20) NOT NULL) ENGINE=InnoDB DEFAULT "
@@ -106,6 +112,7 @@ absl::StatusOr<MigrationReport> ApplyLocked(
       }
       continue;
     }
+    if (absl::Status st = renew_lock(); !st.ok()) return st;
     progress(absl::StrCat("applying ", m.name));
     if (m.sql != nullptr) {
       for (const std::string& stmt : SplitStatements(m.sql)) c.Execute(stmt);
@@ -157,24 +164,47 @@ absl::StatusOr<MigrationReport> Migrate(ConnectionPool& pool, const SecretCipher
                                         const std::function<void(absl::string_view)>& progress) {
   auto report = pool.Run([&](DbConn& c) -> absl::StatusOr<MigrationReport> {
     progress("waiting for the migration lock");
-    auto& lock = c.Prepare("SELECT GET_LOCK('oauthd_migrate', ?)");
-    lock.setInt(1, kLockWaitSeconds);
-    std::unique_ptr<sql::ResultSet> rs(lock.executeQuery());
-    if (!rs->next() || GetInt(*rs, 1) != 1) {
-      return absl::UnavailableError(
-          absl::StrCat("another process held the migration lock for ", kLockWaitSeconds, "s"));
+    EnsureLeaseTable(c);
+    // The lease holds across the nodes of a cluster (storage/cluster_lease.h). It is renewed
+    // before each migration, and lapses by itself if this process dies.
+    const std::string holder = LeaseHolderId();
+    const absl::Time give_up = absl::Now() + absl::Seconds(kLockWaitSeconds);
+    for (;;) {
+      auto taken = TakeLease(c, kMigrateLease, holder, kMigrateLeaseTtl);
+      if (!taken.ok()) return taken.status();
+      if (*taken) break;
+      if (absl::Now() > give_up) {
+        return absl::UnavailableError(
+            absl::StrCat("another process held the migration lock for ", kLockWaitSeconds, "s"));
+      }
+      absl::SleepFor(absl::Milliseconds(250));
     }
-    rs.reset();
-    auto release = [&c] { c.Execute("DO RELEASE_LOCK('oauthd_migrate')"); };
+    // What the previous holder recorded, even if it ran on another node a moment ago.
+    CausalReads(c);
+    auto renew = [&]() -> absl::Status {
+      auto kept = TakeLease(c, kMigrateLease, holder, kMigrateLeaseTtl);
+      if (!kept.ok()) return kept.status();
+      if (!*kept) return absl::AbortedError("the migration lock lapsed; run oauthd migrate again");
+      return absl::OkStatus();
+    };
+    auto release = [&] { ReleaseLease(c, kMigrateLease, holder); };
+    // A long migration (the layout upgrade's batches) reports progress often: renew on the way.
+    absl::Time renewed = absl::Now();
+    auto report_and_renew = [&](absl::string_view line) {
+      progress(line);
+      if (absl::Now() - renewed < kMigrateLeaseTtl / 3) return;
+      renewed = absl::Now();
+      if (absl::Status st = renew(); !st.ok()) throw std::runtime_error(std::string(st.message()));
+    };
     try {
-      auto result = ApplyLocked(c, pool, cipher, progress);
+      auto result = ApplyLocked(c, pool, cipher, report_and_renew, renew);
       release();
       return result;
     } catch (...) {
       try {
         release();
       } catch (...) {
-        // A dead connection releases its locks on the server side.
+        // Unreachable database: the lease lapses on its own.
       }
       throw;
     }

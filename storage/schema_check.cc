@@ -105,6 +105,7 @@ const std::vector<NeededTable>& NeededTables() {
        {{"ClientId", T, kId}, {"UserId", T, kId}, {"Audience", T}, {"RefreshToken", T}}},
       {"OAuthdPreviousSecrets", {{"AppId", T, kId}, {"ClientSecret", T}, {"ExpiresAt", I}}},
       {"OAuthdClientActivity", {{"ClientId", T, kId}, {"LastTokenAt", I}}},
+      {"oauthd_locks", {{"Name", T}, {"Holder", T}, {"ExpiresAt", I}}},
   };
   return *tables;
 }

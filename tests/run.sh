@@ -52,7 +52,7 @@ if [ "${OAUTHD_SKIP_SANITIZERS:-0}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
   LSAN_OPTIONS=suppressions=$ROOT/tests/sanitizers/lsan.supp:print_suppressions=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$ASAN_BUILD" --output-on-failure -j2 --timeout 600 -L 'unit|integration'
+    ctest --test-dir "$ASAN_BUILD" --output-on-failure -j2 --timeout 600 -L 'unit|integration' -LE galera
 fi
 
 if [ "${OAUTHD_SKIP_FUZZ:-0}" != 1 ]; then

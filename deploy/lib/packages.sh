@@ -9,8 +9,14 @@ OAUTHD_BUILD_PACKAGES=(
 )
 
 # Only the test suite needs these: a real browser for the consent-page test; podman (with runc) and mmdebstrap to
-# build and run the container image from a local Debian base; LuaJIT (Envoy's Lua) for deploy/envoy's Lua filter.
+# build and run the container image from a local Debian base; LuaJIT (Envoy's Lua) for deploy/envoy's Lua filter;
+# and the Galera cluster test's (OAUTHD_CLUSTER_PACKAGES).
 OAUTHD_TEST_PACKAGES=(chromium podman runc mmdebstrap luajit)
+
+# A local MariaDB Galera cluster (deploy/lib/galera.sh): the wsrep provider, and mariadb-backup with socat for state
+# transfer.
+OAUTHD_CLUSTER_PACKAGES=(galera-4 mariadb-backup socat)
+OAUTHD_TEST_PACKAGES+=("${OAUTHD_CLUSTER_PACKAGES[@]}")
 
 # The fuzz targets (tests/fuzz/run.sh): clang with its libFuzzer and sanitizer runtimes.
 OAUTHD_FUZZ_PACKAGES=(clang libclang-rt-14-dev)

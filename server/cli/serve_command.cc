@@ -76,9 +76,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   return grpc::SslServerCredentials(options);
 }
 
-// One round of --dcr-idle-ttl reaping (a no-op on pods that do not get the lock).
-void ReapIdleClients(storage::AppStore& apps, absl::Duration ttl, std::atomic<int64_t>* reaped) {
-  auto n = apps.ReapIdleDynamicClients(absl::ToUnixMillis(absl::Now() - ttl), 500);
+// One round of --dcr-idle-ttl reaping (a no-op on pods that do not get the lease).
+void ReapIdleClients(storage::AppStore& apps, absl::Duration ttl, absl::Duration interval,
+                     std::atomic<int64_t>* reaped) {
+  auto n = apps.ReapIdleDynamicClients(absl::ToUnixMillis(absl::Now() - ttl), 500, interval * 0.9);
   if (!n.ok()) {
     std::fprintf(stderr, "oauthd: reaping idle registered clients failed: %s\n",
                  std::string(n.status().message()).c_str());
@@ -158,10 +159,14 @@ int RunServe(const std::vector<std::string>& args) {
   flags.Int("max-queued-calls", &max_queued_calls,
             "calls that may wait for a worker; past that a call is answered 503 at once\n"
             "(api.context.server_busy.app_error). -1: 16 per worker; 0: no bound");
-  absl::Duration db_timeout = absl::Seconds(5);
+  absl::Duration db_timeout = absl::Seconds(5), db_commit_timeout = absl::Seconds(15);
   flags.Duration("db-timeout", &db_timeout,
                  "longest wait for the database: to connect, for a reply, and for a free pooled\n"
                  "connection; past it the call is answered 503");
+  flags.Duration("db-commit-timeout", &db_commit_timeout,
+                 "longest wait for the token exchange's write to commit (on a cluster a commit\n"
+                 "waits while a dead node is detected, about 6s with Galera's defaults); past it\n"
+                 "the exchange is answered 503, its outcome unknown");
   absl::Duration shutdown_delay = absl::ZeroDuration(), shutdown_grace = absl::Seconds(10);
   flags.Duration(
       "shutdown-delay", &shutdown_delay,
@@ -223,6 +228,8 @@ int RunServe(const std::vector<std::string>& args) {
   if (async_db_loops < 1) return UsageError("--async-db-loops must be at least 1");
   if (max_queued_calls < -1) return UsageError("--max-queued-calls must be -1 or more");
   if (db_timeout < absl::Seconds(1)) return UsageError("--db-timeout must be at least 1s");
+  if (db_commit_timeout < db_timeout)
+    return UsageError("--db-commit-timeout must be at least --db-timeout");
   if (cache_entries < 1) return UsageError("--cache-entries must be at least 1");
   if (shutdown_delay < absl::ZeroDuration() || shutdown_grace < absl::ZeroDuration())
     return UsageError("--shutdown-delay and --shutdown-grace must not be negative");
@@ -292,7 +299,7 @@ int RunServe(const std::vector<std::string>& args) {
   }
   storage::AppStore apps(&pool, cipher, async_db.get());
   storage::IdentityStore identity(&pool);
-  storage::GrantStore grants(&pool, cipher, async_db.get());
+  storage::GrantStore grants(&pool, cipher, async_db.get(), db_commit_timeout);
   storage::PreferenceStore prefs(&pool);
   app::Authenticator auth(&identity, cache_ttl, static_cast<size_t>(cache_entries));
   app::RateLimiter limiter(dcr_rate, dcr_burst);
@@ -366,7 +373,7 @@ int RunServe(const std::vector<std::string>& args) {
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (config.dcr_idle_ttl > absl::ZeroDuration() && absl::Now() >= next_reap) {
-      ReapIdleClients(apps, config.dcr_idle_ttl, &reaped);
+      ReapIdleClients(apps, config.dcr_idle_ttl, reap_interval, &reaped);
       next_reap = absl::Now() + reap_interval;
     }
   }

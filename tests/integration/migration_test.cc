@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "storage/identity_store.h"
 #include "storage/migrator.h"
 #include "storage/schema_check.h"
@@ -27,8 +28,8 @@ int64_t TableCount(TestDatabase& db) {
 constexpr int kMigrations = 6;
 // Mattermost's Systems, Roles, Sessions, Users, Preferences, OAuthApps, OAuthAuthData and
 // OAuthAccessData; oauthd's oauthd_migrations, OAuthdPreviousSecrets, OAuthdClientActivity,
-// OAuthdApps, OAuthdAuthData and OAuthdAccessData.
-constexpr int kTables = 14;
+// OAuthdApps, OAuthdAuthData, OAuthdAccessData and oauthd_locks.
+constexpr int kTables = 15;
 
 TEST(Migration, CreatesTheTablesAndDefaultRoles) {
   TestDatabase db(/*migrate=*/false, Origin::kEmpty);
@@ -94,6 +95,27 @@ TEST(Migration, TwoProcessesAtOnceBothSucceed) {
   EXPECT_EQ(applied, 1) << ra.second << "\n---\n" << rb.second;
   EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM oauthd_migrations"), kMigrations);
   EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM Roles"), 2);
+}
+
+// The migration lock is a lease in oauthd_locks (it holds across a cluster's nodes, where GET_LOCK
+// does not). A run that died leaves its lease behind: the next run waits for it to lapse, then
+// proceeds; a live holder's lease is respected until then.
+TEST(Migration, ALeaseLeftByADeadRunLapsesAndTheNextRunProceeds) {
+  TestDatabase db(/*migrate=*/true, Origin::kEmpty);
+  db.Exec(
+      "UPDATE oauthd_locks SET Holder = 'crashed-pod', ExpiresAt = "
+      "ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) + 3000 WHERE Name = 'migrate'");
+  const absl::Time start = absl::Now();
+  std::vector<std::string> lines;
+  auto report = Migrate(db.pool(), [&](absl::string_view l) { lines.emplace_back(l); });
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_GE(absl::Now() - start, absl::Seconds(2)) << "waited for the lease to lapse";
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  // Released at the end: the next run does not wait.
+  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM oauthd_locks WHERE Name = 'migrate' AND Holder = ''"), 1);
+  const absl::Time again = absl::Now();
+  ASSERT_TRUE(Migrate(db.pool(), [](absl::string_view) {}).ok());
+  EXPECT_LT(absl::Now() - again, absl::Seconds(2));
 }
 
 // OAuth sessions that no access data names could outlive a deauthorization (written by an earlier

@@ -1,8 +1,10 @@
 // The pool survives a MariaDB restart: connections made before it are replaced, not handed out
 // broken. This test restarts the shared private MariaDB, so ctest runs it alone (RUN_SERIAL).
+#include <cppconn/resultset.h>
 #include <gtest/gtest.h>
 
 #include <future>
+#include <memory>
 #include <thread>
 
 #include "common/mattermost_id.h"
@@ -96,6 +98,48 @@ TEST(PoolRestart, ExhaustedPoolAnswersUnavailableAfterTheTimeout) {
   EXPECT_TRUE(outer.ok());
   EXPECT_TRUE(absl::IsUnavailable(inner)) << inner;
   EXPECT_EQ(pool.Stats().waits, 0);  // a timed-out wait is not counted as a served wait
+}
+
+// A write whose reply does not come in time (here a row lock holds it past the read timeout, as a
+// commit waiting for a cluster would) may still take effect. It is answered "outcome unknown" (503)
+// and not sent again on a fresh connection, so it takes effect at most once.
+TEST(PoolRestart, AWriteHeldPastTheTimeoutIsNotSentAgain) {
+  TestDatabase db;
+  db.Exec("CREATE TABLE held_counter (Id int PRIMARY KEY, N int NOT NULL)");
+  db.Exec("INSERT INTO held_counter VALUES (1, 0)");
+  storage::PoolOptions options;
+  options.url = *storage::ParseDbUrl(db.url());
+  options.read_timeout_seconds = 1;
+  storage::ConnectionPool pool(options);
+  storage::PoolOptions holder_options = options;
+  holder_options.read_timeout_seconds = 30;
+  storage::ConnectionPool holder(holder_options);
+
+  std::promise<void> locked, release;
+  std::thread lock_holder([&] {
+    absl::Status st = holder.Run([&](storage::DbConn& c) -> absl::Status {
+      c.Execute("START TRANSACTION");
+      std::unique_ptr<sql::ResultSet> rs(
+          c.Prepare("SELECT N FROM held_counter WHERE Id = 1 FOR UPDATE").executeQuery());
+      locked.set_value();
+      release.get_future().wait();
+      c.Execute("COMMIT");
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(st.ok()) << st;
+  });
+  locked.get_future().wait();
+  absl::Status st = pool.Run([&](storage::DbConn& c) -> absl::Status {
+    c.Execute("UPDATE held_counter SET N = N + 1 WHERE Id = 1");
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(absl::IsUnavailable(st)) << st;
+  EXPECT_NE(st.message().find("unknown"), absl::string_view::npos) << st;
+  release.set_value();
+  lock_holder.join();
+  // The server carries on with the statement it was sent once the lock is free; give it the time.
+  absl::SleepFor(absl::Seconds(2));
+  EXPECT_LE(db.QueryInt("SELECT N FROM held_counter WHERE Id = 1"), 1);
 }
 
 }  // namespace

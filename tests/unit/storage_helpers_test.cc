@@ -38,6 +38,39 @@ TEST(DbUrl, RejectsMalformed) {
   }
 }
 
+TEST(DbUrl, SeveralServersOfOneCluster) {
+  auto u = ParseDbUrl("mysql://app:pw@n1:3307,n2,n3:3309/oauth");
+  ASSERT_TRUE(u.ok()) << u.status();
+  ASSERT_EQ(u->hosts.size(), 3u);
+  EXPECT_EQ(u->hosts[0].host, "n1");
+  EXPECT_EQ(u->hosts[0].port, 3307);
+  EXPECT_EQ(u->hosts[1].host, "n2");
+  EXPECT_EQ(u->hosts[1].port, 3306);
+  EXPECT_EQ(u->hosts[2].port, 3309);
+  EXPECT_EQ(u->host, "n1");
+  EXPECT_EQ(u->database, "oauth");
+  for (const char* bad : {"mysql://a:b@n1,/d", "mysql://a:b@,n2/d", "mysql://a:b@n1,n2:x/d"}) {
+    EXPECT_FALSE(ParseDbUrl(bad).ok()) << bad;
+  }
+}
+
+// A server that failed is passed over until its time is up; with every one down, they are tried in
+// turn rather than not at all.
+TEST(DbHosts, PassesOverAFailedServerForAWhile) {
+  DbHosts hosts({{"n1", 1}, {"n2", 2}, {"n3", 3}}, absl::Milliseconds(300));
+  EXPECT_EQ(hosts.Pick(), 0u);
+  hosts.MarkDown(0);
+  EXPECT_EQ(hosts.Pick(), 1u);
+  hosts.MarkDown(1);
+  EXPECT_EQ(hosts.Pick(), 2u);
+  hosts.MarkDown(2);
+  std::set<size_t> tried;
+  for (int i = 0; i < 3; ++i) tried.insert(hosts.Pick());
+  EXPECT_EQ(tried.size(), 3u);
+  absl::SleepFor(absl::Milliseconds(350));
+  EXPECT_EQ(hosts.Pick(), 0u);
+}
+
 TEST(MattermostId, NewIdIsValidUniqueAndUsesTheAlphabet) {
   std::set<std::string> seen;
   for (int i = 0; i < 2000; ++i) {
