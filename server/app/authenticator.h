@@ -76,12 +76,13 @@ class Authenticator {
   absl::StatusOr<bool> HasPermissionToUser(const Session& session, const std::string& user_id);
   // Drops cached sessions (after revoking tokens) so the change shows at once on this pod.
   void ForgetSession(const std::string& token);
+  // A user, from the cache when it has them (a session just checked put them there).
+  absl::StatusOr<storage::UserRow> LookupUser(const std::string& user_id);
 
  private:
   // The session for `token` and its user (absent if the user row is gone). On a cache miss both
   // come from one query, which also refreshes the user cache.
   absl::StatusOr<storage::SessionAndUser> LookupSessionAndUser(const std::string& token);
-  absl::StatusOr<storage::UserRow> LookupUser(const std::string& user_id);
   // What a found session must pass (expiry, live user, token source, CSRF); records the user id in
   // caller->user_id (for the request log) when it does.
   static absl::Status CheckSession(Caller* caller, const ExtractedToken& t,

@@ -148,7 +148,11 @@ absl::StatusOr<google::api::HttpBody> AuthorizationService::AuthorizePage(
   }
   const std::string deny = model::AddQueryParams(
       req.redirect_uri(), {{"error", "access_denied"}, {"state", req.state()}});
-  Page page = ConsentPage(*app, req, CsrfFromProps(session->row.props_json), deny);
+  // Which account is signing in, as other OAuth servers show it; the page goes without the line
+  // rather than fail when the user cannot be read.
+  auto user = auth_->LookupUser(session->user_id());
+  const std::string account = user.ok() ? absl::StrCat("@", user->username) : "";
+  Page page = ConsentPage(*app, req, CsrfFromProps(session->row.props_json), deny, account);
   caller->response_headers = page.headers;
   google::api::HttpBody body;
   body.set_content_type(kHtml);

@@ -1,5 +1,6 @@
 #include "server/app/pages.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/json_writer.h"
 #include "common/mattermost_id.h"
@@ -60,8 +61,20 @@ std::string HtmlEscape(absl::string_view s) {
   return out;
 }
 
+std::string RedirectTarget(absl::string_view uri) {
+  const size_t colon = uri.find(':');
+  if (colon == absl::string_view::npos) return std::string(uri);
+  if (!absl::StartsWith(uri.substr(colon), "://")) return std::string(uri.substr(0, colon + 1));
+  absl::string_view rest = uri.substr(colon + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  const size_t at = rest.rfind('@');  // user info is no part of where the browser goes
+  if (at != absl::string_view::npos) rest.remove_prefix(at + 1);
+  return std::string(rest);
+}
+
 Page ConsentPage(const oauthd::v1::OAuthApp& app, const oauthd::v1::AuthorizeRequest& request,
-                 const std::string& csrf_token, const std::string& deny_url) {
+                 const std::string& csrf_token, const std::string& deny_url,
+                 const std::string& account) {
   const std::string nonce = NewId();
   std::string request_json, csrf_json;
   WriteJson(request,
@@ -78,6 +91,11 @@ Page ConsentPage(const oauthd::v1::OAuthApp& app, const oauthd::v1::AuthorizeReq
                             "\" rel=\"noopener noreferrer\" target=\"_blank\">",
                             HtmlEscape(app.homepage()), "</a></div>");
   }
+  std::string signed_in;
+  if (!account.empty()) {
+    signed_in = absl::StrCat("<p class=\"muted\">Signed in as <strong id=\"account\">",
+                             HtmlEscape(account), "</strong></p>");
+  }
   Page page;
   page.headers = SecurityHeaders(nonce);
   page.html = absl::StrCat(
@@ -86,9 +104,11 @@ Page ConsentPage(const oauthd::v1::OAuthApp& app, const oauthd::v1::AuthorizeReq
       "<title>Authorize ",
       name, "</title><style nonce=\"", nonce, "\">", kStyle, "</style></head><body><main>",
       "<div class=\"app\">", icon, "<div><strong id=\"app-name\">", name, "</strong>", homepage,
-      "</div></div>", "<h1>", name, " would like to access your account</h1>",
+      "</div></div>", "<h1>", name, " would like to access your account</h1>", signed_in,
       "<p class=\"muted\">", HtmlEscape(app.description()), "</p>",
       "<p class=\"muted\">It will be able to act on your behalf. You can revoke this later.</p>",
+      "<p class=\"muted\">Allowing sends you to <strong id=\"redirect-host\">",
+      HtmlEscape(RedirectTarget(request.redirect_uri())), "</strong></p>",
       "<div class=\"actions\"><a class=\"button\" id=\"deny\" href=\"", HtmlEscape(deny_url),
       "\">Deny</a>",
       "<button id=\"allow\" type=\"button\">Allow</button></div><div id=\"error\" "

@@ -433,6 +433,12 @@ TEST_F(FlowTest, BrowserPageRedirectsAndPages) {
             std::string::npos);  // the state is escaped wherever it appears
   EXPECT_NE(body.data().find(user_.csrf), std::string::npos);
   EXPECT_NE(body.data().find("error=access_denied"), std::string::npos);
+  // Who signs in, and the host the browser goes back to.
+  EXPECT_NE(body.data().find("<strong id=\"account\">@u" + user_.id.substr(0, 12) + "</strong>"),
+            std::string::npos);
+  EXPECT_NE(body.data().find("<strong id=\"redirect-host\">client.example.com"
+                             "</strong>"),
+            std::string::npos);
   EXPECT_NE(consent.Header("content-security-policy").find("frame-ancestors 'none'"),
             std::string::npos);
   // Once authorized, the page goes straight back to the callback with a new code.

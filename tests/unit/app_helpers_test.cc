@@ -7,6 +7,7 @@
 #include "server/app/api_error.h"
 #include "server/app/authenticator.h"
 #include "server/app/metadata_service.h"
+#include "server/app/pages.h"
 #include "server/app/rate_limiter.h"
 #include "server/app/ttl_cache.h"
 
@@ -107,6 +108,15 @@ TEST(JoinUrlPath, CleansSlashes) {
             "https://example.com/oauth/authorize");
   EXPECT_EQ(*JoinUrlPath("https://example.com:8443/mm//", "a"), "https://example.com:8443/mm/a");
   EXPECT_FALSE(JoinUrlPath("example.com", "a").ok());
+}
+
+// The consent page names where Allow sends the browser: what a user can check, not the whole URI.
+TEST(ConsentPage, RedirectTargetIsTheHostOrTheAppsScheme) {
+  EXPECT_EQ(RedirectTarget("https://client.example.com/cb?keep=1"), "client.example.com");
+  EXPECT_EQ(RedirectTarget("http://127.0.0.1:8080/callback"), "127.0.0.1:8080");
+  EXPECT_EQ(RedirectTarget("https://evil.example@good.example/x"), "good.example");
+  EXPECT_EQ(RedirectTarget("https://h.example#frag"), "h.example");
+  EXPECT_EQ(RedirectTarget("com.example.app:/oauth2redirect"), "com.example.app:");
 }
 
 }  // namespace
