@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
     --tokens) TOKENS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/peer.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -17,7 +17,7 @@ while [ $# -gt 0 ]; do
     --seconds) SECONDS_PER_OP=$2; shift 2 ;;
     --compare) COMPARE=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -159,6 +159,7 @@ for op in UpdateOAuthApp RegenerateOAuthAppSecret GetAuthorizationServerMetadata
   grpc "$op" 32
 done
 grpc AccessToken 8
+grpc IntrospectToken 32
 BENCH_APPS=$APPS BENCH_TOKEN=admintoken0000000000000000 \
   http http_GetOAuthApp "http://127.0.0.1:$HTTP_PORT" -s bench/wrk/get_app.lua
 http http_metadata "http://127.0.0.1:$HTTP_PORT/.well-known/oauth-authorization-server"

@@ -23,6 +23,7 @@
 #include "oauthd/v1/apps.pb.h"
 #include "oauthd/v1/authorize.pb.h"
 #include "oauthd/v1/server.pb.h"
+#include "oauthd/v1/tokens.pb.h"
 
 namespace {
 
@@ -147,6 +148,15 @@ std::map<std::string, Generator> Generators(const Scheme& s) {
                      "&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb"));
     return Make("/oauthd.v1.Authorization/AccessToken", m, "");
   };
+  g["IntrospectToken"] = [=](uint64_t, std::mt19937_64& rng) {
+    // Client 11 introspects one of its own grants' access tokens (user n's, seeded).
+    const int64_t n = std::uniform_int_distribution<int64_t>(1, 10000LL * s.scale)(rng);
+    oauthd::v1::TokenRequest m;
+    m.set_token(absl::StrFormat("otk%023d", n));
+    m.set_client_id(Scheme::App(11));
+    m.set_client_secret(Scheme::Secret(11));
+    return Make("/oauthd.v1.Tokens/IntrospectToken", m, "");
+  };
   return g;
 }
 
@@ -168,7 +178,7 @@ int main(int argc, char** argv) {
       "OAUTHD_BENCH_",
       "Usage: oauthd-bench-grpc --target=HOST:PORT --op=NAME [flags]\n\n"
       "Drives one gRPC operation with N calls in flight and prints rps, p50 and p99 as JSON.\n"
-      "Operations: echo, GetOAuthApp, GetOAuthAppInfo, GetOAuthApps_owner, "
+      "Operations: echo, GetOAuthApp, GetOAuthAppInfo, GetOAuthApps_owner, IntrospectToken, "
       "GetOAuthApps_systemwide,\n"
       "GetAuthorizedOAuthAppsForUser, CreateOAuthApp, UpdateOAuthApp, RegenerateOAuthAppSecret,\n"
       "GetAuthorizationServerMetadata, RegisterOAuthClient, AccessToken.\n");
