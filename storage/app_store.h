@@ -35,7 +35,9 @@ class AppStore {
   // ALREADY_EXISTS when the id is taken.
   absl::Status Save(const OAuthAppRow& app);
   // Saves a dynamically registered app unless `max_dynamic` of them exist already
-  // (RESOURCE_EXHAUSTED). The count and the insert hold a named lock, so pods do not overshoot.
+  // (RESOURCE_EXHAUSTED). The count and the insert share a transaction with a write of the cap's
+  // guard row (cluster_lease.h), so concurrent registrations on any node serialize or conflict
+  // and run again: pods do not overshoot.
   absl::Status SaveDynamic(const OAuthAppRow& app, int64_t max_dynamic);
   // NOT_FOUND when there is no such app.
   absl::StatusOr<OAuthAppRow> Get(const std::string& id);

@@ -1,8 +1,9 @@
 // Applies the migrations in version order and records them in `oauthd_migrations`: the embedded
 // SQL files (storage/migrations/) and the steps written in C++ (the layout upgrade, 0005). The
-// whole run holds the MySQL named lock `oauthd_migrate`, so pods that start together migrate one at
-// a time; applied versions are skipped, so re-running is a no-op. Afterwards the default roles are
-// inserted where missing.
+// whole run holds the `migrate` lease in oauthd_locks (cluster_lease.h; GET_LOCK would be per
+// node under Galera), renewed per migration, so pods that start together migrate one at a time;
+// applied versions are skipped, so re-running is a no-op. Afterwards the default roles are inserted
+// where missing.
 #ifndef OAUTHD_STORAGE_MIGRATOR_H_
 #define OAUTHD_STORAGE_MIGRATOR_H_
 

@@ -1,8 +1,8 @@
-// RFC 7662 introspection and RFC 7009 revocation of the tokens oauthd issues (README, "Checking and
-// revoking tokens"). A client learns about its own tokens; an app a system admin marked as a
-// resource server learns about any; anyone else hears only {"active": false}, so the endpoint is no
-// oracle. Revocation ends the token's whole grant (Mattermost keeps one per user and app) and
-// answers 200 whatever the token was, so it is no oracle either.
+// RFC 7662 introspection and RFC 7009 revocation of the tokens oauthd issues (docs/api.md,
+// "Checking and revoking tokens"). A client learns about its own tokens; an app a system admin
+// marked as a resource server learns about any; anyone else hears only {"active": false}, so the
+// endpoint is no oracle. Revocation ends the token's whole grant (Mattermost keeps one per user and
+// app) and answers 200 whatever the token was, so it is no oracle either.
 #ifndef OAUTHD_SERVER_APP_TOKEN_SERVICE_H_
 #define OAUTHD_SERVER_APP_TOKEN_SERVICE_H_
 

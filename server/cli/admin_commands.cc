@@ -97,8 +97,9 @@ int RunMigrate(const std::vector<std::string>& args) {
       "Usage: oauthd migrate --db=URL\n\n"
       "Creates Mattermost's OAuth, session, user, role and preference tables where missing (in\n"
       "exactly Mattermost's shape; a database Mattermost made keeps its own) and oauthd's own\n"
-      "tables, applies pending migrations under a MySQL named lock (several pods may run it at\n"
-      "once), adds the default roles system_admin and system_user when missing, and checks that\n"
+      "tables, applies pending migrations under a lease row every cluster node agrees on\n"
+      "(several pods may run it at once, on one server or a Galera cluster), adds the default "
+      "roles system_admin and system_user when missing, and checks that\n"
       "the database has everything `oauthd serve` needs. Re-running is a no-op; an interrupted\n"
       "run resumes. A database of an earlier release moves to this release's layout in place; if\n"
       "that release sealed secrets, give the same keys as the service has.\n");

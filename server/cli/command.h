@@ -41,7 +41,9 @@ int ParseOrExit(FlagSet& flags, const std::vector<std::string>& args,
 
 // The database flag every command that touches MySQL shares.
 inline constexpr char kDbHelp[] =
-    "MySQL/MariaDB to use, as mysql://USER:PASS@HOST:PORT/DB (USER and PASS percent-encoded)";
+    "MySQL/MariaDB to use, as mysql://USER:PASS@HOST:PORT/DB (USER and PASS percent-encoded);\n"
+    "the nodes of a cluster as HOST1:PORT1,HOST2:PORT2 (tried in order; a failed one is\n"
+    "passed over for 5s)";
 
 }  // namespace oauthd::cli
 

@@ -152,8 +152,8 @@ int RunServe(const std::vector<std::string>& args) {
   int async_db_connections = 16, async_db_loops = 2;
   flags.Int("async-db-connections", &async_db_connections,
             "MySQL connections, opened as load needs them beside --db-pool-size, on which\n"
-            "GetOAuthApp is answered without a worker when the caller's session is cached\n"
-            "(non-blocking Connector/C; bench/README.md, session 6). 0: off");
+            "GetOAuthApp (when the caller's session is cached), the token exchange and\n"
+            "introspection run without a worker (non-blocking Connector/C). 0: off");
   flags.Int("async-db-loops", &async_db_loops, "event-loop threads sharing --async-db-connections");
   int max_queued_calls = -1;
   flags.Int("max-queued-calls", &max_queued_calls,

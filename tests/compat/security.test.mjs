@@ -388,7 +388,7 @@ test('--dcr-max-clients: registration past the cap is 400 invalid_client_metadat
     });
     try {
       await newApp(s, 'not registered');
-      // Concurrent registrations do not overshoot (the count and the insert hold a named lock).
+      // Concurrent registrations do not overshoot (the count and the insert share a transaction with a write of a guard row).
       const first = await Promise.all(Array.from({ length: 5 }, register));
       assert.deepEqual(first.map((r) => r.status).sort(), [201, 201, 201, 400, 400]);
       const refused = await register();

@@ -188,8 +188,8 @@ TEST_F(TokenRaceTest, ConcurrentCodesOfOneUserShareOneGrant) {
 }
 
 // A refresh token presented after it was rotated is spent: invalid_grant, and nothing changes. The
-// grant is not revoked (README, "The token endpoint": Mattermost hands one grant per user and app
-// to every device, so an old token is no evidence of theft).
+// grant is not revoked (docs/api.md, "The token endpoint": Mattermost hands one grant per user and
+// app to every device, so an old token is no evidence of theft).
 TEST_F(TokenRaceTest, ReplayedRefreshTokenIsRefusedAndChangesNothing) {
   OAuthApp app = NewApp();
   AccessTokenResponse first, second;
