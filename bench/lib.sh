@@ -64,12 +64,13 @@ start_server() {
   printf -v "${name}_PID" '%s' "$pid"
 }
 
-# proc_cost PID → "cpu_ticks context_switches" over all its threads. /proc counts CPU in clock ticks (10 ms), so a
-# 5 s run resolves a few µs per call.
+# proc_cost PID → "cpu_ticks context_switches". The CPU is the process's (/proc/PID/stat counts the threads that have
+# exited too; summing the live threads' went negative when MariaDB's pool threads ended), the switches the live
+# threads'. /proc counts CPU in clock ticks (10 ms), so a 5 s run resolves a few µs per call.
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 proc_cost() {
   local pid=$1
-  awk '{ t += $14 + $15 } END { printf "%d ", t }' /proc/"$pid"/task/*/stat
+  awk '{ printf "%d ", $14 + $15 }' /proc/"$pid"/stat
   cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ { s += $2 } END { print s }'
 }
 

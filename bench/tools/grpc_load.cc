@@ -44,7 +44,10 @@ struct Scheme {
   static std::string Code(int64_t n) { return absl::StrFormat("code%048d", n); }
   static constexpr char kAdminToken[] = "admintoken0000000000000000";
   static constexpr char kCallback[] = "https://app.example.com/cb";
-  static constexpr int kExchangeClients = 10;  // apps 1..10 redeem the seeded codes
+  static constexpr int kExchangeClients = 10;   // apps 1..10 redeem the seeded codes
+  static constexpr int kIntrospectClient = 11;  // app 11 introspects its seeded grants
+  // The apps the writes may change: none of the above, whose secrets the load needs.
+  static constexpr int kFirstWritableApp = 12;
 };
 
 template <typename M>
@@ -109,7 +112,7 @@ std::map<std::string, Generator> Generators(const Scheme& s) {
     return Make(apps + "CreateOAuthApp", m, Scheme::kAdminToken);
   };
   g["UpdateOAuthApp"] = [=](uint64_t i, std::mt19937_64& rng) {
-    const std::string id = random_app(rng, Scheme::kExchangeClients + 1);
+    const std::string id = random_app(rng, Scheme::kFirstWritableApp);
     oauthd::v1::UpdateOAuthAppRequest m;
     m.set_app_id(id);
     m.mutable_body()->set_content_type("application/json");
@@ -120,8 +123,7 @@ std::map<std::string, Generator> Generators(const Scheme& s) {
   };
   g["RegenerateOAuthAppSecret"] = [=](uint64_t, std::mt19937_64& rng) {
     oauthd::v1::OAuthAppIdRequest m;
-    m.set_app_id(
-        random_app(rng, Scheme::kExchangeClients + 1));  // keep the exchange clients' secrets
+    m.set_app_id(random_app(rng, Scheme::kFirstWritableApp));
     return Make(apps + "RegenerateOAuthAppSecret", m, Scheme::kAdminToken);
   };
   g["GetAuthorizationServerMetadata"] = [](uint64_t, std::mt19937_64&) {
@@ -149,12 +151,12 @@ std::map<std::string, Generator> Generators(const Scheme& s) {
     return Make("/oauthd.v1.Authorization/AccessToken", m, "");
   };
   g["IntrospectToken"] = [=](uint64_t, std::mt19937_64& rng) {
-    // Client 11 introspects one of its own grants' access tokens (user n's, seeded).
+    // The introspecting client asks about one of its own grants' access tokens (user n's, seeded).
     const int64_t n = std::uniform_int_distribution<int64_t>(1, 10000LL * s.scale)(rng);
     oauthd::v1::TokenRequest m;
     m.set_token(absl::StrFormat("otk%023d", n));
-    m.set_client_id(Scheme::App(11));
-    m.set_client_secret(Scheme::Secret(11));
+    m.set_client_id(Scheme::App(Scheme::kIntrospectClient));
+    m.set_client_secret(Scheme::Secret(Scheme::kIntrospectClient));
     return Make("/oauthd.v1.Tokens/IntrospectToken", m, "");
   };
   return g;
