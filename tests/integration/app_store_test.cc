@@ -10,6 +10,7 @@
 #include "storage/grant_store.h"
 #include "storage/identity_store.h"
 #include "storage/preference_store.h"
+#include "tests/lib/seed.h"
 #include "tests/lib/test_database.h"
 
 namespace oauthd::testing {
@@ -190,16 +191,9 @@ TEST_F(AppStoreTest, DeleteRemovesSessionsAccessDataCodesAndPreferences) {
   // Two users authorized `app`, one of them also `other`.
   const std::string u1 = NewId(), u2 = NewId();
   auto issue = [&](const std::string& user, const std::string& client) {
-    storage::SessionRow s;
-    s.id = NewId();
-    s.token = NewId();
-    s.user_id = user;
+    auto [s, ad] = NewGrant(client, user);
     s.is_oauth = true;
-    storage::AccessDataRow ad;
-    ad.token = s.token;
     ad.refresh_token = NewId();
-    ad.client_id = client;
-    ad.user_id = user;
     ASSERT_TRUE(grants.IssueToken(s, ad, std::nullopt).ok());
     storage::AuthDataRow code;
     code.code = NewId() + NewId();

@@ -25,6 +25,7 @@
 #include "storage/grant_store.h"
 #include "storage/identity_store.h"
 #include "storage/migrator.h"
+#include "tests/lib/seed.h"
 #include "tests/lib/test_env.h"
 
 namespace oauthd::testing {
@@ -256,17 +257,11 @@ TEST_F(GaleraTest, ARefreshTokenSpentThroughTwoNodesAtOnceWorksOnce) {
   Migrate();
   auto one = Pool(Url({1})), two = Pool(Url({2}));
   storage::GrantStore grants1(one.get()), grants2(two.get());
-  const std::string client = NewId(), user = NewId();
-  storage::SessionRow session;
-  session.id = NewId();
-  session.token = NewId();
-  session.user_id = user;
-  storage::AccessDataRow access;
-  access.token = session.token;
+  Grant grant = NewGrant(NewId(), NewId());
+  const std::string user = grant.session.user_id;
+  storage::AccessDataRow& access = grant.access;
   access.refresh_token = NewId();
-  access.client_id = client;
-  access.user_id = user;
-  ASSERT_TRUE(grants1.IssueToken(session, access, std::nullopt).ok());
+  ASSERT_TRUE(grants1.IssueToken(grant.session, access, std::nullopt).ok());
   for (int round = 0; round < 50; ++round) {
     std::atomic<int> won{0}, lost{0};
     std::string current = access.token;

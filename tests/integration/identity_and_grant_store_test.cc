@@ -9,6 +9,7 @@
 #include "storage/grant_store.h"
 #include "storage/identity_store.h"
 #include "storage/preference_store.h"
+#include "tests/lib/seed.h"
 #include "tests/lib/test_database.h"
 
 namespace oauthd::testing {
@@ -26,23 +27,6 @@ class StoresTest : public DbTest {
                                       absl::StrJoin(users, "', '"), "')"));
   }
 };
-
-// A new session for `user` and the grant of `client` to `user` that names it: the rows a token
-// exchange writes. Tests set whatever else they check.
-struct Grant {
-  SessionRow session;
-  AccessDataRow access;
-};
-Grant NewGrant(const std::string& client, const std::string& user) {
-  Grant g;
-  g.session.id = NewId();
-  g.session.token = NewId();
-  g.session.user_id = user;
-  g.access.token = g.session.token;
-  g.access.client_id = client;
-  g.access.user_id = user;
-  return g;
-}
 
 TEST_F(StoresTest, UsersRoundTripAndUniqueness) {
   storage::IdentityStore s(&db().pool());

@@ -42,4 +42,15 @@ SeededUser SeedUser(storage::ConnectionPool& pool, const std::string& roles, int
   return out;
 }
 
+Grant NewGrant(const std::string& client, const std::string& user) {
+  Grant g;
+  g.session.id = NewId();
+  g.session.token = NewId();
+  g.session.user_id = user;
+  g.access.token = g.session.token;
+  g.access.client_id = client;
+  g.access.user_id = user;
+  return g;
+}
+
 }  // namespace oauthd::testing

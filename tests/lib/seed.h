@@ -7,6 +7,7 @@
 #include <string>
 
 #include "storage/connection_pool.h"
+#include "storage/models.h"
 
 namespace oauthd::testing {
 
@@ -22,6 +23,14 @@ SeededUser SeedUser(storage::ConnectionPool& pool, const std::string& roles, int
 // Another session for an existing user.
 std::string SeedSession(storage::ConnectionPool& pool, const std::string& user_id,
                         const std::string& roles, int64_t expires_at = 0, bool is_oauth = false);
+
+// A new session for `user` and the grant of `client` to `user` that names it: the rows a token
+// exchange writes (not yet written). Tests set whatever else they check.
+struct Grant {
+  storage::SessionRow session;
+  storage::AccessDataRow access;
+};
+Grant NewGrant(const std::string& client, const std::string& user);
 
 }  // namespace oauthd::testing
 
