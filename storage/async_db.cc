@@ -181,10 +181,7 @@ class AsyncDb::Loop {
 };
 
 AsyncDb::AsyncDb(AsyncDbOptions options)
-    : options_(std::move(options)),
-      hosts_(options_.url.hosts.empty()
-                 ? std::vector<DbHost>{DbHost{options_.url.host, options_.url.port}}
-                 : options_.url.hosts) {
+    : options_(std::move(options)), hosts_(HostsOf(options_.url)) {
   // The library's global state, before any loop thread calls mysql_init (which would otherwise
   // initialise it, racing the other loops).
   static std::once_flag library_init;

@@ -86,15 +86,6 @@ void DbConn::Execute(const std::string& sql) {
 std::string GetStr(sql::ResultSet& rs, int col) { return std::string(rs.getString(col)); }
 int64_t GetInt(sql::ResultSet& rs, int col) { return rs.getInt64(col); }
 
-namespace {
-
-std::vector<DbHost> HostsOf(const DbUrl& url) {
-  if (!url.hosts.empty()) return url.hosts;
-  return {DbHost{url.host, url.port}};
-}
-
-}  // namespace
-
 ConnectionPool::ConnectionPool(PoolOptions options)
     : options_(std::move(options)),
       driver_(sql::mysql::get_mysql_driver_instance()),

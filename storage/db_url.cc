@@ -30,6 +30,11 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view s) {
 
 }  // namespace
 
+std::vector<DbHost> HostsOf(const DbUrl& url) {
+  if (!url.hosts.empty()) return url.hosts;
+  return {DbHost{url.host, url.port}};
+}
+
 absl::StatusOr<DbUrl> ParseDbUrl(absl::string_view url) {
   const auto bad = [](absl::string_view why) {
     return absl::InvalidArgumentError(

@@ -29,6 +29,9 @@ struct DbUrl {
 };
 
 absl::StatusOr<DbUrl> ParseDbUrl(absl::string_view url);
+// The servers of `url`: its `hosts`, or its one `host` when the list was left empty (a DbUrl built
+// by hand).
+std::vector<DbHost> HostsOf(const DbUrl& url);
 
 // Which server a new connection goes to: the first of the URL's that has not failed in the last
 // `retry_after`, so connections move to the next node when one dies and come back to the first

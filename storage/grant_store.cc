@@ -597,20 +597,19 @@ absl::Status GrantStore::Deauthorize(const std::string& user_id, const std::stri
   });
 }
 
-std::string GrantStore::LookupTokenSql(
-    TokenKind kind, const std::vector<std::string>& values,
-    const std::function<std::string(const std::string&)>& quote) const {
-  // `values`: the token's forms, then the client id.
-  std::vector<std::string> forms(values.begin(), values.end() - 1);
-  std::string in;
-  for (const std::string& f : forms) absl::StrAppend(&in, in.empty() ? "" : ", ", quote(f));
-  if (in.empty()) in = "NULL";  // no form: no token row can match
+namespace {
+
+// The statement LookupToken runs. `values`: the token's forms, then the client id.
+std::string LookupTokenSql(TokenKind kind, const std::vector<std::string>& values, Quote quote) {
+  const std::vector<std::string> forms(values.begin(), values.end() - 1);
+  // No form: no token row can match.
+  const std::string in = forms.empty() ? "(NULL)" : InList(forms, quote);
   const std::string token_joins =
       kind == TokenKind::kAccess
-          ? absl::StrCat("LEFT JOIN Sessions s ON s.Token IN (", in,
-                         ") AND s.IsOAuth = 1 LEFT JOIN OAuthAccessData a ON a.Token = s.Token ")
-          : absl::StrCat("LEFT JOIN OAuthAccessData a ON a.RefreshToken IN (", in,
-                         ") LEFT JOIN Sessions s ON s.Token = a.Token ");
+          ? absl::StrCat("LEFT JOIN Sessions s ON s.Token IN ", in,
+                         " AND s.IsOAuth = 1 LEFT JOIN OAuthAccessData a ON a.Token = s.Token ")
+          : absl::StrCat("LEFT JOIN OAuthAccessData a ON a.RefreshToken IN ", in,
+                         " LEFT JOIN Sessions s ON s.Token = a.Token ");
   return absl::StrCat(
       "SELECT ", kLookupColumns,
       " FROM OAuthApps c LEFT JOIN OAuthdApps cx ON cx.AppId = c.Id "
@@ -622,14 +621,15 @@ std::string GrantStore::LookupTokenSql(
       quote(values.back()));
 }
 
+}  // namespace
+
 absl::StatusOr<TokenLookup> GrantStore::LookupToken(const std::string& client_id,
                                                     const std::string& token, TokenKind kind) {
   std::vector<std::string> values = TokenForms(kind, token);
   const std::vector<std::string> forms = values;
   values.push_back(client_id);
   return pool_->Run([&](DbConn& c) -> absl::StatusOr<TokenLookup> {
-    auto& st = c.Prepare(CausalPrefix(c.galera()) +
-                         LookupTokenSql(kind, values, [](const std::string&) { return "?"; }));
+    auto& st = c.Prepare(CausalPrefix(c.galera()) + LookupTokenSql(kind, values, Marker));
     BindForms(st, values);
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
     return ReadTokenLookup(
@@ -644,7 +644,7 @@ void GrantStore::LookupTokenAsync(const std::string& client_id, const std::strin
   std::vector<std::string> values = TokenForms(kind, token);
   std::vector<std::string> forms = values;
   values.push_back(client_id);
-  async_->Query(CausalPrefix(pool_->galera()) + LookupTokenSql(kind, values, SqlQuote),
+  async_->Query(CausalPrefix(pool_->galera()) + LookupTokenSql(kind, values, Literal),
                 [cipher = cipher_, kind, forms = std::move(forms),
                  done = std::move(done)](absl::StatusOr<QueryResult> rs) {
                   if (!rs.ok()) return done(rs.status());

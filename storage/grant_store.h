@@ -131,10 +131,6 @@ class GrantStore {
   absl::Status CallIssueToken(const std::vector<std::string>& code_forms, const SessionRow& session,
                               const AccessDataRow& access,
                               const std::optional<std::string>& replaced_token);
-  // The statement LookupToken runs; `quote` renders a value (a ? marker for the blocking pool, a
-  // quoted literal for the asynchronous one).
-  std::string LookupTokenSql(TokenKind kind, const std::vector<std::string>& values,
-                             const std::function<std::string(const std::string&)>& quote) const;
   ConnectionPool* pool_;
   const SecretCipher* cipher_;
   AsyncDb* async_;

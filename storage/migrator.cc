@@ -181,7 +181,9 @@ absl::StatusOr<MigrationReport> Migrate(ConnectionPool& pool, const SecretCipher
     }
     // What the previous holder recorded, even if it ran on another node a moment ago.
     CausalReads(c);
+    absl::Time renewed = absl::Now();
     auto renew = [&]() -> absl::Status {
+      renewed = absl::Now();
       auto kept = TakeLease(c, kMigrateLease, holder, kMigrateLeaseTtl);
       if (!kept.ok()) return kept.status();
       if (!*kept) return absl::AbortedError("the migration lock lapsed; run oauthd migrate again");
@@ -189,11 +191,9 @@ absl::StatusOr<MigrationReport> Migrate(ConnectionPool& pool, const SecretCipher
     };
     auto release = [&] { ReleaseLease(c, kMigrateLease, holder); };
     // A long migration (the layout upgrade's batches) reports progress often: renew on the way.
-    absl::Time renewed = absl::Now();
     auto report_and_renew = [&](absl::string_view line) {
       progress(line);
       if (absl::Now() - renewed < kMigrateLeaseTtl / 3) return;
-      renewed = absl::Now();
       if (absl::Status st = renew(); !st.ok()) throw std::runtime_error(std::string(st.message()));
     };
     try {

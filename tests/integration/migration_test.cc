@@ -112,7 +112,8 @@ TEST(Migration, ALeaseLeftByADeadRunLapsesAndTheNextRunProceeds) {
   EXPECT_GE(absl::Now() - start, absl::Seconds(2)) << "waited for the lease to lapse";
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
   // Released at the end: the next run does not wait.
-  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM oauthd_locks WHERE Name = 'migrate' AND Holder = ''"), 1);
+  EXPECT_EQ(db.QueryInt("SELECT COUNT(*) FROM oauthd_locks WHERE Name = 'migrate' AND Holder = ''"),
+            1);
   const absl::Time again = absl::Now();
   ASSERT_TRUE(Migrate(db.pool(), [](absl::string_view) {}).ok());
   EXPECT_LT(absl::Now() - again, absl::Seconds(2));
