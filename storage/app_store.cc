@@ -204,7 +204,7 @@ absl::Status AppStore::Delete(const std::string& id) {
 }
 
 absl::StatusOr<std::vector<OAuthAppRow>> AppStore::List(Page page) {
-  return pool_->Run([&](DbConn& c) {
+  return ReadMayLag([&](DbConn& c) {
     static const std::string sql =
         absl::StrCat("SELECT ", kAppColumns, kAppFrom, " ORDER BY o.Id LIMIT ? OFFSET ?");
     auto& st = c.Prepare(sql);
@@ -216,7 +216,7 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::List(Page page) {
 
 absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListByCreator(const std::string& creator_id,
                                                                  Page page) {
-  return pool_->Run([&](DbConn& c) {
+  return ReadMayLag([&](DbConn& c) {
     static const std::string sql = absl::StrCat(
         "SELECT ", kAppColumns, kAppFrom, " WHERE o.CreatorId = ? ORDER BY o.Id LIMIT ? OFFSET ?");
     auto& st = c.Prepare(sql);
@@ -229,7 +229,7 @@ absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListByCreator(const std::stri
 
 absl::StatusOr<std::vector<OAuthAppRow>> AppStore::ListAuthorizedByUser(const std::string& user_id,
                                                                         Page page) {
-  return pool_->Run([&](DbConn& c) {
+  return ReadMayLag([&](DbConn& c) {
     static const std::string sql = absl::StrCat(
         "SELECT ", kAppColumns,
         " FROM Preferences p INNER JOIN OAuthApps o ON o.Id = p.Name "

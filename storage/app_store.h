@@ -15,6 +15,7 @@
 #include "storage/cluster_lease.h"
 #include "storage/connection_pool.h"
 #include "storage/models.h"
+#include "storage/replica_reads.h"
 #include "storage/secret_cipher.h"
 
 namespace oauthd::storage {
@@ -27,10 +28,12 @@ struct Page {
 class AppStore {
  public:
   // Client secrets are sealed with `cipher` on the way in and opened on the way out.
-  // `async`, if given, serves GetAsync without a blocked thread.
+  // `async`, if given, serves GetAsync without a blocked thread. `replica`, if given, serves the
+  // lists (which may then lag the primary by up to its max_lag, as Mattermost's lists on
+  // DataSourceReplicas do); everything else reads the primary.
   explicit AppStore(ConnectionPool* pool, const SecretCipher* cipher = &SecretCipher::ClearText(),
-                    AsyncDb* async = nullptr)
-      : pool_(pool), cipher_(cipher), async_(async) {}
+                    AsyncDb* async = nullptr, ReplicaReads* replica = nullptr)
+      : pool_(pool), cipher_(cipher), async_(async), replica_(replica) {}
 
   // ALREADY_EXISTS when the id is taken.
   absl::Status Save(const OAuthAppRow& app);
@@ -81,9 +84,16 @@ class AppStore {
   void RecordTokenActivityAsync(const std::string& client_id, int64_t at);
 
  private:
+  // Runs the read-only `fn` where a list may be read: the replica while fresh, else the primary.
+  template <typename Fn>
+  auto ReadMayLag(Fn&& fn) -> decltype(fn(std::declval<DbConn&>())) {
+    return replica_ != nullptr ? replica_->Run(fn) : pool_->Run(fn);
+  }
+
   ConnectionPool* pool_;
   const SecretCipher* cipher_;
   AsyncDb* async_;
+  ReplicaReads* replica_;
   // This store's name as the reaper lease's holder: a pod renews its own lease round after round,
   // and two stores (two pods, or two in one test process) never pass for one another.
   std::string reaper_holder_ = LeaseHolderId();

@@ -37,6 +37,7 @@
 #include "storage/grant_store.h"
 #include "storage/identity_store.h"
 #include "storage/preference_store.h"
+#include "storage/replica_reads.h"
 #include "storage/schema_check.h"
 #include "storage/secret_cipher.h"
 
@@ -167,6 +168,17 @@ int RunServe(const std::vector<std::string>& args) {
                  "longest wait for the token exchange's write to commit (on a cluster a commit\n"
                  "waits while a dead node is detected, about 6s with Galera's defaults); past it\n"
                  "the exchange is answered 503, its outcome unknown");
+  std::string db_replica;
+  absl::Duration replica_max_lag = absl::Seconds(1);
+  flags.String("db-replica", &db_replica,
+               "an asynchronous read replica of --db, as mysql://USER:PASS@HOST:PORT/DB\n"
+               "(several as HOST1:PORT1,HOST2:PORT2, tried in order): the app lists are read\n"
+               "there while it is within --db-replica-max-lag of --db, else from --db.\n"
+               "Everything else, and every check of a code, token or secret, reads --db.\n"
+               "Empty: no replica");
+  flags.Duration("db-replica-max-lag", &replica_max_lag,
+                 "the most a list read from --db-replica may lag --db (proven by a heartbeat\n"
+                 "written on --db every quarter of it and read back from the replica)");
   absl::Duration shutdown_delay = absl::ZeroDuration(), shutdown_grace = absl::Seconds(10);
   flags.Duration(
       "shutdown-delay", &shutdown_delay,
@@ -230,6 +242,8 @@ int RunServe(const std::vector<std::string>& args) {
   if (db_timeout < absl::Seconds(1)) return UsageError("--db-timeout must be at least 1s");
   if (db_commit_timeout < db_timeout)
     return UsageError("--db-commit-timeout must be at least --db-timeout");
+  if (replica_max_lag < absl::Milliseconds(100))
+    return UsageError("--db-replica-max-lag must be at least 100ms");
   if (cache_entries < 1) return UsageError("--cache-entries must be at least 1");
   if (shutdown_delay < absl::ZeroDuration() || shutdown_grace < absl::ZeroDuration())
     return UsageError("--shutdown-delay and --shutdown-grace must not be negative");
@@ -262,6 +276,12 @@ int RunServe(const std::vector<std::string>& args) {
   }
   auto url = storage::ParseDbUrl(db);
   if (!url.ok()) return UsageError(std::string(url.status().message()));
+  absl::StatusOr<storage::DbUrl> replica_url;
+  if (!db_replica.empty()) {
+    replica_url = storage::ParseDbUrl(db_replica);
+    if (!replica_url.ok())
+      return UsageError(absl::StrCat("--db-replica: ", replica_url.status().message()));
+  }
 
   storage::PoolOptions options;
   options.url = *url;
@@ -297,7 +317,17 @@ int RunServe(const std::vector<std::string>& args) {
     async_options.timeout = db_timeout;
     async_db = std::make_unique<storage::AsyncDb>(async_options);
   }
-  storage::AppStore apps(&pool, cipher, async_db.get());
+  std::unique_ptr<storage::ReplicaReads> replica;
+  if (!db_replica.empty()) {
+    storage::ReplicaOptions replica_options;
+    replica_options.pool = options;
+    replica_options.pool.url = *replica_url;
+    replica_options.max_lag = replica_max_lag;
+    replica = std::make_unique<storage::ReplicaReads>(&pool, std::move(replica_options));
+    std::fprintf(stderr, "oauthd: app lists are read from the replica while within %s of --db\n",
+                 absl::FormatDuration(replica_max_lag).c_str());
+  }
+  storage::AppStore apps(&pool, cipher, async_db.get(), replica.get());
   storage::IdentityStore identity(&pool);
   storage::GrantStore grants(&pool, cipher, async_db.get(), db_commit_timeout);
   storage::PreferenceStore prefs(&pool);
@@ -311,11 +341,21 @@ int RunServe(const std::vector<std::string>& args) {
 
   Metrics metrics("oauthd");
   std::atomic<int64_t> reaped{0};
-  metrics.SetExtra([&pool, &reaped, &async_db] {
+  metrics.SetExtra([&pool, &reaped, &async_db, &replica] {
     const storage::PoolStats s = pool.Stats();
     const storage::AsyncDb::Stats a = async_db ? async_db->stats() : storage::AsyncDb::Stats{};
+    std::string replica_text;
+    if (replica) {
+      const storage::ReplicaReads::Stats r = replica->stats();
+      replica_text = absl::StrCat(
+          "# TYPE oauthd_db_list_reads_total counter\n",
+          "oauthd_db_list_reads_total{served_by=\"replica\"} ", r.replica_reads,
+          "\noauthd_db_list_reads_total{served_by=\"primary\"} ", r.primary_reads,
+          "\n# TYPE oauthd_db_replica_lag_seconds gauge\noauthd_db_replica_lag_seconds ",
+          absl::ToDoubleSeconds(r.lag), "\n");
+    }
     return absl::StrCat(
-        "# TYPE oauthd_db_async_queries_total counter\n",
+        replica_text, "# TYPE oauthd_db_async_queries_total counter\n",
         "oauthd_db_async_queries_total{outcome=\"answered\"} ", a.queries,
         "\noauthd_db_async_queries_total{outcome=\"unavailable\"} ", a.failures, "\n",
         "# TYPE oauthd_db_pool_connections gauge\n", "oauthd_db_pool_connections{state=\"open\"} ",

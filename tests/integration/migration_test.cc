@@ -25,11 +25,11 @@ int64_t TableCount(TestDatabase& db) {
       "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '", db.name(), "'"));
 }
 
-constexpr int kMigrations = 6;
+constexpr int kMigrations = 7;
 // Mattermost's Systems, Roles, Sessions, Users, Preferences, OAuthApps, OAuthAuthData and
 // OAuthAccessData; oauthd's oauthd_migrations, OAuthdPreviousSecrets, OAuthdClientActivity,
-// OAuthdApps, OAuthdAuthData, OAuthdAccessData and oauthd_locks.
-constexpr int kTables = 15;
+// OAuthdApps, OAuthdAuthData, OAuthdAccessData, oauthd_locks and oauthd_replica_heartbeats.
+constexpr int kTables = 16;
 
 TEST(Migration, CreatesTheTablesAndDefaultRoles) {
   TestDatabase db(/*migrate=*/false, Origin::kEmpty);
@@ -172,7 +172,8 @@ TEST(Migration, CliCreatesTheSchemaInAnEmptyDatabase) {
   for (const char* name :
        {"0001_mattermost_tables.sql", "0002_oauthd_security.sql",
         "0003_remove_orphaned_oauth_sessions.sql", "0004_oauthd_extension_tables.sql",
-        "0005_move_extension_columns", "0006_token_procedure.sql"}) {
+        "0005_move_extension_columns", "0006_token_procedure.sql",
+        "0007_replica_heartbeats.sql"}) {
     EXPECT_NE(out.find(absl::StrCat("applying ", name)), std::string::npos) << out;
   }
   EXPECT_EQ(TableCount(db), kTables);
