@@ -13,6 +13,10 @@
 namespace oauthd::storage {
 namespace {
 
+// Writes of one row from many pods at once (the registration cap's guard row, one app's update)
+// fail certification on a cluster until each has had its turn: enough attempts for a burst.
+constexpr int kGuardedAttempts = 20;
+
 absl::StatusOr<std::vector<OAuthAppRow>> ReadApps(sql::PreparedStatement& st,
                                                   const SecretCipher& cipher) {
   std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
@@ -119,21 +123,17 @@ absl::Status AppStore::Save(const OAuthAppRow& a) {
   return pool_->RunInTransaction(insert);
 }
 
-// Registrations at once on a cluster fail certification on the guard row until each has had its
-// turn; enough attempts for a burst of them.
-constexpr int kGuardedAttempts = 20;
-
 absl::Status AppStore::SaveDynamic(const OAuthAppRow& a, int64_t max_dynamic) {
   const StoredSecret secret = StoreSecret(a.client_secret, *cipher_);
   return pool_->RunInTransaction(
       [&](DbConn& c) -> absl::Status {
         // Registrations at once, on any nodes, conflict on the guard row: one counts and inserts at
-        // a time, or (on a cluster) all but one fail certification and run again. The count must
-        // then see the winner's insert, even if it was made on another node a moment ago.
+        // a time, or (on a cluster) all but one fail certification and run again. The count sees
+        // the winner's insert, even one made through another node a moment ago: the transaction
+        // began causally (ConnectionPool::Begin).
         TouchGuard(c, kRegistrationGuard);
-        auto& count = c.Prepare(
-            absl::StrCat(CausalPrefix(c.galera()),
-                         "SELECT COUNT(*) FROM OAuthdApps WHERE IsDynamicallyRegistered = 1"));
+        auto& count =
+            c.Prepare("SELECT COUNT(*) FROM OAuthdApps WHERE IsDynamicallyRegistered = 1");
         std::unique_ptr<sql::ResultSet> rs(count.executeQuery());
         if (rs->next() && GetInt(*rs, 1) >= max_dynamic) {
           return absl::ResourceExhaustedError(
@@ -169,28 +169,33 @@ void AppStore::GetAsync(const std::string& id,
 
 absl::Status AppStore::Update(const OAuthAppRow& a) {
   // The secret and the registration flag are not the update's to change (spec §2.5 step 9 copies
-  // both from the stored app; UpdateSecret changes the secret).
-  return pool_->Run([&](DbConn& c) -> absl::Status {
-    auto& st = c.Prepare(
-        "UPDATE OAuthApps SET UpdateAt = ?, Name = ?, Description = ?, IconURL = ?, "
-        "CallbackUrls = ?, Homepage = ?, IsTrusted = ?, MattermostAppID = ? WHERE Id = ?");
-    st.setInt64(1, a.update_at);
-    st.setString(2, a.name);
-    st.setString(3, a.description);
-    st.setString(4, a.icon_url);
-    st.setString(5, EncodeStringList(a.callback_urls));
-    st.setString(6, a.homepage);
-    st.setBoolean(7, a.is_trusted);
-    st.setString(8, a.mattermost_app_id);
-    st.setString(9, a.id);
-    // Affected rows counts changed rows only; an unchanged row is not "missing", so check existence
-    // separately.
-    if (st.executeUpdate() > 0) return absl::OkStatus();
-    auto& exists = c.Prepare("SELECT 1 FROM OAuthApps WHERE Id = ?");
-    exists.setString(1, a.id);
-    std::unique_ptr<sql::ResultSet> rs(exists.executeQuery());
-    return rs->next() ? absl::OkStatus() : absl::NotFoundError(absl::StrCat("no OAuth app ", a.id));
-  });
+  // both from the stored app; UpdateSecret changes the secret). A transaction, so that an update
+  // that lost to one made through another cluster node at the same moment (certification failure)
+  // runs again instead of failing; it writes every column, so running again is harmless.
+  return pool_->RunInTransaction(
+      [&](DbConn& c) -> absl::Status {
+        auto& st = c.Prepare(
+            "UPDATE OAuthApps SET UpdateAt = ?, Name = ?, Description = ?, IconURL = ?, "
+            "CallbackUrls = ?, Homepage = ?, IsTrusted = ?, MattermostAppID = ? WHERE Id = ?");
+        st.setInt64(1, a.update_at);
+        st.setString(2, a.name);
+        st.setString(3, a.description);
+        st.setString(4, a.icon_url);
+        st.setString(5, EncodeStringList(a.callback_urls));
+        st.setString(6, a.homepage);
+        st.setBoolean(7, a.is_trusted);
+        st.setString(8, a.mattermost_app_id);
+        st.setString(9, a.id);
+        // Affected rows counts changed rows only; an unchanged row is not "missing", so check
+        // existence separately.
+        if (st.executeUpdate() > 0) return absl::OkStatus();
+        auto& exists = c.Prepare("SELECT 1 FROM OAuthApps WHERE Id = ?");
+        exists.setString(1, a.id);
+        std::unique_ptr<sql::ResultSet> rs(exists.executeQuery());
+        return rs->next() ? absl::OkStatus()
+                          : absl::NotFoundError(absl::StrCat("no OAuth app ", a.id));
+      },
+      /*attempts=*/kGuardedAttempts);
 }
 
 absl::Status AppStore::Delete(const std::string& id) {

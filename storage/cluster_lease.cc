@@ -71,7 +71,12 @@ void ReleaseLease(DbConn& c, const std::string& name, const std::string& holder)
 }
 
 void TouchGuard(DbConn& c, const std::string& name) {
-  auto& st = c.Prepare("UPDATE oauthd_locks SET ExpiresAt = ExpiresAt + 1 WHERE Name = ?");
+  // An upsert, not an UPDATE: on a node that has not yet applied the row's insert (a database
+  // migrated through another node a moment ago), an UPDATE would match nothing and write nothing,
+  // and the transaction would conflict with no one.
+  auto& st = c.Prepare(
+      "INSERT INTO oauthd_locks (Name, ExpiresAt) VALUES (?, 1) "
+      "ON DUPLICATE KEY UPDATE ExpiresAt = ExpiresAt + 1");
   st.setString(1, name);
   st.executeUpdate();
 }

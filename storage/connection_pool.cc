@@ -5,12 +5,14 @@
 #include <mysql_driver.h>
 
 #include <algorithm>
+#include <random>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 
 namespace oauthd::storage {
 namespace {
@@ -249,6 +251,12 @@ bool ConnectionPool::IsRetryableTransactionError(const sql::SQLException& e) {
          e.getErrorCode() == 1205 /* ER_LOCK_WAIT_TIMEOUT */;
 }
 
+void ConnectionPool::BackOff(int attempt) {
+  thread_local std::minstd_rand rng(std::random_device{}());
+  const int64_t ceiling_us = std::min<int64_t>(int64_t{1000} << std::min(attempt, 6), 50000);
+  absl::SleepFor(absl::Microseconds(std::uniform_int_distribution<int64_t>(0, ceiling_us)(rng)));
+}
+
 std::string StatementName(absl::string_view sql) {
   std::vector<absl::string_view> words =
       absl::StrSplit(sql, absl::ByAnyChar(" \n\t(),"), absl::SkipEmpty());
@@ -299,8 +307,14 @@ absl::Status ConnectionPool::FromException(const sql::SQLException& e, const std
 }
 
 // An explicit transaction with autocommit left on: two round trips (START, COMMIT) where
-// setAutoCommit(false) … commit() … setAutoCommit(true) took three.
-void ConnectionPool::Begin(DbConn& c) { c.Execute("START TRANSACTION"); }
+// setAutoCommit(false) … commit() … setAutoCommit(true) took three. On a Galera node the start is
+// causal: a node skips wsrep_sync_wait for every statement inside a transaction (CausalPrefix
+// there does nothing), so the wait comes first, and the transaction's reads see every write the
+// cluster committed before it began.
+void ConnectionPool::Begin(DbConn& c) {
+  c.Execute(c.galera() ? "SET STATEMENT wsrep_sync_wait=1 FOR START TRANSACTION"
+                       : "START TRANSACTION");
+}
 void ConnectionPool::Commit(DbConn& c) { c.Execute("COMMIT"); }
 void ConnectionPool::Rollback(DbConn& c) { c.Execute("ROLLBACK"); }
 

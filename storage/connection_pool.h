@@ -72,7 +72,8 @@ class DbConn {
 // "SET STATEMENT wsrep_sync_wait=1 FOR " (the node first applies what it has received; a
 // round trip within the cluster), else "" (one server is causal already). For the reads a
 // client expects to see its own writes in, from whichever node: codes, refresh and access
-// tokens, sessions, an app just created.
+// tokens, sessions, an app just created. Only outside a transaction: inside one the node does
+// not wait (RunInTransaction's start is causal instead).
 inline std::string CausalPrefix(bool galera) {
   return galera ? "SET STATEMENT wsrep_sync_wait=1 FOR " : "";
 }
@@ -165,6 +166,10 @@ class ConnectionPool {
   static absl::Status OutcomeUnknown(const sql::SQLException& e, const std::string& sql);
   static bool IsConnectionLost(const sql::SQLException& e);
   static bool IsRetryableTransactionError(const sql::SQLException& e);
+  // Before running again a transaction that lost a conflict: a random wait that grows with
+  // `attempt` (up to 50 ms), so that writers of one row on several cluster nodes take turns
+  // instead of colliding again at once.
+  static void BackOff(int attempt);
   void Begin(DbConn& c);
   void Commit(DbConn& c);
   void Rollback(DbConn& c);
@@ -239,6 +244,7 @@ auto ConnectionPool::RunInTransaction(Fn&& fn, int attempts)
       }
     });
     if (!retry) return result;
+    BackOff(attempt);
   }
 }
 
@@ -260,6 +266,7 @@ auto ConnectionPool::RunRetryingConflicts(Fn&& fn) -> decltype(fn(std::declval<D
         },
         /*idempotent=*/true);
     if (!retry) return result;
+    BackOff(attempt);
   }
 }
 
