@@ -25,4 +25,9 @@ awk -v a="$p50" -v b="$p99" 'BEGIN { exit !(a > 0 && b >= a && b < 1000) }' || {
 body=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/anything")
 [ "${#body}" -eq 300 ] || { echo "fixed body is ${#body} bytes"; exit 1; }
 "$BIN/oauthd-bench-grpc" --op=nope --target=x >/dev/null 2>&1 && { echo "unknown op accepted"; exit 1; }
+# The scripts answer --help without building or starting anything.
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+for script in run.sh peer.sh cluster.sh; do
+  "$ROOT/bench/$script" --help | grep -q . || { echo "bench/$script --help printed nothing"; exit 1; }
+done
 echo "bench tools: ok"
