@@ -1,6 +1,7 @@
 #include "storage/replica_reads.h"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <utility>
 
@@ -10,9 +11,16 @@
 namespace oauthd::storage {
 namespace {
 
-// Rows of pods that stopped this long ago are deleted (by any pod, once an hour).
-constexpr absl::Duration kForgetAfter = absl::Hours(24);
+// Rows of processes that stopped this long ago are deleted (by any of them, once an hour).
+constexpr int64_t kForgetAfterMs = 24 * 3600 * 1000;
 constexpr absl::Duration kForgetEvery = absl::Hours(1);
+
+// Microseconds on this process's monotonic clock: what heartbeats are stamped and judged with.
+int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
@@ -33,7 +41,7 @@ ReplicaReads::~ReplicaReads() {
 }
 
 bool ReplicaReads::fresh() const {
-  return absl::ToUnixMicros(absl::Now()) < fresh_until_us_.load(std::memory_order_relaxed);
+  return SteadyMicros() < fresh_until_us_.load(std::memory_order_relaxed);
 }
 
 ReplicaReads::Stats ReplicaReads::stats() const {
@@ -46,13 +54,14 @@ ReplicaReads::Stats ReplicaReads::stats() const {
 }
 
 void ReplicaReads::Beat() {
-  const int64_t sent = absl::ToUnixMicros(absl::Now());
+  const int64_t sent = SteadyMicros();
   // Sent again after a lost connection: writing the same row twice does no harm.
   (void)primary_->Run(
       [&](DbConn& c) -> absl::Status {
         auto& st = c.Prepare(
-            "INSERT INTO oauthd_replica_heartbeats (Holder, SentAt) VALUES (?, ?) "
-            "ON DUPLICATE KEY UPDATE SentAt = VALUES(SentAt)");
+            "INSERT INTO oauthd_replica_heartbeats (Holder, SentAt, WrittenAt) "
+            "VALUES (?, ?, ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000)) "
+            "ON DUPLICATE KEY UPDATE SentAt = VALUES(SentAt), WrittenAt = VALUES(WrittenAt)");
         st.setString(1, holder_);
         st.setInt64(2, sent);
         st.executeUpdate();
@@ -72,8 +81,7 @@ void ReplicaReads::Beat() {
   int64_t was = fresh_until_us_.load(std::memory_order_relaxed);
   while (until > was && !fresh_until_us_.compare_exchange_weak(was, until)) {
   }
-  lag_us_.store(std::max<int64_t>(0, absl::ToUnixMicros(absl::Now()) - *seen),
-                std::memory_order_relaxed);
+  lag_us_.store(std::max<int64_t>(0, SteadyMicros() - *seen), std::memory_order_relaxed);
 }
 
 void ReplicaReads::Loop() {
@@ -84,10 +92,11 @@ void ReplicaReads::Loop() {
     lock.unlock();
     Beat();
     if (absl::Now() >= next_forget) {
-      const int64_t before = absl::ToUnixMicros(absl::Now() - kForgetAfter);
       (void)primary_->Run([&](DbConn& c) -> absl::Status {
-        auto& st = c.Prepare("DELETE FROM oauthd_replica_heartbeats WHERE SentAt < ?");
-        st.setInt64(1, before);
+        auto& st = c.Prepare(
+            "DELETE FROM oauthd_replica_heartbeats "
+            "WHERE WrittenAt < ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) - ?");
+        st.setInt64(1, kForgetAfterMs);
         st.executeUpdate();
         return absl::OkStatus();
       });

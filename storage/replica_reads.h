@@ -3,12 +3,12 @@
 // behind, stops applying, or fails.
 //
 // How it knows: a thread writes this process's heartbeat row on the primary every `max_lag` / 4
-// (oauthd_replica_heartbeats, with the time it was sent on this process's clock) and reads it back
-// from the replica. The replica applies the primary's commits in commit order, so a heartbeat
-// sent at T that shows there means everything committed before T is there too; the replica is
-// used until T + max_lag. No lag figure from the server (Seconds_Behind_Master is whole seconds,
-// and 0 while the replica's I/O thread is itself behind) and no agreement between clocks is
-// needed.
+// (oauthd_replica_heartbeats, with the time it was sent on this process's monotonic clock) and
+// reads it back from the replica. The replica applies the primary's commits in commit order, so a
+// heartbeat sent at T that shows there means everything committed before T is there too; the
+// replica is used until T + max_lag. No lag figure from the server (Seconds_Behind_Master is whole
+// seconds, and 0 while the replica's I/O thread is itself behind) and no agreement between clocks
+// is needed.
 //
 // What never comes here: anything a caller expects to see right after its own write, and every
 // check of a code, token, session or secret. Those stay on the primary's pool.
@@ -63,7 +63,8 @@ class ReplicaReads {
   ConnectionPool replica_;
   const absl::Duration max_lag_;
   const std::string holder_;
-  // Until when (Unix µs) the replica may be read: the newest heartbeat it showed, plus max_lag.
+  // Until when (µs on the monotonic clock) the replica may be read: the newest heartbeat it
+  // showed, plus max_lag.
   std::atomic<int64_t> fresh_until_us_{0};
   std::atomic<int64_t> lag_us_{-1};
   std::atomic<int64_t> replica_reads_{0};

@@ -106,7 +106,7 @@ const std::vector<NeededTable>& NeededTables() {
       {"OAuthdPreviousSecrets", {{"AppId", T, kId}, {"ClientSecret", T}, {"ExpiresAt", I}}},
       {"OAuthdClientActivity", {{"ClientId", T, kId}, {"LastTokenAt", I}}},
       {"oauthd_locks", {{"Name", T}, {"Holder", T}, {"ExpiresAt", I}}},
-      {"oauthd_replica_heartbeats", {{"Holder", T}, {"SentAt", I}}},
+      {"oauthd_replica_heartbeats", {{"Holder", T}, {"SentAt", I}, {"WrittenAt", I}}},
   };
   return *tables;
 }
