@@ -172,8 +172,7 @@ TEST(Migration, CliCreatesTheSchemaInAnEmptyDatabase) {
   for (const char* name :
        {"0001_mattermost_tables.sql", "0002_oauthd_security.sql",
         "0003_remove_orphaned_oauth_sessions.sql", "0004_oauthd_extension_tables.sql",
-        "0005_move_extension_columns", "0006_token_procedure.sql",
-        "0007_replica_heartbeats.sql"}) {
+        "0005_move_extension_columns", "0006_token_procedure.sql", "0007_replica_heartbeats.sql"}) {
     EXPECT_NE(out.find(absl::StrCat("applying ", name)), std::string::npos) << out;
   }
   EXPECT_EQ(TableCount(db), kTables);
