@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -276,11 +277,11 @@ int RunServe(const std::vector<std::string>& args) {
   }
   auto url = storage::ParseDbUrl(db);
   if (!url.ok()) return UsageError(std::string(url.status().message()));
-  absl::StatusOr<storage::DbUrl> replica_url;
+  std::optional<storage::DbUrl> replica_url;
   if (!db_replica.empty()) {
-    replica_url = storage::ParseDbUrl(db_replica);
-    if (!replica_url.ok())
-      return UsageError(absl::StrCat("--db-replica: ", replica_url.status().message()));
+    auto parsed = storage::ParseDbUrl(db_replica);
+    if (!parsed.ok()) return UsageError(absl::StrCat("--db-replica: ", parsed.status().message()));
+    replica_url = *std::move(parsed);
   }
 
   storage::PoolOptions options;
@@ -318,7 +319,7 @@ int RunServe(const std::vector<std::string>& args) {
     async_db = std::make_unique<storage::AsyncDb>(async_options);
   }
   std::unique_ptr<storage::ReplicaReads> replica;
-  if (!db_replica.empty()) {
+  if (replica_url) {
     storage::ReplicaOptions replica_options;
     replica_options.pool = options;
     replica_options.pool.url = *replica_url;
