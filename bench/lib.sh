@@ -92,6 +92,16 @@ syscalls_read() {
   awk -F, '/raw_syscalls/ { n = $1 } END { print (n ~ /^[0-9]+$/) ? n : -1 }' "$dir/syscalls.$pid" 2>/dev/null || echo -1
 }
 
+# profile_start PREFIX SECONDS PID...: perf record -g of each process for SECONDS, in the background, into
+# PREFIX-NAME.data (NAME: the process's command name); syscalls_read waits for them too.
+profile_start() {
+  local prefix=$1 seconds=$2; shift 2
+  for pid in "$@"; do
+    perf record -g -F 997 -p "$pid" -o "$prefix-$(cat "/proc/$pid/comm").data" -- sleep "$seconds" >/dev/null 2>&1 &
+    SYSCALL_COUNTERS+=("$!")
+  done
+}
+
 # db_status → "Questions Com_commit Innodb_data_fsyncs Rows_read rows_written log_bytes" (0 for one MariaDB lacks):
 # rows written are the handler's writes, updates and deletes; log bytes are what InnoDB wrote to its redo log.
 db_status() {

@@ -9,16 +9,18 @@
 # oauthd's codes and tokens are minted through its HTTP API (bench/peer/mint_oauthd.mjs), the peer's with its own
 # model classes. A run counts only with 0 non-2xx. Prints the table and each exchange's cost by process, and writes
 # bench/results/peer.jsonl.
-#   bench/peer.sh [--seconds S] [--rounds R] [--tokens N] [--only REGEX] [--connections C]
+#   bench/peer.sh [--seconds S] [--rounds R] [--tokens N] [--only REGEX] [--connections C] [--profile DIR]
 #     --seconds S      measured seconds per run (default 6; each also gets a 1 s warm-up with tokens of its own)
 #     --rounds R       alternating rounds (default 3)
 #     --tokens N       values minted per measured run (default 30000; more than S × the fastest rate)
 #     --only REGEX     scenarios to run (default all)
 #     --connections C  wrk connections (default 32, over 2 threads)
+#     --profile DIR    also record each process during each measured run (perf record -g, 997 Hz) into
+#                      DIR/SCENARIO-SIDE-ROUND-PROCESS.data, for perf report
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-SECONDS_PER_RUN=6 ROUNDS=3 TOKENS=30000 ONLY="." CONNECTIONS=32 WARMUP=3000
+SECONDS_PER_RUN=6 ROUNDS=3 TOKENS=30000 ONLY="." CONNECTIONS=32 WARMUP=3000 PROFILE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_PER_RUN=$2; shift 2 ;;
@@ -26,7 +28,8 @@ while [ $# -gt 0 ]; do
     --tokens) TOKENS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --profile) PROFILE=$(mkdir -p "$2" && cd "$2" && pwd); shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/peer.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -172,6 +175,7 @@ run() {
   before=$(costs "$side")
   # shellcheck disable=SC2086
   syscalls_start "$STATE" "$SECONDS_PER_RUN" $pids
+  [ -z "$PROFILE" ] || profile_start "$PROFILE/$scenario-$side-$round" "$SECONDS_PER_RUN" $pids
   out=$(wrk_tokens "$url" "$measured" "$body" "$SECONDS_PER_RUN")
   for pid in $pids; do syscalls="$syscalls $(syscalls_read "$STATE" "$pid")"; done
   after=$(costs "$side")

@@ -27,7 +27,18 @@ body=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/anything")
 "$BIN/oauthd-bench-grpc" --op=nope --target=x >/dev/null 2>&1 && { echo "unknown op accepted"; exit 1; }
 # The scripts answer --help without building or starting anything.
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-for script in run.sh peer.sh cluster.sh; do
+for script in run.sh peer.sh cluster.sh batch_bound.sh; do
   "$ROOT/bench/$script" --help | grep -q . || { echo "bench/$script --help printed nothing"; exit 1; }
 done
+# batch_bound.sh's SQL: each mode writes every exchange it is given, and a wrong mode is refused.
+if command -v node >/dev/null; then
+  for mode in single pipe3 writes3 block3 batch3; do
+    sql=$(node "$ROOT/bench/batch_bound.mjs" "$mode" pa000000000000000000000007 5 4)
+    for user in 5 6 7 8; do
+      grep -q "c7x0*$user'" <<<"$sql" || { echo "batch_bound.mjs $mode left out user $user"; exit 1; }
+    done
+  done
+  node "$ROOT/bench/batch_bound.mjs" nope pa000000000000000000000007 1 1 >/dev/null 2>&1 &&
+    { echo "batch_bound.mjs accepted an unknown mode"; exit 1; }
+fi
 echo "bench tools: ok"

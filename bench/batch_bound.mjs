@@ -1,0 +1,114 @@
+// The SQL of one client's share of bench/batch_bound.sh's workload, on stdout, one statement (or one batch of
+// statements) per line:
+//   node bench/batch_bound.mjs MODE APP FIRST COUNT
+//     MODE   single: what oauthd sends per first-code exchange today (storage/grant_store.cc): the exchange read
+//            and one CALL of oauthd_issue_token (migration 0006);
+//            batchB: B exchanges at once, as a set-based design would send them: one read of the B codes, then one
+//            transaction with one multi-row statement per table and one COMMIT
+//            blockB: the batch as one anonymous compound statement that checks every code was there before it
+//            writes (what oauthd sends for a batch of first grants, storage/issue_batch.cc)
+//            writesB: each exchange's read alone (as today), the writes as blockB's
+//            pipeB: B exchanges' statements unchanged, but sent B at a time in one packet (the B reads, then the B
+//            CALLs), as a client that queues statements for a busy connection could send them
+//     APP    the app whose codes are spent (seeded by batch_bound.sh: code c<APP number>x<user number>)
+//     FIRST  the first user number; COUNT exchanges from there
+// The read's columns and joins are those of CodeExchangeSql; keep them in step when that changes.
+const [mode, app, firstArg, countArg] = process.argv.slice(2);
+const first = Number(firstArg);
+const count = Number(countArg);
+if (!/^(single|(batch|block|writes|pipe)[1-9][0-9]*)$/.test(mode || '') || !/^pa[0-9]{24}$/.test(app || '') ||
+    !(first >= 1) || !(count >= 1)) {
+  console.error('usage: batch_bound.mjs single|batchB|blockB|writesB|pipeB APP FIRST COUNT');
+  process.exit(2);
+}
+
+const appNumber = Number(app.slice(2));
+const id = (prefix, n) => prefix + String(n).padStart(26 - prefix.length, '0');
+// A new session's, token's or refresh token's id: the letter, the app's number, then the user's.
+const newId = (letter, n) => id(`${letter}${appNumber}x`, n);
+const code = (n) => `c${appNumber}x${String(n).padStart(40, '0')}`;
+const now = 1796544670450;
+const expires = now + 30 * 24 * 3600 * 1000;
+const callback = 'https://app.example.com/cb';
+
+const appColumns = 'o.Id, o.CreatorId, o.CreateAt, o.UpdateAt, o.ClientSecret, o.Name, o.Description, o.IconURL, ' +
+  'o.CallbackUrls, o.Homepage, o.IsTrusted, o.MattermostAppID, x.IsDynamicallyRegistered, x.ClientSecret, ' +
+  'x.IsResourceServer, ps.ClientSecret, ps.ExpiresAt';
+const codeColumns = 'd.ClientId, d.UserId, d.Code, d.ExpiresIn, d.CreateAt, d.RedirectUri, d.State, d.Scope, ' +
+  'dx.CodeChallenge, dx.CodeChallengeMethod, dx.Resource';
+const userColumns = 'u.Id, u.CreateAt, u.UpdateAt, u.DeleteAt, u.Username, u.Email, u.Roles, u.MfaActive, u.Locale';
+const accessColumns = 'a.Token, a.RefreshToken, a.RedirectUri, a.ClientId, a.UserId, a.ExpiresAt, a.Scope, ' +
+  'g.Audience, g.RefreshToken';
+
+// The exchange read for the users `ns` (each code in its two stored forms, as LookupForms gives them).
+function read(ns) {
+  const forms = ns.map((n) => `'${code(n)}', 'x${code(n)}'`).join(', ');
+  return `SELECT ${appColumns}, ${codeColumns}, ${userColumns}, ${accessColumns}, s.Id ` +
+    `FROM (SELECT 1) one LEFT JOIN OAuthApps o ON o.Id = '${app}' LEFT JOIN OAuthdApps x ON x.AppId = o.Id ` +
+    'LEFT JOIN OAuthdPreviousSecrets ps ON ps.AppId = o.Id ' +
+    `LEFT JOIN OAuthAuthData d ON d.Code IN (${forms}) LEFT JOIN OAuthdAuthData dx ON dx.Code = d.Code ` +
+    'LEFT JOIN Users u ON u.Id = d.UserId ' +
+    'LEFT JOIN OAuthAccessData a ON a.ClientId = d.ClientId AND a.UserId = d.UserId ' +
+    'LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND g.UserId = a.UserId ' +
+    'LEFT JOIN Sessions s ON s.Token = a.Token;';
+}
+
+function call(n) {
+  const args = [`'${code(n)}'`, `'x${code(n)}'`, `'${app}'`, `'${id('pu', n)}'`, 'NULL', `'${newId('s', n)}'`,
+    `'${newId('t', n)}'`, now, expires, expires, "'system_user'", "'{}'", `'${newId('r', n)}'`,
+    `'${callback}'`, "'user'", "''", 'NULL'];
+  return `CALL oauthd_issue_token(${args.join(', ')});`;
+}
+
+function writeBatch(ns) {
+  const forms = ns.map((n) => `'${code(n)}', 'x${code(n)}'`).join(', ');
+  const grants = ns.map((n) => `('${newId('t', n)}', '${newId('r', n)}', '${callback}', '${app}', ` +
+    `'${id('pu', n)}', ${expires}, 'user')`).join(', ');
+  const sessions = ns.map((n) => `('${newId('s', n)}', '${newId('t', n)}', ${now}, ${expires}, ` +
+    `${now}, '${id('pu', n)}', '', 'system_user', 1, 0, '{}')`).join(', ');
+  return 'START TRANSACTION; ' +
+    `DELETE d, x FROM OAuthAuthData d LEFT JOIN OAuthdAuthData x ON x.Code = d.Code WHERE d.Code IN (${forms}); ` +
+    'INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, ExpiresAt, Scope) ' +
+    `VALUES ${grants}; ` +
+    'INSERT INTO Sessions (Id, Token, CreateAt, ExpiresAt, LastActivityAt, UserId, DeviceId, Roles, IsOAuth, ' +
+    `ExpiredNotify, Props) VALUES ${sessions}; COMMIT;`;
+}
+
+function writeBlock(ns) {
+  const forms = ns.map((n) => `'${code(n)}', 'x${code(n)}'`).join(', ');
+  const grants = ns.map((n) => `('${newId('t', n)}', '${newId('r', n)}', '${callback}', '${app}', ` +
+    `'${id('pu', n)}', ${expires}, 'user')`).join(', ');
+  const sessions = ns.map((n) => `('${newId('s', n)}', '${newId('t', n)}', ${now}, ${expires}, ` +
+    `${now}, '${id('pu', n)}', '', 'system_user', 1, 0, '{}')`).join(', ');
+  return 'BEGIN NOT ATOMIC DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END; START TRANSACTION; ' +
+    `DELETE FROM OAuthAuthData WHERE Code IN (${forms}); ` +
+    `IF ROW_COUNT() <> ${ns.length} THEN ROLLBACK; SELECT 'split' AS outcome; ELSE ` +
+    `DELETE FROM OAuthdAuthData WHERE Code IN (${forms}); ` +
+    'INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, ExpiresAt, Scope) ' +
+    `VALUES ${grants}; ` +
+    'INSERT INTO Sessions (Id, Token, CreateAt, ExpiresAt, LastActivityAt, UserId, DeviceId, Roles, IsOAuth, ' +
+    `ExpiredNotify, Props) VALUES ${sessions}; COMMIT; SELECT 'ok' AS outcome; END IF; END //`;
+}
+
+const lines = [];
+if (mode === 'single') {
+  for (let n = first; n < first + count; n++) lines.push(read([n]), call(n));
+} else {
+  const size = Number(mode.replace(/^[a-z]+/, ''));
+  // A pipe's packet is one line ending in the delimiter //, which the mariadb client sends as one query.
+  if (!mode.startsWith('batch')) lines.push('DELIMITER //');
+  for (let n = first; n < first + count; n += size) {
+    const ns = [];
+    for (let k = n; k < Math.min(n + size, first + count); k++) ns.push(k);
+    if (mode.startsWith('batch')) {
+      lines.push(read(ns), writeBatch(ns));
+    } else if (mode.startsWith('block')) {
+      lines.push(read(ns).replace(/;$/, ' //'), writeBlock(ns));
+    } else if (mode.startsWith('writes')) {
+      lines.push(...ns.map((k) => read([k]).replace(/;$/, ' //')), writeBlock(ns));
+    } else {
+      lines.push(ns.map((k) => read([k])).join(' ') + ' //', ns.map(call).join(' ') + ' //');
+    }
+  }
+}
+process.stdout.write(lines.join('\n') + '\n');
