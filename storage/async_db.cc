@@ -44,6 +44,12 @@ bool QueryResult::Next() {
   return row_ != nullptr;
 }
 
+void QueryResult::Rewind() {
+  if (res_ != nullptr) mysql_data_seek(res_, 0);
+  row_ = nullptr;
+  lengths_ = nullptr;
+}
+
 std::string QueryResult::Str(int col) const {
   if (row_ == nullptr || row_[col - 1] == nullptr) return "";
   return std::string(row_[col - 1], lengths_[col - 1]);

@@ -50,6 +50,9 @@ class QueryResult {
 
   // Moves to the next row; false after the last (or for a statement without rows).
   bool Next();
+  // Back to before the first row, so that the rows can be read again (several readers share a
+  // batched read's result).
+  void Rewind();
   // Column `col` (1-based) of the current row; SQL NULL reads as "" and 0.
   std::string Str(int col) const;
   int64_t Int(int col) const;

@@ -205,30 +205,34 @@ absl::StatusOr<Exchange> ReadRefreshExchangeRows(Rows& rs, Next next, const Secr
   return out;
 }
 
-// Runs an exchange read: `sql` (with the client id and the value's stored forms) on `async` if
-// given, else on the blocking pool; `read(rows, next)` decodes the rows, and `done` gets the
-// outcome (on the asynchronous client's loop thread, or on the calling thread).
+// Runs an exchange read on the blocking pool: `sql` with the client id and the value's stored
+// forms; `read(rows, next)` decodes the rows, and `done` gets the outcome.
 template <typename Read>
-void RunExchangeRead(ConnectionPool& pool, AsyncDb* async,
+void RunExchangeRead(ConnectionPool& pool,
                      std::string (*sql)(const std::string&, const std::vector<std::string>&, Quote),
                      const std::string& client_id, const std::vector<std::string>& forms, Read read,
-                     std::function<void(absl::StatusOr<Exchange>)> done) {
+                     const std::function<void(absl::StatusOr<Exchange>)>& done) {
   // Causal on a cluster: a code or refresh token just issued through another node is found.
-  const std::string causal = CausalPrefix(pool.galera());
-  if (async == nullptr) {
-    return done(pool.Run([&](DbConn& c) -> absl::StatusOr<Exchange> {
-      auto& st = c.Prepare(causal + sql(client_id, forms, Marker));
-      st.setString(1, client_id);
-      for (size_t i = 0; i < forms.size(); ++i) st.setString(static_cast<int>(i) + 2, forms[i]);
-      std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-      return read(*rs, [&] { return rs->next(); });
-    }));
-  }
-  async->Query(causal + sql(client_id, forms, Literal),
-               [read = std::move(read), done = std::move(done)](absl::StatusOr<QueryResult> rs) {
-                 if (!rs.ok()) return done(rs.status());
-                 done(read(*rs, [&] { return rs->Next(); }));
-               });
+  done(pool.Run([&](DbConn& c) -> absl::StatusOr<Exchange> {
+    auto& st = c.Prepare(CausalPrefix(pool.galera()) + sql(client_id, forms, Marker));
+    st.setString(1, client_id);
+    for (size_t i = 0; i < forms.size(); ++i) st.setString(static_cast<int>(i) + 2, forms[i]);
+    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+    return read(*rs, [&] { return rs->next(); });
+  }));
+}
+
+// The same read for the asynchronous client, where it may share its query with other exchanges
+// of the app: the query reads every exchange's value, and `read` picks this one's row (by its
+// stored forms) from the shared rows.
+template <typename Read>
+std::function<void(absl::StatusOr<QueryResult>&)> TakeExchange(
+    Read read, std::function<void(absl::StatusOr<Exchange>)> done) {
+  return [read = std::move(read), done = std::move(done)](absl::StatusOr<QueryResult>& rs) {
+    if (!rs.ok()) return done(rs.status());
+    rs->Rewind();
+    done(read(*rs, [&] { return rs->Next(); }));
+  };
 }
 
 void BindForms(sql::PreparedStatement& st, const std::vector<std::string>& forms, int first = 1) {
@@ -333,7 +337,7 @@ void DeleteGrant(DbConn& c, const std::string& user_id, const std::string& clien
 
 // The CALL of oauthd_issue_token (migration 0006) with `args` rendered by `quote` (a ? marker for
 // the blocking pool, a quoted literal for the asynchronous client); absent ones are NULL.
-std::string IssueTokenSql(const std::vector<std::optional<std::string>>& args, Quote quote) {
+std::string IssueTokenSql(const IssueArgs& args, Quote quote) {
   std::string sql = absl::StrCat("CALL ", kIssueTokenProcedure, "(");
   for (size_t i = 0; i < args.size(); ++i) {
     absl::StrAppend(&sql, i == 0 ? "" : ", ", args[i] ? quote(*args[i]) : "NULL");
@@ -356,6 +360,25 @@ absl::Status IssueTokenOutcome(absl::string_view outcome) {
 }
 
 }  // namespace
+
+GrantStore::GrantStore(ConnectionPool* pool, const SecretCipher* cipher, AsyncDb* async,
+                       absl::Duration commit_timeout, int in_flight)
+    : pool_(pool), cipher_(cipher), async_(async), commit_timeout_(commit_timeout) {
+  if (async_ == nullptr) return;
+  reads_ = std::make_unique<BatchQueue<PendingRead>>(in_flight, /*max_batch=*/8);
+  batcher_ = std::make_unique<IssueBatcher>(
+      async_,
+      [this](const IssueArgs& args, IssueBatcher::Done done) {
+        CallIssueTokenAsync(IssueTokenSql(args, Literal), 1, std::move(done));
+      },
+      commit_timeout_, in_flight);
+}
+
+IssueBatcher::Stats GrantStore::write_batches() const {
+  return batcher_ ? batcher_->stats() : IssueBatcher::Stats{};
+}
+
+BatchStats GrantStore::read_batches() const { return reads_ ? reads_->stats() : BatchStats{}; }
 
 absl::Status GrantStore::SaveAuthData(const AuthDataRow& d) {
   const std::string stored = cipher_->StoreLookup(kAuthCodeColumn, d.code);
@@ -414,8 +437,10 @@ void GrantStore::ReadCodeExchangeAsync(const std::string& client_id, const std::
   auto read = [cipher = cipher_, code, forms](auto& rs, auto next) {
     return ReadCodeExchangeRows(rs, next, *cipher, code, forms);
   };
-  RunExchangeRead(*pool_, blocking ? nullptr : async_, CodeExchangeSql, client_id, forms,
-                  std::move(read), std::move(done));
+  if (blocking || async_ == nullptr) {
+    return RunExchangeRead(*pool_, CodeExchangeSql, client_id, forms, read, done);
+  }
+  ReadBatched(false, client_id, {forms, TakeExchange(std::move(read), std::move(done))});
 }
 
 void GrantStore::ReadRefreshExchangeAsync(const std::string& client_id,
@@ -425,8 +450,39 @@ void GrantStore::ReadRefreshExchangeAsync(const std::string& client_id,
   auto read = [cipher = cipher_, refresh_token, forms](auto& rs, auto next) {
     return ReadRefreshExchangeRows(rs, next, *cipher, refresh_token, forms);
   };
-  RunExchangeRead(*pool_, blocking ? nullptr : async_, RefreshExchangeSql, client_id, forms,
-                  std::move(read), std::move(done));
+  if (blocking || async_ == nullptr) {
+    return RunExchangeRead(*pool_, RefreshExchangeSql, client_id, forms, read, done);
+  }
+  ReadBatched(true, client_id, {forms, TakeExchange(std::move(read), std::move(done))});
+}
+
+namespace {
+// The batch queue's lane of an exchange read: one per kind and app.
+std::string ReadLane(bool refresh, const std::string& client_id) {
+  return absl::StrCat(refresh ? "refresh " : "code ", client_id);
+}
+}  // namespace
+
+void GrantStore::ReadBatched(bool refresh, const std::string& client_id, PendingRead read) {
+  std::vector<PendingRead> now = reads_->Add(ReadLane(refresh, client_id), std::move(read));
+  if (!now.empty()) SendReads(refresh, client_id, std::move(now));
+}
+
+// One query for the batch: the app, and every exchange's code (or refresh token) among the
+// rows; each exchange then takes its own row (ReadCodeExchangeRows and ReadRefreshExchangeRows
+// pass over the rows of other values).
+void GrantStore::SendReads(bool refresh, const std::string& client_id,
+                           std::vector<PendingRead> reads) {
+  std::vector<std::string> forms;
+  for (const PendingRead& r : reads) forms.insert(forms.end(), r.forms.begin(), r.forms.end());
+  std::string sql = CausalPrefix(pool_->galera()) +
+                    (refresh ? RefreshExchangeSql : CodeExchangeSql)(client_id, forms, Literal);
+  async_->Query(std::move(sql), [this, refresh, client_id,
+                                 reads = std::move(reads)](absl::StatusOr<QueryResult> rs) mutable {
+    std::vector<PendingRead> next = reads_->Next(ReadLane(refresh, client_id));
+    if (!next.empty()) SendReads(refresh, client_id, std::move(next));
+    for (PendingRead& r : reads) r.take(rs);
+  });
 }
 
 absl::StatusOr<bool> GrantStore::DeleteAuthData(const std::string& code) {
@@ -462,9 +518,9 @@ absl::Status GrantStore::RedeemCode(const std::string& code, const SessionRow& s
   return CallIssueToken(forms, s, a, replaced_token);
 }
 
-std::vector<std::optional<std::string>> GrantStore::IssueTokenArgs(
-    const std::vector<std::string>& code_forms, const SessionRow& s, const AccessDataRow& a,
-    const std::optional<std::string>& replaced_token) const {
+IssueArgs GrantStore::IssueTokenArgs(const std::vector<std::string>& code_forms,
+                                     const SessionRow& s, const AccessDataRow& a,
+                                     const std::optional<std::string>& replaced_token) const {
   auto at = [&](size_t i) -> std::optional<std::string> {
     if (i < code_forms.size()) return code_forms[i];
     return std::nullopt;
@@ -493,8 +549,7 @@ std::vector<std::optional<std::string>> GrantStore::IssueTokenArgs(
 absl::Status GrantStore::CallIssueToken(const std::vector<std::string>& code_forms,
                                         const SessionRow& s, const AccessDataRow& a,
                                         const std::optional<std::string>& replaced_token) {
-  const std::vector<std::optional<std::string>> args =
-      IssueTokenArgs(code_forms, s, a, replaced_token);
+  const IssueArgs args = IssueTokenArgs(code_forms, s, a, replaced_token);
   int attempt = 0;
   auto outcome = pool_->RunRetryingConflicts([&](DbConn& c) -> absl::StatusOr<std::string> {
     // Run again after a conflict (on a cluster, another node's commit won certification): this
@@ -520,8 +575,7 @@ void GrantStore::IssueTokenAsync(const SessionRow& s, const AccessDataRow& a,
                                  const std::optional<std::string>& replaced_token,
                                  StatusDone done) {
   if (async_ == nullptr) return done(IssueToken(s, a, replaced_token));
-  CallIssueTokenAsync(IssueTokenSql(IssueTokenArgs({}, s, a, replaced_token), Literal), 1,
-                      std::move(done));
+  batcher_->Submit(IssueTokenArgs({}, s, a, replaced_token), std::move(done));
 }
 
 void GrantStore::RedeemCodeAsync(const std::string& code, const SessionRow& s,
@@ -531,8 +585,7 @@ void GrantStore::RedeemCodeAsync(const std::string& code, const SessionRow& s,
   if (async_ == nullptr) return done(RedeemCode(code, s, a, replaced_token));
   const std::vector<std::string> forms = LookupForms(kAuthCodeColumn, code);
   if (forms.empty()) return done(absl::NotFoundError("no such authorization code"));
-  CallIssueTokenAsync(IssueTokenSql(IssueTokenArgs(forms, s, a, replaced_token), Literal), 1,
-                      std::move(done));
+  batcher_->Submit(IssueTokenArgs(forms, s, a, replaced_token), std::move(done));
 }
 
 void GrantStore::CallIssueTokenAsync(std::string sql, int attempt, StatusDone done) {

@@ -6,6 +6,7 @@
 #define OAUTHD_STORAGE_GRANT_STORE_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,7 +14,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "storage/async_db.h"
+#include "storage/batch_queue.h"
 #include "storage/connection_pool.h"
+#include "storage/issue_batch.h"
 #include "storage/models.h"
 #include "storage/secret_cipher.h"
 
@@ -51,9 +54,13 @@ class GrantStore {
   // clear text always is. `async`, if given, serves LookupTokenAsync without a blocked thread.
   // `commit_timeout`: the longest wait for the token exchange's write on the asynchronous client
   // (longer than reads may take: on a cluster a commit waits while a dead node is detected).
+  // On `async`, concurrent exchanges go in batches: the reads of one app's codes (or refresh
+  // tokens) as one query, the writes as one transaction (storage/issue_batch.h). At most
+  // `in_flight` reads of one app's codes (or refresh tokens), and `in_flight` writes, are on the
+  // wire at once; what arrives meanwhile waits for the next batch (storage/batch_queue.h).
   explicit GrantStore(ConnectionPool* pool, const SecretCipher* cipher = &SecretCipher::ClearText(),
-                      AsyncDb* async = nullptr, absl::Duration commit_timeout = absl::Seconds(15))
-      : pool_(pool), cipher_(cipher), async_(async), commit_timeout_(commit_timeout) {}
+                      AsyncDb* async = nullptr, absl::Duration commit_timeout = absl::Seconds(15),
+                      int in_flight = 2);
 
   absl::Status SaveAuthData(const AuthDataRow& code);
   // Deletes the code; returns false if it was already gone, so exactly one caller can redeem a
@@ -109,6 +116,10 @@ class GrantStore {
   void LookupTokenAsync(const std::string& client_id, const std::string& token, TokenKind kind,
                         std::function<void(absl::StatusOr<TokenLookup>)> done);
   bool has_async() const { return async_ != nullptr; }
+  // How the asynchronous writes and exchange reads were batched (all zero without an
+  // asynchronous client).
+  IssueBatcher::Stats write_batches() const;
+  BatchStats read_batches() const;
 
   // Ends the grant of `client_id` to `user_id` (RFC 7009): its access token's session (and any
   // other OAuth session of the user that names the client), its access data and refresh token. The
@@ -123,9 +134,9 @@ class GrantStore {
  private:
   // IssueToken and RedeemCode: the CALL, run again after a deadlock (the swap makes that safe).
   // `code_forms`: the redeemed code's stored forms, or empty.
-  std::vector<std::optional<std::string>> IssueTokenArgs(
-      const std::vector<std::string>& code_forms, const SessionRow& session,
-      const AccessDataRow& access, const std::optional<std::string>& replaced_token) const;
+  IssueArgs IssueTokenArgs(const std::vector<std::string>& code_forms, const SessionRow& session,
+                           const AccessDataRow& access,
+                           const std::optional<std::string>& replaced_token) const;
   // The CALL on the asynchronous client; `attempt` counts deadlock retries.
   void CallIssueTokenAsync(std::string sql, int attempt, StatusDone done);
   absl::Status CallIssueToken(const std::vector<std::string>& code_forms, const SessionRow& session,
@@ -135,6 +146,17 @@ class GrantStore {
   const SecretCipher* cipher_;
   AsyncDb* async_;
   absl::Duration commit_timeout_;
+  std::unique_ptr<IssueBatcher> batcher_;  // with async_ only
+
+  // An exchange read waiting to share one query with others of its app and kind.
+  struct PendingRead {
+    std::vector<std::string> forms;                          // the value's stored forms
+    std::function<void(absl::StatusOr<QueryResult>&)> take;  // its exchange, from the rows
+  };
+  // `read` of a code (or, `refresh`, a refresh token) presented by `client_id`, batched.
+  void ReadBatched(bool refresh, const std::string& client_id, PendingRead read);
+  void SendReads(bool refresh, const std::string& client_id, std::vector<PendingRead> reads);
+  std::unique_ptr<BatchQueue<PendingRead>> reads_;  // with async_ only; a lane per kind and app
 };
 
 }  // namespace oauthd::storage

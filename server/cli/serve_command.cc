@@ -342,8 +342,10 @@ int RunServe(const std::vector<std::string>& args) {
 
   Metrics metrics("oauthd");
   std::atomic<int64_t> reaped{0};
-  metrics.SetExtra([&pool, &reaped, &async_db, &replica] {
+  metrics.SetExtra([&pool, &reaped, &async_db, &replica, &grants] {
     const storage::PoolStats s = pool.Stats();
+    const storage::IssueBatcher::Stats b = grants.write_batches();
+    const storage::BatchStats r = grants.read_batches();
     const storage::AsyncDb::Stats a = async_db ? async_db->stats() : storage::AsyncDb::Stats{};
     std::string replica_text;
     if (replica) {
@@ -359,8 +361,17 @@ int RunServe(const std::vector<std::string>& args) {
         replica_text, "# TYPE oauthd_db_async_queries_total counter\n",
         "oauthd_db_async_queries_total{outcome=\"answered\"} ", a.queries,
         "\noauthd_db_async_queries_total{outcome=\"unavailable\"} ", a.failures, "\n",
-        "# TYPE oauthd_db_pool_connections gauge\n", "oauthd_db_pool_connections{state=\"open\"} ",
-        s.open, "\noauthd_db_pool_connections{state=\"in_use\"} ", s.in_use,
+        "# TYPE oauthd_token_write_batches_total counter\n",
+        "oauthd_token_write_batches_total{outcome=\"written\"} ", b.sent.batches - b.split,
+        "\noauthd_token_write_batches_total{outcome=\"split\"} ", b.split,
+        "\n# TYPE oauthd_token_writes_batched_total counter\noauthd_token_writes_batched_total ",
+        b.sent.batched,
+        "\n# TYPE oauthd_token_read_batches_total counter\noauthd_token_read_batches_total ",
+        r.batches,
+        "\n# TYPE oauthd_token_reads_batched_total counter\noauthd_token_reads_batched_total ",
+        r.batched, "\n", "# TYPE oauthd_db_pool_connections gauge\n",
+        "oauthd_db_pool_connections{state=\"open\"} ", s.open,
+        "\noauthd_db_pool_connections{state=\"in_use\"} ", s.in_use,
         "\noauthd_db_pool_connections{state=\"max\"} ", s.max,
         "\n# TYPE oauthd_db_pool_waits_total counter\noauthd_db_pool_waits_total ", s.waits,
         "\n# TYPE oauthd_db_pool_reconnects_total counter\noauthd_db_pool_reconnects_total ",

@@ -273,6 +273,11 @@ TEST_F(NonBlockingGetTest, AnswersAsTheBlockingPathDoes) {
       << metrics;
   EXPECT_NE(metrics.find("oauthd_db_async_queries_total{outcome=\"unavailable\"} 0"),
             std::string::npos);
+  // No token was issued: no write batch either.
+  EXPECT_NE(metrics.find("oauthd_token_write_batches_total{outcome=\"written\"} 0"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("oauthd_token_writes_batched_total 0"), std::string::npos);
+  EXPECT_NE(metrics.find("oauthd_token_reads_batched_total 0"), std::string::npos);
 }
 
 }  // namespace
