@@ -60,12 +60,19 @@ function call(n) {
   return `CALL oauthd_issue_token(${args.join(', ')});`;
 }
 
+// The rows a batch of the users `ns` writes, as SQL lists: the codes' stored forms, the grants and the sessions.
+function batchRows(ns) {
+  return {
+    forms: ns.map((n) => `'${code(n)}', 'x${code(n)}'`).join(', '),
+    grants: ns.map((n) => `('${newId('t', n)}', '${newId('r', n)}', '${callback}', '${app}', ` +
+      `'${id('pu', n)}', ${expires}, 'user')`).join(', '),
+    sessions: ns.map((n) => `('${newId('s', n)}', '${newId('t', n)}', ${now}, ${expires}, ` +
+      `${now}, '${id('pu', n)}', '', 'system_user', 1, 0, '{}')`).join(', '),
+  };
+}
+
 function writeBatch(ns) {
-  const forms = ns.map((n) => `'${code(n)}', 'x${code(n)}'`).join(', ');
-  const grants = ns.map((n) => `('${newId('t', n)}', '${newId('r', n)}', '${callback}', '${app}', ` +
-    `'${id('pu', n)}', ${expires}, 'user')`).join(', ');
-  const sessions = ns.map((n) => `('${newId('s', n)}', '${newId('t', n)}', ${now}, ${expires}, ` +
-    `${now}, '${id('pu', n)}', '', 'system_user', 1, 0, '{}')`).join(', ');
+  const { forms, grants, sessions } = batchRows(ns);
   return 'START TRANSACTION; ' +
     `DELETE d, x FROM OAuthAuthData d LEFT JOIN OAuthdAuthData x ON x.Code = d.Code WHERE d.Code IN (${forms}); ` +
     'INSERT INTO OAuthAccessData (Token, RefreshToken, RedirectUri, ClientId, UserId, ExpiresAt, Scope) ' +
@@ -75,11 +82,7 @@ function writeBatch(ns) {
 }
 
 function writeBlock(ns) {
-  const forms = ns.map((n) => `'${code(n)}', 'x${code(n)}'`).join(', ');
-  const grants = ns.map((n) => `('${newId('t', n)}', '${newId('r', n)}', '${callback}', '${app}', ` +
-    `'${id('pu', n)}', ${expires}, 'user')`).join(', ');
-  const sessions = ns.map((n) => `('${newId('s', n)}', '${newId('t', n)}', ${now}, ${expires}, ` +
-    `${now}, '${id('pu', n)}', '', 'system_user', 1, 0, '{}')`).join(', ');
+  const { forms, grants, sessions } = batchRows(ns);
   return 'BEGIN NOT ATOMIC DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END; START TRANSACTION; ' +
     `DELETE FROM OAuthAuthData WHERE Code IN (${forms}); ` +
     `IF ROW_COUNT() <> ${ns.length} THEN ROLLBACK; SELECT 'split' AS outcome; ELSE ` +
