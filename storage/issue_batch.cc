@@ -129,6 +129,7 @@ void IssueBatcher::Answer(std::vector<Item>& items, absl::StatusOr<QueryResult> 
   // No answer from the database (refused, timed out, lost twice): each exchange gets what its
   // CALL would have got. Written or not is unknown; each may be sent again by its client.
   if (absl::IsUnavailable(rs.status())) {
+    ++unknown_;
     for (Item& item : items) item.done(rs.status());
     return;
   }

@@ -1,8 +1,8 @@
 // Token exchanges written together. Most of what MariaDB spends on one exchange's write is the
 // statement machinery around its few rows (parsing, planning, the CALL and its commit), not the
-// rows (bench/README.md, "the token exchange's writes in batches"): one transaction with one
-// statement per table for several exchanges costs each far less. The batcher keeps at most a few
-// writes in flight; what arrives meanwhile waits, and goes as one batch when a write returns. A
+// rows (bench/README.md, "the token exchange's reads and writes in batches"): one transaction with
+// one statement per table for several exchanges costs each far less. The batcher keeps at most a
+// few writes in flight; what arrives meanwhile waits, and goes as one batch when a write returns. A
 // lone write is the CALL of oauthd_issue_token, as before, so an idle server answers as fast.
 //
 // A batch is written whole or not at all, and the outcome of each exchange is exactly the CALL's:
@@ -78,10 +78,11 @@ class IssueBatcher {
   void Submit(IssueArgs args, Done done);
 
   struct Stats {
-    BatchStats sent;    // batches of two exchanges or more
-    int64_t split = 0;  // of them, those that wrote nothing and went again one by one
+    BatchStats sent;      // batches of two exchanges or more
+    int64_t split = 0;    // of them, those that wrote nothing and went again one by one
+    int64_t unknown = 0;  // and those the database did not answer (written or not is unknown)
   };
-  Stats stats() const { return {queue_.stats(), split_.load()}; }
+  Stats stats() const { return {queue_.stats(), split_.load(), unknown_.load()}; }
 
  private:
   struct Item {
@@ -98,6 +99,7 @@ class IssueBatcher {
   absl::Duration timeout_;
   BatchQueue<Item> queue_;  // one lane: any exchanges may share a batch
   std::atomic<int64_t> split_{0};
+  std::atomic<int64_t> unknown_{0};
 };
 
 }  // namespace oauthd::storage
