@@ -5,7 +5,6 @@
 #ifndef OAUTHD_STORAGE_BATCH_QUEUE_H_
 #define OAUTHD_STORAGE_BATCH_QUEUE_H_
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -21,7 +20,6 @@ namespace oauthd::storage {
 struct BatchStats {
   int64_t batches = 0;  // sends of two items or more
   int64_t batched = 0;  // items in them
-  int64_t largest = 0;  // the most items in one send
 };
 
 template <typename Item>
@@ -62,7 +60,6 @@ class BatchQueue {
     } else if (next.size() > 1) {
       ++stats_.batches;
       stats_.batched += static_cast<int64_t>(next.size());
-      stats_.largest = std::max<int64_t>(stats_.largest, static_cast<int64_t>(next.size()));
     }
     return next;
   }

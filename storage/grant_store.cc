@@ -235,6 +235,11 @@ std::function<void(absl::StatusOr<QueryResult>&)> TakeExchange(
   };
 }
 
+// The batch queue's lane of an exchange read: one per kind and app.
+std::string ReadLane(bool refresh, const std::string& client_id) {
+  return absl::StrCat(refresh ? "refresh " : "code ", client_id);
+}
+
 void BindForms(sql::PreparedStatement& st, const std::vector<std::string>& forms, int first = 1) {
   for (size_t i = 0; i < forms.size(); ++i) st.setString(first + static_cast<int>(i), forms[i]);
 }
@@ -455,13 +460,6 @@ void GrantStore::ReadRefreshExchangeAsync(const std::string& client_id,
   }
   ReadBatched(true, client_id, {forms, TakeExchange(std::move(read), std::move(done))});
 }
-
-namespace {
-// The batch queue's lane of an exchange read: one per kind and app.
-std::string ReadLane(bool refresh, const std::string& client_id) {
-  return absl::StrCat(refresh ? "refresh " : "code ", client_id);
-}
-}  // namespace
 
 void GrantStore::ReadBatched(bool refresh, const std::string& client_id, PendingRead read) {
   std::vector<PendingRead> now = reads_->Add(ReadLane(refresh, client_id), std::move(read));
