@@ -20,18 +20,10 @@ dir=$(cd "$dir" && pwd)
 provider=/usr/lib/galera/libgalera_smm.so
 [ -f "$provider" ] || provider=/usr/lib/libgalera_smm.so
 
-port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+. "$(cd "$(dirname "$0")" && pwd)/ports.sh"
 
 # Four ports per node, in one free block: SQL, group communication, IST and SST.
-pick_base() {
-  local b
-  for _ in $(seq 1 100); do
-    b=$(( 20000 + (RANDOM % 4000) * 4 ))
-    port_is_free "$b" && port_is_free $((b + 1)) && port_is_free $((b + 2)) && port_is_free $((b + 3)) && {
-      echo "$b"; return 0; }
-  done
-  echo "galera.sh: no free ports found" >&2; return 1
-}
+pick_base() { pick_ports 4; }
 
 node_dir() { echo "$dir/node$1"; }
 nodes() { cat "$dir/nodes" 2>/dev/null || echo 0; }

@@ -14,18 +14,26 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 sock="$dir/mysqld.sock"; pidfile="$dir/mysqld.pid"
 
-port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-pick_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$(( 20000 + RANDOM % 20000 ))
-    if port_is_free "$p"; then echo "$p"; return 0; fi
-  done
-  echo "mariadb.sh: no free port found" >&2; return 1
-}
+. "$(cd "$(dirname "$0")" && pwd)/ports.sh"
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
+# launch PORT: starts mariadbd and waits until it answers (true) or has exited or 30 s passed (false).
+launch() {
+  local port=$1 pid
+  mariadbd --no-defaults --datadir="$dir/data" --socket="$sock" --port="$port" \
+    --bind-address=127.0.0.1 --skip-name-resolve "${user_args[@]}" --pid-file="$pidfile" \
+    --log-error="$dir/error.log" --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+    --innodb-buffer-pool-size="${OAUTHD_MARIADB_BUFFER_POOL:-256M}" --max-connections=500 --innodb-flush-log-at-trx-commit=2 \
+    ${OAUTHD_MARIADB_ARGS:-} >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do
+    if mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1
+}
 
 start() {
   if running; then cat "$dir/port"; return 0; fi
@@ -36,20 +44,22 @@ start() {
       --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 \
       || { cat "$dir/install.log" >&2; exit 1; }
   fi
-  local port
-  if [ -f "$dir/port" ] && port_is_free "$(cat "$dir/port")"; then port=$(cat "$dir/port"); else port=$(pick_port); fi
-  echo "$port" >"$dir/port"
-  mariadbd --no-defaults --datadir="$dir/data" --socket="$sock" --port="$port" \
-    --bind-address=127.0.0.1 --skip-name-resolve "${user_args[@]}" --pid-file="$pidfile" \
-    --log-error="$dir/error.log" --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
-    --innodb-buffer-pool-size="${OAUTHD_MARIADB_BUFFER_POOL:-256M}" --max-connections=500 --innodb-flush-log-at-trx-commit=2 \
-    ${OAUTHD_MARIADB_ARGS:-} >/dev/null 2>&1 &
-  for _ in $(seq 1 300); do
-    if mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then break; fi
-    sleep 0.1
+  # The port it had (a restart keeps its address) if that is free, else a new one; and a new one again if some
+  # other server binds it between the check and MariaDB's bind.
+  local port="" attempt log_start
+  [ -f "$dir/port" ] && port_is_free "$(cat "$dir/port")" && port=$(cat "$dir/port")
+  for attempt in 1 2 3 4 5; do
+    [ -n "$port" ] || port=$(pick_ports 1)
+    echo "$port" >"$dir/port"
+    log_start=$(( $(stat -c %s "$dir/error.log" 2>/dev/null || echo 0) + 1 ))
+    launch "$port" && break
+    # Judged by this attempt's own lines of the log.
+    tail -c +"$log_start" "$dir/error.log" | grep -q 'Address already in use' && [ "$attempt" -lt 5 ] || {
+      echo "mariadb.sh: MariaDB did not start; see $dir/error.log" >&2
+      tail -c +"$log_start" "$dir/error.log" | tail -20 >&2; exit 1; }
+    echo "mariadb.sh: port $port was taken meanwhile; trying another" >&2
+    port=""
   done
-  mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1 \
-    || { echo "mariadb.sh: MariaDB did not start; see $dir/error.log" >&2; tail -20 "$dir/error.log" >&2; exit 1; }
   mariadb --no-defaults --socket="$sock" -uroot -e "
     CREATE USER IF NOT EXISTS 'oauthd'@'%' IDENTIFIED BY 'oauthd';
     GRANT ALL ON *.* TO 'oauthd'@'%' WITH GRANT OPTION;"
