@@ -3,6 +3,7 @@
 // refused), the failure limit, revocation across two oauthd processes, and the audit lines.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -98,6 +99,7 @@ class TokensTest : public FlowTest {
   void TearDown() override {
     tokens_.reset();  // its channel too, before the server stops
     FlowTest::TearDown();
+    std::remove(audit_path_.c_str());  // the server has stopped writing it
   }
   std::string AuditLog() {
     std::ifstream in(audit_path_);
