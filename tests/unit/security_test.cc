@@ -1,5 +1,12 @@
-// Encryption at rest, trusted-proxy address resolution and audit records, without a database.
+// Secret ids, encryption at rest, trusted-proxy address resolution and audit records, without a
+// database.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "common/mattermost_id.h"
@@ -14,6 +21,51 @@ using storage::kAuthCodeColumn;
 using storage::kClientSecretColumn;
 using storage::kRefreshTokenColumn;
 using storage::SecretCipher;
+
+// Ids are drawn from a per-thread block of random bytes: every id of every thread differs, and has
+// Mattermost's form.
+TEST(NewId, IdsOfManyThreadsAreValidAndDistinct) {
+  constexpr int kThreads = 4, kEach = 2000;
+  std::vector<std::vector<std::string>> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&ids, t] {
+      for (int i = 0; i < kEach; ++i) ids[t].push_back(NewId());
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::set<std::string> all;
+  for (const auto& list : ids) {
+    for (const std::string& id : list) {
+      EXPECT_TRUE(IsValidId(id)) << id;
+      all.insert(id);
+    }
+  }
+  EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kEach));
+}
+
+// A forked child must not hand out the bytes its parent drew but had not used yet.
+TEST(NewId, AForkedChildDoesNotRepeatItsParentsIds) {
+  NewId();  // the parent's block is drawn and partly used
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string id = NewId();
+    const ssize_t n = write(fds[1], id.data(), id.size());
+    _exit(n == static_cast<ssize_t>(id.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  const std::string mine = NewId();
+  char buf[64];
+  const ssize_t n = read(fds[0], buf, sizeof buf);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_EQ(n, 26);
+  EXPECT_NE(std::string(buf, n), mine);
+}
 
 std::unique_ptr<SecretCipher> Cipher(const std::string& key, std::vector<std::string> prev = {}) {
   auto c = SecretCipher::Create(key, prev);
