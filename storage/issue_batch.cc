@@ -18,40 +18,10 @@ std::string SplitUnless(size_t count) {
                       " THEN ROLLBACK; SELECT 'split' AS outcome; LEAVE batch; END IF; ");
 }
 
-// `column` = the value of the item whose grant the row is, for every replaced grant: a CASE on the
-// row's current token.
-std::string SwapCase(const std::vector<const IssueArgs*>& swaps, const char* column, IssueArg arg) {
-  std::string out = absl::StrCat(column, " = CASE BINARY Token");
-  for (const IssueArgs* a : swaps) {
-    absl::StrAppend(&out, " WHEN ", Value((*a)[kArgReplaced]), " THEN ", Value((*a)[arg]));
-  }
-  return out + " END";
-}
-
-// The compare-and-swap of every replaced grant as one statement: each grant, found by its current
-// token (the primary key) and its (ClientId, UserId), takes its new token and refresh token. One
-// UPDATE per grant cost each its own planning. Token is assigned last: MariaDB evaluates the
-// assignments in order, and the CASEs before it read the row's old token. The caller checks that
-// every grant changed (ROW_COUNT).
-std::string SwapGrantsSql(const std::vector<const IssueArgs*>& swaps, const std::string& replaced) {
-  std::string owners;
-  for (const IssueArgs* a : swaps) {
-    absl::StrAppend(&owners, owners.empty() ? "" : ", ", "(", Value((*a)[kArgReplaced]), ", ",
-                    Value((*a)[kArgClient]), ", ", Value((*a)[kArgUser]), ")");
-  }
-  return absl::StrCat("UPDATE OAuthAccessData SET ", SwapCase(swaps, "RefreshToken", kArgRefresh),
-                      ", ", SwapCase(swaps, "RedirectUri", kArgRedirect), ", ",
-                      SwapCase(swaps, "ExpiresAt", kArgGrantExpiresAt), ", ",
-                      SwapCase(swaps, "Scope", kArgScope), ", ",
-                      SwapCase(swaps, "Token", kArgToken), " WHERE Token IN (", replaced,
-                      ") AND (BINARY Token, ClientId, UserId) IN (", owners, "); ");
-}
-
 }  // namespace
 
 std::string IssueBatchSql(const std::vector<const IssueArgs*>& items) {
-  std::vector<std::string> code_forms, replaced, grants, sessions, extras;
-  std::vector<const IssueArgs*> swaps;
+  std::vector<std::string> code_forms, swaps, replaced, grants, sessions, extras;
   size_t codes = 0;
   for (const IssueArgs* item : items) {
     const IssueArgs& a = *item;
@@ -62,7 +32,15 @@ std::string IssueBatchSql(const std::vector<const IssueArgs*>& items) {
     }
     const std::string client = Value(a[kArgClient]), user = Value(a[kArgUser]);
     if (a[kArgReplaced]) {
-      swaps.push_back(&a);
+      // The compare-and-swap, one statement per grant: the values are literals, so the grant is
+      // found by its (ClientId, UserId) key (joined with a derived table of values, MariaDB read
+      // every row of OAuthAccessData).
+      swaps.push_back(absl::StrCat(
+          "UPDATE OAuthAccessData SET Token = ", Value(a[kArgToken]),
+          ", RefreshToken = ", Value(a[kArgRefresh]), ", RedirectUri = ", Value(a[kArgRedirect]),
+          ", ExpiresAt = ", Value(a[kArgGrantExpiresAt]), ", Scope = ", Value(a[kArgScope]),
+          " WHERE ClientId = ", client, " AND UserId = ", user,
+          " AND BINARY Token = ", Value(a[kArgReplaced]), "; ", SplitUnless(1)));
       replaced.push_back(Value(a[kArgReplaced]));
     } else {
       grants.push_back(absl::StrCat("(", Value(a[kArgToken]), ", ", Value(a[kArgRefresh]), ", ",
@@ -90,8 +68,8 @@ std::string IssueBatchSql(const std::vector<const IssueArgs*>& items) {
                     Rows(code_forms), "); ");
   }
   if (!swaps.empty()) {
-    absl::StrAppend(&sql, SwapGrantsSql(swaps, Rows(replaced)), SplitUnless(swaps.size()),
-                    "DELETE FROM Sessions WHERE Token IN (", Rows(replaced), "); ");
+    absl::StrAppend(&sql, absl::StrJoin(swaps, ""), "DELETE FROM Sessions WHERE Token IN (",
+                    Rows(replaced), "); ");
   }
   if (!grants.empty()) {
     absl::StrAppend(&sql,
