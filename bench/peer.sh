@@ -6,6 +6,8 @@
 #                 user's live grant; the peer issues a new pair each time)
 #   refresh       grant_type=refresh_token, rotating
 #   introspect    RFC 7662: the client introspects its own access tokens (client_secret_post)
+#   floor         an unsupported grant_type, which each side refuses (400) before reading anything: what HTTP, the
+#                 framework and (oauthd) the gateway's gRPC hop cost a request; here every answer must be a 400
 # oauthd's codes and tokens are minted through its HTTP API (bench/peer/mint_oauthd.mjs), the peer's with its own
 # model classes. A run counts only with 0 non-2xx. Prints the table and each exchange's cost by process, and writes
 # bench/results/peer.jsonl.
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --profile) PROFILE=$(mkdir -p "$2" && cd "$2" && pwd); shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/peer.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -105,7 +107,9 @@ PEER_ID=benchpeer PEER_SECRET=benchpeersecret00000000000
 mint() {
   local side=$1 kind=$2 users=$3 first=$4 n=$5 app=$6 out
   out=$(mktemp -p "$STATE")
-  if [ "$side" = oauthd ]; then
+  if [ "$kind" = none ]; then
+    yes x | head -n "$n" >"$out"
+  elif [ "$side" = oauthd ]; then
     local repeat=()
     [ "$users" = repeat ] && repeat=(repeat)
     node bench/peer/mint_oauthd.mjs "$OAUTHD_URL" "$app" "$SECRET" "$kind" "$STATE/sessions.txt" "$first" "$n" \
@@ -139,6 +143,7 @@ run() {
     code_repeat) kind=code users=repeat ;;
     refresh) kind=refresh users=first ;;
     introspect) kind=access users=first ;;
+    floor) kind=none users=first ;;
   esac
   # oauthd: an app of its own for each first-grant round (and one shared by the rounds of the other scenarios).
   case "$scenario" in
@@ -146,6 +151,7 @@ run() {
     code_repeat) app=$(printf 'pa%024d' 50) ;;
     refresh) app=$(printf 'pa%024d' 60) ;;
     introspect) app=$(printf 'pa%024d' 70) ;;
+    floor) app=$(printf 'pa%024d' 80) ;;
   esac
   if [ "$side" = oauthd ]; then
     path=/oauth/access_token
@@ -153,6 +159,7 @@ run() {
       code) body="grant_type=authorization_code&client_id=$app&client_secret=$SECRET&code=%s&redirect_uri=https://app.example.com/cb&code_verifier=$VERIFIER" ;;
       refresh) body="grant_type=refresh_token&client_id=$app&client_secret=$SECRET&refresh_token=%s" ;;
       access) path=/oauth/introspect body="token=%s&client_id=$app&client_secret=$SECRET" ;;
+      none) body="grant_type=bench_floor&client_id=$app&client_secret=$SECRET&code=%s" ;;
     esac
     local url=$OAUTHD_URL$path
   else
@@ -161,14 +168,15 @@ run() {
       code) body="grant_type=authorization_code&client_id=$PEER_ID&client_secret=$PEER_SECRET&code=%s&redirect_uri=https://app.example.com/cb&code_verifier=$VERIFIER" ;;
       refresh) body="grant_type=refresh_token&client_id=$PEER_ID&client_secret=$PEER_SECRET&refresh_token=%s" ;;
       access) path=/token/introspection body="token=%s&client_id=$PEER_ID&client_secret=$PEER_SECRET" ;;
+      none) body="grant_type=bench_floor&client_id=$PEER_ID&client_secret=$PEER_SECRET&code=%s" ;;
     esac
     local url=$PEER_URL$path
   fi
   step "$scenario on $side, round $round: minting $((WARMUP + TOKENS)) values"
   local warm measured
-  # Introspection spends nothing: one set of tokens serves warm-up and run.
+  # Introspection and the floor spend nothing: one set of values serves warm-up and run.
   warm=$(mint "$side" "$kind" "$users" 0 "$WARMUP" "$app")
-  if [ "$kind" = access ]; then measured=$warm; else measured=$(mint "$side" "$kind" "$users" "$WARMUP" "$TOKENS" "$app"); fi
+  if [ "$kind" = access ] || [ "$kind" = none ]; then measured=$warm; else measured=$(mint "$side" "$kind" "$users" "$WARMUP" "$TOKENS" "$app"); fi
   wrk_tokens "$url" "$warm" "$body" 1 >/dev/null 2>&1 || true
   local before after out pids syscalls=""
   if [ "$side" = oauthd ]; then pids="$HTTP_PID $GRPC_PID $DB_PID"; else pids=$PEER_PID; fi
@@ -181,12 +189,14 @@ run() {
   after=$(costs "$side")
   rm -f "$warm" "$measured"
   awk -v scenario="$scenario" -v side="$side" -v round="$round" -v b="$before" -v a="$after" -v tick="$TICK_US" \
-    -v sys="$syscalls" -v seconds="$SECONDS_PER_RUN" '
+    -v sys="$syscalls" -v seconds="$SECONDS_PER_RUN" -v refused="$([ "$kind" = none ] && echo 1 || echo 0)" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec:/ { rps = $2 }
     /requests in/ { count = $1 } /Non-2xx or 3xx responses:/ { errors = $5 }
     END {
       split(b, x, " "); split(a, y, " "); split(sys, s, " "); n = count > 0 ? count : 1
+      # errors: answers other than the expected ones (for the floor every answer is a refusal).
+      if (refused) errors = count - errors
       # System calls were counted over the run seconds: per call at the run rate (-1: not counted here).
       for (i in s) s[i] = (s[i] < 0 || rps <= 0) ? -1 : s[i] / (rps * seconds)
       line = sprintf("{\"scenario\":\"%s\",\"side\":\"%s\",\"round\":%d,\"rps\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"count\":%d,\"errors\":%d",
@@ -205,7 +215,7 @@ run() {
 }
 
 for round in $(seq 1 "$ROUNDS"); do
-  for scenario in code_first code_repeat refresh introspect; do
+  for scenario in code_first code_repeat refresh introspect floor; do
     [[ "$scenario" =~ $ONLY ]] || continue
     # Alternate which side goes first, so neither always meets the warmer (or more tired) machine.
     if [ $((round % 2)) -eq 1 ]; then sides="oauthd peer"; else sides="peer oauthd"; fi
