@@ -436,16 +436,25 @@ absl::StatusOr<Exchange> GrantStore::ReadRefreshExchange(const std::string& clie
   return out;
 }
 
+template <typename Read>
+void GrantStore::ReadExchange(bool refresh, const std::string& client_id,
+                              std::vector<std::string> forms, Read read, ExchangeDone done,
+                              bool blocking) {
+  if (blocking || async_ == nullptr) {
+    return RunExchangeRead(*pool_, refresh ? RefreshExchangeSql : CodeExchangeSql, client_id, forms,
+                           read, done);
+  }
+  ReadBatched(refresh, client_id,
+              {std::move(forms), TakeExchange(std::move(read), std::move(done))});
+}
+
 void GrantStore::ReadCodeExchangeAsync(const std::string& client_id, const std::string& code,
                                        ExchangeDone done, bool blocking) {
   std::vector<std::string> forms = ExchangeForms(kAuthCodeColumn, code);
   auto read = [cipher = cipher_, code, forms](auto& rs, auto next) {
     return ReadCodeExchangeRows(rs, next, *cipher, code, forms);
   };
-  if (blocking || async_ == nullptr) {
-    return RunExchangeRead(*pool_, CodeExchangeSql, client_id, forms, read, done);
-  }
-  ReadBatched(false, client_id, {forms, TakeExchange(std::move(read), std::move(done))});
+  ReadExchange(false, client_id, std::move(forms), std::move(read), std::move(done), blocking);
 }
 
 void GrantStore::ReadRefreshExchangeAsync(const std::string& client_id,
@@ -455,10 +464,7 @@ void GrantStore::ReadRefreshExchangeAsync(const std::string& client_id,
   auto read = [cipher = cipher_, refresh_token, forms](auto& rs, auto next) {
     return ReadRefreshExchangeRows(rs, next, *cipher, refresh_token, forms);
   };
-  if (blocking || async_ == nullptr) {
-    return RunExchangeRead(*pool_, RefreshExchangeSql, client_id, forms, read, done);
-  }
-  ReadBatched(true, client_id, {forms, TakeExchange(std::move(read), std::move(done))});
+  ReadExchange(true, client_id, std::move(forms), std::move(read), std::move(done), blocking);
 }
 
 void GrantStore::ReadBatched(bool refresh, const std::string& client_id, PendingRead read) {

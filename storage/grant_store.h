@@ -153,6 +153,12 @@ class GrantStore {
     std::vector<std::string> forms;                          // the value's stored forms
     std::function<void(absl::StatusOr<QueryResult>&)> take;  // its exchange, from the rows
   };
+  // The read of a code (or, `refresh`, a refresh token) presented by `client_id`, whose stored
+  // forms are `forms`: on the blocking pool when `blocking` or without async_, else batched with
+  // the app's others. `read(rows, next)` picks the exchange from the rows.
+  template <typename Read>
+  void ReadExchange(bool refresh, const std::string& client_id, std::vector<std::string> forms,
+                    Read read, ExchangeDone done, bool blocking);
   // `read` of a code (or, `refresh`, a refresh token) presented by `client_id`, batched.
   void ReadBatched(bool refresh, const std::string& client_id, PendingRead read);
   void SendReads(bool refresh, const std::string& client_id, std::vector<PendingRead> reads);
