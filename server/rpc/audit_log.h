@@ -35,6 +35,9 @@ class AuditLog {
   ~AuditLog();
 
   void Write(const AuditRecord& r);
+  // Whether records go to standard error, where the caller may write a record's line together
+  // with its own log line (one system call, and the two lines never interleave with others').
+  bool to_stderr() const { return out_ == stderr; }
   // The JSON line for a record, without the newline (exposed for tests).
   static std::string Format(const AuditRecord& r);
 

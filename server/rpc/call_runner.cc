@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -159,23 +160,38 @@ void CallRunner::Finish(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReact
     result = ToGrpcStatus(err);
   }
   const char* audit_event = options.audit != nullptr ? options.audit : caller.audit_event;
+  // What goes to standard error, written at once: the audit line (when the audit log is standard
+  // error) and the request's log line.
+  std::string lines;
   if (audit_ != nullptr && audit_event != nullptr) {
-    audit_->Write({start, audit_event, caller.user_id, caller.app_id, caller.client_ip,
-                   caller.request_id, http,
-                   caller.audit_error != nullptr ? caller.audit_error : error_id});
+    const AuditRecord record{start,
+                             audit_event,
+                             caller.user_id,
+                             caller.app_id,
+                             caller.client_ip,
+                             caller.request_id,
+                             http,
+                             caller.audit_error != nullptr ? absl::string_view(caller.audit_error)
+                                                           : absl::string_view(error_id)};
+    if (audit_->to_stderr()) {
+      lines = absl::StrCat(AuditLog::Format(record), "\n");
+    } else {
+      audit_->Write(record);
+    }
   }
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   metrics_->ObserveRequest(options.method, http, seconds);
   const std::string failure = http >= 500 ? absl::StrCat(",\"error\":\"", JsonEscape(error_id),
                                                          "\",\"cause\":\"", JsonEscape(cause), "\"")
                                           : "";
-  std::fprintf(
-      stderr,
+  absl::StrAppendFormat(
+      &lines,
       "{\"ts\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"user_id\":\"%s\",\"status\":%d,"
       "\"grpc_code\":%d,\"latency_ms\":%.3f%s}\n",
-      absl::FormatTime(absl::RFC3339_full, start, absl::UTCTimeZone()).c_str(),
-      caller.request_id.c_str(), options.method, JsonEscape(caller.user_id).c_str(), http,
-      static_cast<int>(result.error_code()), seconds * 1000, failure.c_str());
+      absl::FormatTime(absl::RFC3339_full, start, absl::UTCTimeZone()), caller.request_id,
+      options.method, JsonEscape(caller.user_id), http, static_cast<int>(result.error_code()),
+      seconds * 1000, failure);
+  std::fwrite(lines.data(), 1, lines.size(), stderr);  // unbuffered: one write
   reactor->Finish(result);
 }
 

@@ -98,3 +98,17 @@ test('no issued or presented secret appears in any log line of oauthd or the gat
   }
   assert.deepEqual(leaks, []);
 });
+
+test('on standard error (the default audit log) each audit record is a whole line, next to its call\'s log line', async () => {
+  // The previous test stopped both processes; their logs stay readable.
+  const lines = server.log().split('\n').filter((l) => l.startsWith('{'));
+  const records = lines.map((l) => JSON.parse(l));  // every line whole JSON: none cut or interleaved
+  const audits = records.map((r, i) => [r, i]).filter(([r]) => r.audit !== undefined);
+  assert.ok(audits.length >= 8, `audit records on standard error: ${audits.length}`);
+  for (const [record, i] of audits) {
+    const next = records[i + 1];
+    assert.equal(next?.request_id, record.request_id, `the line after ${lines[i]}`);
+    assert.equal(next.status, record.status);
+    assert.ok(next.method, 'a request log line');
+  }
+});
