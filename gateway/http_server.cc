@@ -30,6 +30,9 @@ std::chrono::milliseconds Ms(absl::Duration d) { return absl::ToChronoMillisecon
 struct ServerState {
   std::atomic<int> exchanges{0};    // requests read whose answers are not yet written
   std::atomic<int> connections{0};  // open connections, for --max-connections
+  // Requests handed to the handler whose answer callback still exists: the thread that calls it
+  // may use the session, whose socket belongs to the io_context, so Stop waits for them.
+  std::atomic<int> answering{0};
   std::atomic<bool> draining{false};
 };
 
@@ -59,6 +62,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto ep = Socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string();
     Socket().set_option(tcp::no_delay(true), ec);
+    Socket().non_blocking(true, ec);  // Reply's send returns at once when the buffer is full
   }
 
   ~Session() { --state_->connections; }
@@ -154,15 +158,37 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     req.peer_ip = peer_;
     Tcp().expires_never();  // the upstream call has its own deadline
     ++state_->exchanges;    // until its answer is written
-    // dispatch, not post: an answer given at once (a cache hit, a gateway error) is written from
-    // this same strand without another trip through the scheduler; one from a gRPC thread is
-    // queued to the strand.
-    handler_(std::move(req), [self = this->shared_from_this()](HttpResponse resp) {
-      net::dispatch(self->stream_.get_executor(), [self, resp = std::move(resp)]() mutable {
+    // Over plain TCP the answer is written by whichever thread has it: this one for an answer
+    // given at once (a cache hit, a gateway error), a gRPC thread for an upstream's. Until then
+    // nothing else runs for this session (no read is pending, its timers are off), so that thread
+    // may use it. A TLS stream's state stays on the session's strand.
+    auto answer = std::make_shared<Answer>(this->shared_from_this());
+    handler_(std::move(req), [answer](HttpResponse resp) {
+      const std::shared_ptr<Session>& self = answer->session;
+      if constexpr (kTls) {
+        // The strand's task holds the session, not `answer`: a task a stopped server never runs
+        // must not hold up Stop.
+        net::dispatch(self->stream_.get_executor(), [self, resp = std::move(resp)]() mutable {
+          self->Reply(std::move(resp), !self->keep_alive_);
+        });
+      } else {
         self->Reply(std::move(resp), !self->keep_alive_);
-      });
+      }
     });
   }
+
+  // What a request's answer callback holds: the session, released before it is counted out.
+  struct Answer {
+    explicit Answer(std::shared_ptr<Session> s) : session(std::move(s)) {
+      ++session->state_->answering;
+    }
+    ~Answer() {
+      ServerState* state = session->state_;
+      session.reset();
+      --state->answering;
+    }
+    std::shared_ptr<Session> session;
+  };
 
   // An answer made here, without the handler, to a request that cannot be read; the connection
   // closes after it.
@@ -171,29 +197,64 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Reply(std::move(resp), /*close=*/true);
   }
 
-  // Writes the answer to a counted exchange.
+  // Writes the answer to a counted exchange. Over plain TCP an answer that fits the socket's send
+  // buffer (nearly all do) is sent at once, without blocking, by the thread that has it, which
+  // then arms the next request's read: an answer from a gRPC thread reaches the client without
+  // waking one of this server's threads (bench/README.md, "the gateway's answers written by the
+  // thread that has them"). The rest of a longer answer, and every answer over TLS, is written
+  // asynchronously under the write timeout.
   void Reply(HttpResponse resp, bool close) {
     // A draining server tells keep-alive clients to go elsewhere for their next request.
     close = close || state_->draining.load();
-    auto res = std::make_shared<http::response<http::string_body>>();
-    res->version(11);
-    res->result(static_cast<unsigned>(resp.status));
-    for (const auto& [k, v] : resp.headers) res->insert(k, v);
-    res->body() = std::move(resp.body);
-    res->keep_alive(!close);  // HTTP/1.1: "Connection: close" on the last answer
+    auto wire = std::make_shared<std::string>(Serialize(std::move(resp), close));
+    size_t sent = 0;
+    if constexpr (!kTls) {
+      beast::error_code ec;
+      sent = Socket().send(net::buffer(*wire), 0, ec);  // the socket is non-blocking
+      if (ec == net::error::would_block || ec == net::error::try_again) {
+        sent = 0;
+      } else if (ec || sent == wire->size()) {
+        return Written(ec, close);
+      }
+    }
+    Tcp().expires_after(Ms(options_.write_timeout));
+    net::async_write(stream_, net::buffer(*wire) + sent,
+                     [self = this->shared_from_this(), wire, close](
+                         beast::error_code ec, std::size_t) { self->Written(ec, close); });
+  }
+
+  // The answer is written (or failed): the connection closes, or waits for its next request.
+  void Written(beast::error_code ec, bool close) {
+    --state_->exchanges;
+    if (ec || close) return Close();
+    answered_ = true;
+    Read();
+  }
+
+  // The answer as it goes on the wire.
+  std::string Serialize(HttpResponse resp, bool close) const {
+    http::response<http::string_body> res;
+    res.version(11);
+    res.result(static_cast<unsigned>(resp.status));
+    for (const auto& [k, v] : resp.headers) res.insert(k, v);
+    res.body() = std::move(resp.body);
+    res.keep_alive(!close);  // HTTP/1.1: "Connection: close" on the last answer
     // How long the connection may stay idle, so that a client (or a proxy pooling connections)
     // stops using it before the server closes it.
-    if (!close) res->set(http::field::keep_alive, keep_alive_header_);
-    res->prepare_payload();
-    Tcp().expires_after(Ms(options_.write_timeout));
-    http::async_write(
-        stream_, *res,
-        [self = this->shared_from_this(), res, close](beast::error_code ec, std::size_t) {
-          --self->state_->exchanges;
-          if (ec || close) return self->Close();
-          self->answered_ = true;
-          self->Read();
-        });
+    if (!close) res.set(http::field::keep_alive, keep_alive_header_);
+    res.prepare_payload();
+    std::string wire;
+    wire.reserve(res.body().size() + 512);
+    http::serializer<false, http::string_body> sr{res};
+    beast::error_code ec;
+    do {
+      sr.next(ec, [&](beast::error_code&, const auto& buffers) {
+        for (const auto b : beast::buffers_range_ref(buffers))
+          wire.append(static_cast<const char*>(b.data()), b.size());
+        sr.consume(beast::buffer_bytes(buffers));
+      });
+    } while (!ec && !sr.is_done());
+    return wire;
   }
 
   Stream stream_;
@@ -315,6 +376,10 @@ void HttpServer::Stop(absl::Duration grace) {
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  // An answer still to come (an upstream call past the grace ends at its deadline) is written by
+  // the thread that gets it, on a socket of this io_context: the context stays until it is done.
+  while (impl_->state.answering.load() > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
 }  // namespace oauthd::gateway

@@ -51,7 +51,9 @@ class HttpServer {
   // still accepts new ones (the pod's shutdown delay).
   void StartDraining();
   // Stops accepting, lets requests being answered finish for up to `grace` (their answers say
-  // Connection: close), then closes every connection and stops.
+  // Connection: close), then closes every connection and stops. It returns once every answer
+  // callback handed to the handler has been called or dropped (an answer may be written by the
+  // thread that calls it).
   void Stop(absl::Duration grace);
 
  private:
