@@ -10,15 +10,19 @@
 //            writesB: each exchange's read alone (as today), the writes as blockB's
 //            pipeB: B exchanges' statements unchanged, but sent B at a time in one packet (the B reads, then the B
 //            CALLs), as a client that queues statements for a busy connection could send them
-//     APP    the app whose codes are spent (seeded by batch_bound.sh: code c<APP number>x<user number>)
+//            refreshB: B refreshes at once, as oauthd sends a batch of them (storage/issue_batch.cc): one read of the B
+//            refresh tokens, then a compound statement with one compare-and-swap UPDATE per grant, the DELETE of the
+//            replaced sessions and one INSERT of the new ones
+//     APP    the app whose codes are spent (seeded by batch_bound.sh: code c<APP number>x<user number>), or for
+//            refreshB whose grants are refreshed (token o<APP number>x<user>, refresh token q…, session p…)
 //     FIRST  the first user number; COUNT exchanges from there
-// The read's columns and joins are those of CodeExchangeSql; keep them in step when that changes.
+// The reads' columns and joins are those of CodeExchangeSql and RefreshExchangeSql; keep them in step when those change.
 const [mode, app, firstArg, countArg] = process.argv.slice(2);
 const first = Number(firstArg);
 const count = Number(countArg);
-if (!/^(single|(batch|block|writes|pipe)[1-9][0-9]*)$/.test(mode || '') || !/^pa[0-9]{24}$/.test(app || '') ||
+if (!/^(single|(batch|block|writes|pipe|refresh)[1-9][0-9]*)$/.test(mode || '') || !/^pa[0-9]{24}$/.test(app || '') ||
     !(first >= 1) || !(count >= 1)) {
-  console.error('usage: batch_bound.mjs single|batchB|blockB|writesB|pipeB APP FIRST COUNT');
+  console.error('usage: batch_bound.mjs single|batchB|blockB|writesB|pipeB|refreshB APP FIRST COUNT');
   process.exit(2);
 }
 
@@ -93,6 +97,32 @@ function writeBlock(ns) {
     `ExpiredNotify, Props) VALUES ${sessions}; COMMIT; SELECT 'ok' AS outcome; END IF; END //`;
 }
 
+// The refresh read for the users `ns`: the app, then the grants holding their refresh tokens (two stored forms each).
+function refreshRead(ns) {
+  const forms = ns.map((n) => `'${id(`q${appNumber}x`, n)}', 'x${id(`q${appNumber}x`, n)}'`).join(', ');
+  return `SELECT ${appColumns}, ${accessColumns}, ${userColumns} ` +
+    `FROM (SELECT 1) one LEFT JOIN OAuthApps o ON o.Id = '${app}' LEFT JOIN OAuthdApps x ON x.AppId = o.Id ` +
+    'LEFT JOIN OAuthdPreviousSecrets ps ON ps.AppId = o.Id ' +
+    `LEFT JOIN OAuthAccessData a ON a.RefreshToken IN (${forms}) ` +
+    'LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND g.UserId = a.UserId ' +
+    'LEFT JOIN Users u ON u.Id = a.UserId //';
+}
+
+// The writes of B refreshes: each grant swapped to its new token if it still holds the old one, the old sessions
+// deleted, the new ones inserted.
+function refreshBlock(ns) {
+  const { sessions } = batchRows(ns);
+  const swaps = ns.map((n) => `UPDATE OAuthAccessData SET Token = '${newId('t', n)}', RefreshToken = ` +
+    `'${newId('r', n)}', RedirectUri = '${callback}', ExpiresAt = ${expires}, Scope = 'user' ` +
+    `WHERE ClientId = '${app}' AND UserId = '${id('pu', n)}' AND BINARY Token = '${id(`o${appNumber}x`, n)}'; ` +
+    "IF ROW_COUNT() <> 1 THEN ROLLBACK; SELECT 'split' AS outcome; LEAVE batch; END IF; ").join('');
+  const replaced = ns.map((n) => `'${id(`o${appNumber}x`, n)}'`).join(', ');
+  return 'BEGIN NOT ATOMIC DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END; ' +
+    `batch: BEGIN START TRANSACTION; ${swaps}DELETE FROM Sessions WHERE Token IN (${replaced}); ` +
+    'INSERT INTO Sessions (Id, Token, CreateAt, ExpiresAt, LastActivityAt, UserId, DeviceId, Roles, IsOAuth, ' +
+    `ExpiredNotify, Props) VALUES ${sessions}; COMMIT; SELECT 'ok' AS outcome; END batch; END //`;
+}
+
 const lines = [];
 if (mode === 'single') {
   for (let n = first; n < first + count; n++) lines.push(read([n]), call(n));
@@ -107,6 +137,8 @@ if (mode === 'single') {
       lines.push(read(ns), writeBatch(ns));
     } else if (mode.startsWith('block')) {
       lines.push(read(ns).replace(/;$/, ' //'), writeBlock(ns));
+    } else if (mode.startsWith('refresh')) {
+      lines.push(refreshRead(ns), refreshBlock(ns));
     } else if (mode.startsWith('writes')) {
       lines.push(...ns.map((k) => read([k]).replace(/;$/, ' //')), writeBlock(ns));
     } else {

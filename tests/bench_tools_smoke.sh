@@ -38,6 +38,10 @@ if command -v node >/dev/null; then
       grep -q "c7x0*$user'" <<<"$sql" || { echo "batch_bound.mjs $mode left out user $user"; exit 1; }
     done
   done
+  sql=$(node "$ROOT/bench/batch_bound.mjs" refresh3 pa000000000000000000000007 5 4)
+  for user in 5 6 7 8; do
+    grep -q "BINARY Token = 'o7x0*$user'" <<<"$sql" || { echo "batch_bound.mjs refresh3 left out user $user"; exit 1; }
+  done
   node "$ROOT/bench/batch_bound.mjs" nope pa000000000000000000000007 1 1 >/dev/null 2>&1 &&
     { echo "batch_bound.mjs accepted an unknown mode"; exit 1; }
 fi
