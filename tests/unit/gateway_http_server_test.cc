@@ -43,6 +43,7 @@ class ThreadedHandler {
   }
   HttpHandler handler() {
     return [this](HttpRequest req, Done done) {
+      ++received_;
       threads_.emplace_back([this, target = req.target, done = std::move(done)] {
         std::this_thread::sleep_for(delay_);
         done(Text(answer_(target)));
@@ -51,11 +52,18 @@ class ThreadedHandler {
     };
   }
   int answered() const { return answered_.load(); }
+  // Waits (up to 10 s) until the server has handed it `n` requests.
+  bool WaitReceived(int n) const {
+    for (int i = 0; i < 10000 && received_.load() < n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return received_.load() >= n;
+  }
 
  private:
   std::chrono::milliseconds delay_;
   std::function<std::string(std::string)> answer_;
   std::vector<std::thread> threads_;  // only the server's threads add to it, one request at a time
+  std::atomic<int> received_{0};
   std::atomic<int> answered_{0};
 };
 
@@ -133,12 +141,12 @@ TEST(GatewayHttpServer, AnAnswerLongerThanTheSocketTakesReachesALateReader) {
 TEST(GatewayHttpServer, StopWaitsForAnAnswerStillToComeAndItIsWritten) {
   // The answer comes after the grace: Stop still waits for the thread that writes it, since that
   // thread uses the connection's socket, which belongs to the server.
-  ThreadedHandler handler(std::chrono::milliseconds(400), [](std::string) { return "late"; });
+  ThreadedHandler handler(std::chrono::milliseconds(500), [](std::string) { return "late"; });
   auto server = std::make_unique<HttpServer>(Options(), handler.handler());
   ASSERT_TRUE(server->Start().ok());
   Client client(server->port());
   client.Send("/slow");
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the request is being answered
+  ASSERT_TRUE(handler.WaitReceived(1));  // the request is being answered
   const auto start = std::chrono::steady_clock::now();
   server->Stop(absl::ZeroDuration());
   const auto stopped_after = std::chrono::steady_clock::now() - start;
