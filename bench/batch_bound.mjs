@@ -31,6 +31,11 @@ const id = (prefix, n) => prefix + String(n).padStart(26 - prefix.length, '0');
 // A new session's, token's or refresh token's id: the letter, the app's number, then the user's.
 const newId = (letter, n) => id(`${letter}${appNumber}x`, n);
 const code = (n) => `c${appNumber}x${String(n).padStart(40, '0')}`;
+// A grant seeded for refreshB: its token, and its refresh token.
+const oldToken = (n) => id(`o${appNumber}x`, n);
+const oldRefresh = (n) => id(`q${appNumber}x`, n);
+// Values in their two stored forms (clear and, as a stand-in for the digest, 'x' first), as LookupForms gives them.
+const storedForms = (values) => values.map((v) => `'${v}', 'x${v}'`).join(', ');
 const now = 1796544670450;
 const expires = now + 30 * 24 * 3600 * 1000;
 const callback = 'https://app.example.com/cb';
@@ -43,14 +48,15 @@ const codeColumns = 'd.ClientId, d.UserId, d.Code, d.ExpiresIn, d.CreateAt, d.Re
 const userColumns = 'u.Id, u.CreateAt, u.UpdateAt, u.DeleteAt, u.Username, u.Email, u.Roles, u.MfaActive, u.Locale';
 const accessColumns = 'a.Token, a.RefreshToken, a.RedirectUri, a.ClientId, a.UserId, a.ExpiresAt, a.Scope, ' +
   'g.Audience, g.RefreshToken';
+// Both exchange reads begin with the app, whether or not the value presented is found.
+const appFrom = `FROM (SELECT 1) one LEFT JOIN OAuthApps o ON o.Id = '${app}' LEFT JOIN OAuthdApps x ON x.AppId = o.Id ` +
+  'LEFT JOIN OAuthdPreviousSecrets ps ON ps.AppId = o.Id ';
 
-// The exchange read for the users `ns` (each code in its two stored forms, as LookupForms gives them).
+// The exchange read for the users `ns`.
 function read(ns) {
-  const forms = ns.map((n) => `'${code(n)}', 'x${code(n)}'`).join(', ');
-  return `SELECT ${appColumns}, ${codeColumns}, ${userColumns}, ${accessColumns}, s.Id ` +
-    `FROM (SELECT 1) one LEFT JOIN OAuthApps o ON o.Id = '${app}' LEFT JOIN OAuthdApps x ON x.AppId = o.Id ` +
-    'LEFT JOIN OAuthdPreviousSecrets ps ON ps.AppId = o.Id ' +
-    `LEFT JOIN OAuthAuthData d ON d.Code IN (${forms}) LEFT JOIN OAuthdAuthData dx ON dx.Code = d.Code ` +
+  return `SELECT ${appColumns}, ${codeColumns}, ${userColumns}, ${accessColumns}, s.Id ${appFrom}` +
+    `LEFT JOIN OAuthAuthData d ON d.Code IN (${storedForms(ns.map(code))}) ` +
+    'LEFT JOIN OAuthdAuthData dx ON dx.Code = d.Code ' +
     'LEFT JOIN Users u ON u.Id = d.UserId ' +
     'LEFT JOIN OAuthAccessData a ON a.ClientId = d.ClientId AND a.UserId = d.UserId ' +
     'LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND g.UserId = a.UserId ' +
@@ -67,7 +73,7 @@ function call(n) {
 // The rows a batch of the users `ns` writes, as SQL lists: the codes' stored forms, the grants and the sessions.
 function batchRows(ns) {
   return {
-    forms: ns.map((n) => `'${code(n)}', 'x${code(n)}'`).join(', '),
+    forms: storedForms(ns.map(code)),
     grants: ns.map((n) => `('${newId('t', n)}', '${newId('r', n)}', '${callback}', '${app}', ` +
       `'${id('pu', n)}', ${expires}, 'user')`).join(', '),
     sessions: ns.map((n) => `('${newId('s', n)}', '${newId('t', n)}', ${now}, ${expires}, ` +
@@ -97,13 +103,10 @@ function writeBlock(ns) {
     `ExpiredNotify, Props) VALUES ${sessions}; COMMIT; SELECT 'ok' AS outcome; END IF; END //`;
 }
 
-// The refresh read for the users `ns`: the app, then the grants holding their refresh tokens (two stored forms each).
+// The refresh read for the users `ns`: the app, then the grants holding their refresh tokens.
 function refreshRead(ns) {
-  const forms = ns.map((n) => `'${id(`q${appNumber}x`, n)}', 'x${id(`q${appNumber}x`, n)}'`).join(', ');
-  return `SELECT ${appColumns}, ${accessColumns}, ${userColumns} ` +
-    `FROM (SELECT 1) one LEFT JOIN OAuthApps o ON o.Id = '${app}' LEFT JOIN OAuthdApps x ON x.AppId = o.Id ` +
-    'LEFT JOIN OAuthdPreviousSecrets ps ON ps.AppId = o.Id ' +
-    `LEFT JOIN OAuthAccessData a ON a.RefreshToken IN (${forms}) ` +
+  return `SELECT ${appColumns}, ${accessColumns}, ${userColumns} ${appFrom}` +
+    `LEFT JOIN OAuthAccessData a ON a.RefreshToken IN (${storedForms(ns.map(oldRefresh))}) ` +
     'LEFT JOIN OAuthdAccessData g ON g.ClientId = a.ClientId AND g.UserId = a.UserId ' +
     'LEFT JOIN Users u ON u.Id = a.UserId //';
 }
@@ -114,9 +117,9 @@ function refreshBlock(ns) {
   const { sessions } = batchRows(ns);
   const swaps = ns.map((n) => `UPDATE OAuthAccessData SET Token = '${newId('t', n)}', RefreshToken = ` +
     `'${newId('r', n)}', RedirectUri = '${callback}', ExpiresAt = ${expires}, Scope = 'user' ` +
-    `WHERE ClientId = '${app}' AND UserId = '${id('pu', n)}' AND BINARY Token = '${id(`o${appNumber}x`, n)}'; ` +
+    `WHERE ClientId = '${app}' AND UserId = '${id('pu', n)}' AND BINARY Token = '${oldToken(n)}'; ` +
     "IF ROW_COUNT() <> 1 THEN ROLLBACK; SELECT 'split' AS outcome; LEAVE batch; END IF; ").join('');
-  const replaced = ns.map((n) => `'${id(`o${appNumber}x`, n)}'`).join(', ');
+  const replaced = ns.map((n) => `'${oldToken(n)}'`).join(', ');
   return 'BEGIN NOT ATOMIC DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END; ' +
     `batch: BEGIN START TRANSACTION; ${swaps}DELETE FROM Sessions WHERE Token IN (${replaced}); ` +
     'INSERT INTO Sessions (Id, Token, CreateAt, ExpiresAt, LastActivityAt, UserId, DeviceId, Roles, IsOAuth, ' +

@@ -62,7 +62,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto ep = Socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string();
     Socket().set_option(tcp::no_delay(true), ec);
-    Socket().non_blocking(true, ec);  // Reply's send returns at once when the buffer is full
+    // Reply's own send (plain TCP only) returns at once when the socket's buffer is full.
+    if constexpr (!kTls) Socket().non_blocking(true, ec);
   }
 
   ~Session() { --state_->connections; }
